@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli-commands: the table of commands. It is the single source of the command
+ * list, each command's options and its --help text.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "base/banned.h"
+
+static const struct cli_option init_options[] = {
+    CLI_OPT_DB,
+    {0},
+};
+
+static const struct cli_option demo_options[] = {
+    CLI_OPT_DB,
+    {"scale", "SIZE", "small (~200 accounts, ~20,000 lines), medium (~5,000 accounts, "
+                      "~1,000,000 lines) or large (50,000 accounts, >=10,000,000 lines)"},
+    {"seed", "N", "random seed; the same seed gives the same company (default 1)"},
+    {"today", "DATE", "the last day of the demo's history (default: today)"},
+    {"force", NULL, "replace an existing database file"},
+    {"quiet", NULL, "no progress and no summary"},
+    CLI_OPT_JSON,
+    {0},
+};
+
+static const struct cli_option order_options[] = {
+    CLI_OPT_DB,
+    CLI_OPT_JSON,
+    {0},
+};
+
+static const struct cli_option account_options[] = {
+    CLI_OPT_DB,
+    {"today", "DATE", "the day that decides what is overdue (default: today)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
+const struct cli_command cli_commands[] = {
+    {
+        .name = "init",
+        .summary = "create or migrate a database",
+        .details = "Creates the database when it does not exist and brings its schema up to "
+                   "date. A database made by a newer salesdesk is refused and left as it is.",
+        .options = init_options,
+        .run = cmd_init,
+    },
+    {
+        .name = "demo",
+        .summary = "create a demo database: a synthetic company with planted problems",
+        .details = "Builds a deterministic company (same seed and day, same data): teams, reps, "
+                   "accounts, products, orders with lines, invoices, stock, opportunities and "
+                   "customer requests over three years, with orders that the order doctor must "
+                   "flag (listed in the table demo_planted). Refuses to touch an existing file "
+                   "unless --force is given.",
+        .options = demo_options,
+        .run = cmd_demo,
+    },
+    {
+        .name = "order",
+        .args = "ID",
+        .summary = "show an order: header, lines, totals, invoices and status dates",
+        .min_args = 1,
+        .max_args = 1,
+        .options = order_options,
+        .run = cmd_order,
+    },
+    {
+        .name = "account",
+        .args = "ID",
+        .summary = "show an account: master data, contacts, open orders and open invoices",
+        .min_args = 1,
+        .max_args = 1,
+        .options = account_options,
+        .run = cmd_account,
+    },
+};
+
+const int cli_commands_count = (int)(sizeof(cli_commands) / sizeof(cli_commands[0]));
+
+const struct cli_command *cli_find_command(const char *name)
+{
+    for (int i = 0; i < cli_commands_count; i++) {
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    }
+    return NULL;
+}

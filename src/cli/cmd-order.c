@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd-order: `salesdesk order ID`: one order with its lines, totals, invoices and dates. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "base/date.h"
+#include "base/json.h"
+#include "base/money.h"
+#include "base/strbuf.h"
+#include "cli/cli.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+static void json_invoice(struct json_writer *w, const struct invoice *inv)
+{
+    json_object_begin(w);
+    json_kv_string(w, "id", inv->ext_id);
+    json_kv_date(w, "issue_date", inv->issue_date);
+    json_kv_date(w, "due_date", inv->due_date);
+    json_kv_money(w, "amount", inv->amount);
+    json_kv_money(w, "paid_amount", inv->paid_amount);
+    json_kv_date(w, "paid_date", inv->paid_date);
+    json_kv_string(w, "currency", inv->currency);
+    json_object_end(w);
+}
+
+static void json_line(struct json_writer *w, const struct order_line_view *lv)
+{
+    json_object_begin(w);
+    json_kv_int(w, "line", lv->line.line_no);
+    json_kv_string(w, "sku", lv->sku);
+    json_kv_string(w, "product", lv->product_name);
+    json_kv_int(w, "qty", lv->line.qty);
+    json_kv_money(w, "unit_price", lv->line.unit_price);
+    json_kv_discount(w, "discount", lv->line.discount);
+    json_kv_int(w, "shipped_qty", lv->line.shipped_qty);
+    json_kv_money(w, "gross", lv->gross);
+    json_kv_money(w, "net", lv->net);
+    json_object_end(w);
+}
+
+static void json_totals(struct json_writer *w, const struct order_view *v)
+{
+    json_key(w, "totals");
+    json_object_begin(w);
+    json_kv_int(w, "lines", (int64_t)v->n_lines);
+    json_kv_int(w, "qty", v->total_qty);
+    json_kv_int(w, "shipped_qty", v->total_shipped_qty);
+    json_kv_money(w, "gross", v->total_gross);
+    json_kv_money(w, "discount", v->total_discount);
+    json_kv_money(w, "net", v->total_net);
+    json_kv_money(w, "invoiced", v->invoiced);
+    json_kv_money(w, "paid", v->paid);
+    json_object_end(w);
+}
+
+static void order_json(struct strbuf *out, const struct order_view *v)
+{
+    struct json_writer w;
+    const struct order *o = &v->order;
+    json_writer_init(&w, out, 1);
+    json_object_begin(&w);
+    json_kv_string(&w, "id", o->ext_id);
+    json_kv_string(&w, "source", o->source);
+    json_kv_string(&w, "account", v->account_ext_id);
+    json_kv_string(&w, "account_name", v->account_name);
+    json_kv_string(&w, "rep", v->rep_ext_id);
+    json_kv_string(&w, "rep_name", v->rep_name);
+    json_kv_string(&w, "status", order_status_name(o->status));
+    json_kv_date(&w, "status_date", o->status_date);
+    json_kv_date(&w, "order_date", o->order_date);
+    json_kv_date(&w, "requested_date", o->requested_date);
+    json_kv_date(&w, "promised_date", o->promised_date);
+    json_kv_date(&w, "ship_date", o->ship_date);
+    json_kv_string(&w, "currency", o->currency);
+    json_kv_string(&w, "ship_country", o->ship_country);
+    json_kv_string(&w, "ship_address", o->ship_address);
+    json_key(&w, "lines");
+    json_array_begin(&w);
+    for (size_t i = 0; i < v->n_lines; i++)
+        json_line(&w, &v->lines[i]);
+    json_array_end(&w);
+    json_totals(&w, v);
+    json_key(&w, "invoices");
+    json_array_begin(&w);
+    for (size_t i = 0; i < v->n_invoices; i++)
+        json_invoice(&w, &v->invoices[i]);
+    json_array_end(&w);
+    json_object_end(&w);
+    strbuf_addch(out, '\n');
+}
+
+/* "2024-03-05" or "-" for an absent date. */
+static const char *date_text(int32_t day, char *buf)
+{
+    if (day == DATE_NONE)
+        return "-";
+    date_format(day, buf);
+    return buf;
+}
+
+static const char *money_text(int64_t v, char *buf)
+{
+    money_format_fixed(v, 2, buf);
+    return buf;
+}
+
+static void text_header(struct strbuf *out, const struct order_view *v)
+{
+    const struct order *o = &v->order;
+    char d1[DATE_TEXT_MAX], d2[DATE_TEXT_MAX], d3[DATE_TEXT_MAX], d4[DATE_TEXT_MAX];
+    strbuf_addf(out, "Order %s  %s since %s\n", o->ext_id, order_status_name(o->status),
+                date_text(o->status_date, d1));
+    strbuf_addf(out, "  account   %s  %s\n", v->account_ext_id, v->account_name);
+    strbuf_addf(out, "  rep       %s%s%s\n", v->rep_ext_id ? v->rep_ext_id : "(none)",
+                v->rep_name ? "  " : "", v->rep_name ? v->rep_name : "");
+    strbuf_addf(out, "  ordered   %s   requested %s   promised %s   shipped %s\n",
+                date_text(o->order_date, d1), date_text(o->requested_date, d2),
+                date_text(o->promised_date, d3), date_text(o->ship_date, d4));
+    strbuf_addf(out, "  ship to   %s%s%s\n", o->ship_address ? o->ship_address : "-",
+                o->ship_country ? ", " : "", o->ship_country ? o->ship_country : "");
+    strbuf_addf(out, "  currency  %s\n\n", o->currency);
+}
+
+static void text_lines(struct strbuf *out, const struct order_view *v)
+{
+    char price[MONEY_TEXT_MAX], net[MONEY_TEXT_MAX], disc[MONEY_TEXT_MAX];
+    strbuf_addf(out, "  %4s  %-12s %-28s %8s %12s %9s %8s %14s\n", "line", "sku", "product",
+                "qty", "unit price", "discount", "shipped", "net");
+    for (size_t i = 0; i < v->n_lines; i++) {
+        const struct order_line_view *lv = &v->lines[i];
+        discount_format(lv->line.discount, disc);
+        strbuf_addf(out, "  %4d  %-12.12s %-28.28s %8" PRId64 " %12s %9s %8" PRId64 " %14s\n",
+                    lv->line.line_no, lv->sku, lv->product_name, lv->line.qty,
+                    money_text(lv->line.unit_price, price), disc, lv->line.shipped_qty,
+                    money_text(lv->net, net));
+    }
+}
+
+static void text_totals(struct strbuf *out, const struct order_view *v)
+{
+    char gross[MONEY_TEXT_MAX], disc[MONEY_TEXT_MAX], net[MONEY_TEXT_MAX];
+    char inv[MONEY_TEXT_MAX], paid[MONEY_TEXT_MAX];
+    strbuf_addf(out, "\n  %zu lines, %" PRId64 " units ordered, %" PRId64 " shipped\n", v->n_lines,
+                v->total_qty, v->total_shipped_qty);
+    strbuf_addf(out, "  gross %s   discount %s   net %s %s\n", money_text(v->total_gross, gross),
+                money_text(v->total_discount, disc), money_text(v->total_net, net),
+                v->order.currency);
+    strbuf_addf(out, "  invoiced %s   paid %s\n", money_text(v->invoiced, inv),
+                money_text(v->paid, paid));
+}
+
+static void text_invoices(struct strbuf *out, const struct order_view *v)
+{
+    if (!v->n_invoices) {
+        strbuf_addstr(out, "\n  no invoices\n");
+        return;
+    }
+    strbuf_addstr(out, "\n  invoices:\n");
+    for (size_t i = 0; i < v->n_invoices; i++) {
+        const struct invoice *inv = &v->invoices[i];
+        char d1[DATE_TEXT_MAX], d2[DATE_TEXT_MAX], d3[DATE_TEXT_MAX];
+        char amount[MONEY_TEXT_MAX], paid[MONEY_TEXT_MAX];
+        strbuf_addf(out, "  %-12s issued %s  due %s  amount %s  paid %s on %s\n", inv->ext_id,
+                    date_text(inv->issue_date, d1), date_text(inv->due_date, d2),
+                    money_text(inv->amount, amount), money_text(inv->paid_amount, paid),
+                    date_text(inv->paid_date, d3));
+    }
+}
+
+int cmd_order(const struct cli_args *args)
+{
+    struct sd_error err = {0};
+    struct db *db = NULL;
+    struct arena arena;
+    struct strbuf out = STRBUF_INIT;
+    struct order_view view;
+    arena_init(&arena, 0);
+    int rc = store_open(&db, cli_db_url(args), DB_OPEN_EXISTING, &err);
+    if (rc == 0)
+        rc = store_order_view(db, &arena, args->args[0], &view, &err);
+    if (rc == 0 && cli_flag(args, "json")) {
+        order_json(&out, &view);
+    } else if (rc == 0) {
+        text_header(&out, &view);
+        text_lines(&out, &view);
+        text_totals(&out, &view);
+        text_invoices(&out, &view);
+    }
+    int exit_code = rc ? cli_fail(&err) : cli_write_stdout(out.buf, out.len);
+    strbuf_release(&out);
+    arena_release(&arena);
+    db_close(db);
+    return exit_code;
+}

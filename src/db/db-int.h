@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db-int: what db.c shares with the drivers. A driver is a `const struct
+ * db_ops` (one file per driver) picked by URL in db.c; it allocates its own
+ * connection and statement objects, which embed the common parts below.
+ */
+#ifndef SD_DB_DB_INT_H
+#define SD_DB_DB_INT_H
+
+#include "db/db.h"
+
+struct db_ops;
+
+struct db_stmt {
+    struct db *db;
+    const char *sql_key; /* the cache key: the caller's SQL pointer */
+};
+
+struct db_stmt_cache_slot {
+    const char *key;
+    struct db_stmt *stmt;
+};
+
+struct db {
+    const struct db_ops *ops;
+    char *url;
+    int tx_depth; /* 0 outside a transaction */
+    struct db_stmt_cache_slot *cache;
+    size_t cache_cap; /* power of two */
+    size_t cache_count;
+};
+
+struct db_ops {
+    const char *name;
+    /* 1 when this driver takes `url`; *target is where the driver's part starts. */
+    int (*accepts)(const char *url, const char **target);
+    int (*open)(struct db **out, const char *target, int flags, struct sd_error *err);
+    void (*close)(struct db *db);
+    int (*exec)(struct db *db, const char *sql, struct sd_error *err);
+    int (*prepare)(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err);
+    void (*finalize)(struct db_stmt *st);
+    void (*bind_int64)(struct db_stmt *st, int idx, int64_t v);
+    void (*bind_text)(struct db_stmt *st, int idx, const char *s, size_t len);
+    void (*bind_null)(struct db_stmt *st, int idx);
+    int (*step)(struct db_stmt *st, struct sd_error *err);
+    void (*reset)(struct db_stmt *st);
+    int (*column_is_null)(struct db_stmt *st, int col);
+    int64_t (*column_int64)(struct db_stmt *st, int col);
+    const char *(*column_text)(struct db_stmt *st, int col);
+    int64_t (*changes)(struct db *db);
+    /* The dialect's text for a placeholder token in migrations ("ID", "WITHOUT_ROWID"). */
+    const char *(*dialect)(const char *token);
+    int (*bulk)(struct db *db, int on, struct sd_error *err);
+    /* SQL with one text parameter, a table name, answering one row: 1 if it exists, else 0. */
+    const char *table_exists_sql;
+    /* SQL that starts a write transaction. */
+    const char *begin_sql;
+};
+
+extern const struct db_ops db_sqlite_ops;
+
+/* Drivers call these from open/close to set up and tear down the common part. */
+void db_common_init(struct db *db, const struct db_ops *ops, const char *url);
+void db_common_release(struct db *db);
+
+#endif

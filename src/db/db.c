@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db: the driver-neutral half of the database layer: driver selection by URL,
+ * the per-connection statement cache, transactions and savepoints.
+ */
+#include "db/db-int.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+static const struct db_ops *const drivers[] = {&db_sqlite_ops};
+
+int db_open(struct db **out, const char *url, int flags, struct sd_error *err)
+{
+    *out = NULL;
+    if (!url || !*url)
+        return sd_error_set(err, SD_EINVAL, "no database given (use --db or SALESDESK_DB)");
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return sd_error_set(err, SD_EINVAL,
+                            "'%s': this build has no PostgreSQL driver; use a SQLite file path",
+                            url);
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        const char *target = NULL;
+        if (drivers[i]->accepts(url, &target))
+            return drivers[i]->open(out, target, flags, err);
+    }
+    return sd_error_set(err, SD_EINVAL, "'%s' is not a database URL", url);
+}
+
+void db_common_init(struct db *db, const struct db_ops *ops, const char *url)
+{
+    db->ops = ops;
+    db->url = xstrdup(url);
+    db->tx_depth = 0;
+    db->cache = NULL;
+    db->cache_cap = 0;
+    db->cache_count = 0;
+}
+
+void db_common_release(struct db *db)
+{
+    for (size_t i = 0; i < db->cache_cap; i++) {
+        if (db->cache[i].stmt)
+            db->ops->finalize(db->cache[i].stmt);
+    }
+    free(db->cache);
+    free(db->url);
+    db->cache = NULL;
+    db->url = NULL;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->tx_depth)
+        db_rollback(db);
+    db->ops->close(db);
+}
+
+const char *db_driver_name(const struct db *db)
+{
+    return db->ops->name;
+}
+
+int db_exec(struct db *db, const char *sql, struct sd_error *err)
+{
+    return db->ops->exec(db, sql, err);
+}
+
+static size_t cache_index(const struct db *db, const char *key)
+{
+    uintptr_t h = (uintptr_t)key;
+    h ^= h >> 17;
+    h *= 0x9E3779B97F4A7C15u;
+    size_t mask = db->cache_cap - 1;
+    size_t i = (size_t)(h >> 32) & mask;
+    while (db->cache[i].key && db->cache[i].key != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void cache_grow(struct db *db)
+{
+    struct db_stmt_cache_slot *old = db->cache;
+    size_t old_cap = db->cache_cap;
+    db->cache_cap = old_cap ? old_cap * 2 : 64;
+    db->cache = xcalloc(db->cache_cap, sizeof(*db->cache));
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].key)
+            db->cache[cache_index(db, old[i].key)] = old[i];
+    }
+    free(old);
+}
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err)
+{
+    if ((db->cache_count + 1) * 2 > db->cache_cap)
+        cache_grow(db);
+    size_t i = cache_index(db, sql);
+    if (db->cache[i].key) {
+        *out = db->cache[i].stmt;
+        return 0;
+    }
+    struct db_stmt *st = NULL;
+    int rc = db->ops->prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    st->db = db;
+    st->sql_key = sql;
+    db->cache[i].key = sql;
+    db->cache[i].stmt = st;
+    db->cache_count++;
+    *out = st;
+    return 0;
+}
+
+void db_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+    st->db->ops->bind_int64(st, idx, v);
+}
+
+void db_bind_text_n(struct db_stmt *st, int idx, const char *s, size_t len)
+{
+    if (!s)
+        st->db->ops->bind_null(st, idx);
+    else
+        st->db->ops->bind_text(st, idx, s, len);
+}
+
+void db_bind_text(struct db_stmt *st, int idx, const char *s)
+{
+    db_bind_text_n(st, idx, s, s ? strlen(s) : 0);
+}
+
+void db_bind_null(struct db_stmt *st, int idx)
+{
+    st->db->ops->bind_null(st, idx);
+}
+
+void db_bind_opt_int64(struct db_stmt *st, int idx, int64_t v)
+{
+    if (v == INT64_MIN || v == INT32_MIN)
+        db_bind_null(st, idx);
+    else
+        db_bind_int64(st, idx, v);
+}
+
+int db_step(struct db_stmt *st, struct sd_error *err)
+{
+    int rc = st->db->ops->step(st, err);
+    if (rc != DB_ROW)
+        st->db->ops->reset(st);
+    return rc;
+}
+
+void db_reset(struct db_stmt *st)
+{
+    st->db->ops->reset(st);
+}
+
+int db_column_is_null(struct db_stmt *st, int col)
+{
+    return st->db->ops->column_is_null(st, col);
+}
+
+int64_t db_column_int64(struct db_stmt *st, int col)
+{
+    return st->db->ops->column_int64(st, col);
+}
+
+int64_t db_column_opt_int64(struct db_stmt *st, int col)
+{
+    return db_column_is_null(st, col) ? INT64_MIN : db_column_int64(st, col);
+}
+
+int32_t db_column_opt_date(struct db_stmt *st, int col)
+{
+    return db_column_is_null(st, col) ? INT32_MIN : (int32_t)db_column_int64(st, col);
+}
+
+const char *db_column_text(struct db_stmt *st, int col)
+{
+    const char *s = st->db->ops->column_text(st, col);
+    return s ? s : "";
+}
+
+char *db_column_strdup(struct db_stmt *st, int col)
+{
+    if (db_column_is_null(st, col))
+        return NULL;
+    return xstrdup(db_column_text(st, col));
+}
+
+int64_t db_changes(struct db *db)
+{
+    return db->ops->changes(db);
+}
+
+int db_begin(struct db *db, struct sd_error *err)
+{
+    if (db->tx_depth)
+        return sd_error_set(err, SD_ERR, "a transaction is already open");
+    int rc = db_exec(db, db->ops->begin_sql, err);
+    if (rc == 0)
+        db->tx_depth = 1;
+    return rc;
+}
+
+int db_commit(struct db *db, struct sd_error *err)
+{
+    int rc = db_exec(db, "COMMIT", err);
+    if (rc) {
+        /* A failed COMMIT is final: roll back; the caller reopens. */
+        db_exec(db, "ROLLBACK", NULL);
+    }
+    db->tx_depth = 0;
+    return rc;
+}
+
+void db_rollback(struct db *db)
+{
+    if (!db->tx_depth)
+        return;
+    db_exec(db, "ROLLBACK", NULL);
+    db->tx_depth = 0;
+}
+
+int db_in_transaction(const struct db *db)
+{
+    return db->tx_depth > 0;
+}
+
+static int savepoint_sql(struct db *db, const char *verb, const char *name,
+                         struct sd_error *err)
+{
+    char sql[128];
+    for (const char *p = name; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+            return sd_error_set(err, SD_EINVAL, "bad savepoint name '%s'", name);
+    }
+    snprintf(sql, sizeof(sql), "%s %s", verb, name);
+    return db_exec(db, sql, err);
+}
+
+int db_savepoint(struct db *db, const char *name, struct sd_error *err)
+{
+    return savepoint_sql(db, "SAVEPOINT", name, err);
+}
+
+int db_release(struct db *db, const char *name, struct sd_error *err)
+{
+    return savepoint_sql(db, "RELEASE SAVEPOINT", name, err);
+}
+
+int db_rollback_to(struct db *db, const char *name, struct sd_error *err)
+{
+    return savepoint_sql(db, "ROLLBACK TO SAVEPOINT", name, err);
+}
+
+int db_bulk_begin(struct db *db, struct sd_error *err)
+{
+    return db->ops->bulk(db, 1, err);
+}
+
+int db_bulk_end(struct db *db, struct sd_error *err)
+{
+    return db->ops->bulk(db, 0, err);
+}

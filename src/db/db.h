@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db: driver-neutral SQL access. A `struct db` is one connection, opened from a
+ * URL: a file path or "sqlite:PATH" selects the embedded SQLite driver. SQL
+ * text uses `?` placeholders (drivers translate them where needed) and the
+ * portable subset described in docs/ARCHITECTURE.md.
+ *
+ * Threads: a connection belongs to one thread at a time; open one per thread.
+ *
+ * Statements: db_prepare caches by the address of the SQL text, so callers pass
+ * string constants and prepare on every use at no cost. A prepared statement
+ * belongs to the connection and is finalized by db_close; callers only reset
+ * it (db_step returns it reset once it reports DB_DONE or an error).
+ *
+ * Errors: every call that can fail returns 0 or a negative SD_E... status and
+ * fills `err`: SD_ECONFLICT for unique/foreign-key/check violations, SD_EBUSY
+ * when locked past the busy timeout, SD_EPERM for read-only files, SD_EDB for a
+ * file that is not a database or is corrupt, SD_EIO for disk full and I/O.
+ * After a failed COMMIT the transaction is rolled back; the caller should
+ * close the connection and reopen it before going on.
+ */
+#ifndef SD_DB_DB_H
+#define SD_DB_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+struct db;
+struct db_stmt;
+
+enum db_open_flags {
+    DB_OPEN_EXISTING = 0,    /* the database must exist */
+    DB_OPEN_CREATE = 1 << 0, /* create the file when missing */
+    DB_OPEN_READONLY = 1 << 1,
+};
+
+/* Results of db_step besides errors. */
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+/*
+ * Opens `url`. On success *out is the caller's (db_close it); on failure *out
+ * is NULL and err says why, naming the URL.
+ */
+int db_open(struct db **out, const char *url, int flags, struct sd_error *err);
+/* Finalizes cached statements, rolls back an open transaction, closes. NULL is fine. */
+void db_close(struct db *db);
+/* The driver's name: "sqlite". */
+const char *db_driver_name(const struct db *db);
+
+/* Runs one or more statements without results (schema scripts, pragmas). */
+int db_exec(struct db *db, const char *sql, struct sd_error *err);
+
+/*
+ * The prepared statement for `sql`, cached by the pointer value of `sql` (pass
+ * a string constant). The statement is reset, with no bindings.
+ */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err);
+
+/* Binds parameter `idx` (1-based). A NULL text binds SQL NULL. */
+void db_bind_int64(struct db_stmt *st, int idx, int64_t v);
+void db_bind_text(struct db_stmt *st, int idx, const char *s);
+void db_bind_text_n(struct db_stmt *st, int idx, const char *s, size_t len);
+void db_bind_null(struct db_stmt *st, int idx);
+/* Binds INT64_MIN / INT32_MIN sentinels (MONEY_NONE, DATE_NONE) as NULL. */
+void db_bind_opt_int64(struct db_stmt *st, int idx, int64_t v);
+
+/*
+ * Steps the statement: DB_ROW with a row to read, DB_DONE at the end (the
+ * statement is then reset), or a negative status (also reset).
+ */
+int db_step(struct db_stmt *st, struct sd_error *err);
+/* Resets a statement that was not stepped to its end, and clears bindings. */
+void db_reset(struct db_stmt *st);
+
+int db_column_is_null(struct db_stmt *st, int col);
+int64_t db_column_int64(struct db_stmt *st, int col);
+/* INT64_MIN when NULL (matches MONEY_NONE/INT_NONE). */
+int64_t db_column_opt_int64(struct db_stmt *st, int col);
+/* INT32_MIN when NULL (matches DATE_NONE). */
+int32_t db_column_opt_date(struct db_stmt *st, int col);
+/* Text of a column, valid until the next step/reset; "" for NULL. */
+const char *db_column_text(struct db_stmt *st, int col);
+/* Heap copy of a column's text (free() it), or NULL for SQL NULL. */
+char *db_column_strdup(struct db_stmt *st, int col);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t db_changes(struct db *db);
+
+/*
+ * Transactions. db_begin starts a write transaction (takes the write lock at
+ * once, so a conflict is seen at begin, not halfway). Savepoints nest inside.
+ */
+int db_begin(struct db *db, struct sd_error *err);
+int db_commit(struct db *db, struct sd_error *err);
+void db_rollback(struct db *db);
+int db_in_transaction(const struct db *db);
+int db_savepoint(struct db *db, const char *name, struct sd_error *err);
+int db_release(struct db *db, const char *name, struct sd_error *err);
+int db_rollback_to(struct db *db, const char *name, struct sd_error *err);
+
+/*
+ * Bulk mode for loading a brand-new database: trades crash durability for
+ * speed until db_bulk_end (sqlite: synchronous OFF, exclusive locking). Only
+ * for a database that is thrown away if the load fails (the demo builder).
+ */
+int db_bulk_begin(struct db *db, struct sd_error *err);
+int db_bulk_end(struct db *db, struct sd_error *err);
+
+/* Migrations: see migrate.c. */
+struct db_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+
+/* Migrations compiled into the binary, in version order. */
+extern const struct db_migration db_migrations[];
+extern const size_t db_migrations_count;
+
+/* The newest schema version this binary knows. */
+int db_schema_latest(void);
+/*
+ * The version the database is at (0 for an empty database). SD_EVERSION when
+ * it is newer than db_schema_latest().
+ */
+int db_schema_version(struct db *db, int *version, struct sd_error *err);
+/*
+ * Brings the schema up to date in one transaction; *from and *to (may be
+ * NULL) report the versions. Refuses (SD_EVERSION) a database newer than
+ * this binary, and leaves it untouched.
+ */
+int db_migrate(struct db *db, int *from, int *to, struct sd_error *err);
+
+#endif

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sqlite: the embedded SQLite driver. Every connection runs in WAL mode with
+ * foreign keys on, synchronous FULL (NORMAL loses acknowledged commits on
+ * power loss, see NOTES.md) and a busy timeout, so that readers never block
+ * the writer and a crash at any moment leaves a consistent database.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db/db-int.h"
+#include "base/xalloc.h"
+#include "base/banned.h"
+
+#define SQLITE_BUSY_TIMEOUT_MS 5000
+
+struct sqlite_db {
+    struct db common;
+    sqlite3 *handle;
+    char *path;
+};
+
+struct sqlite_stmt {
+    struct db_stmt common;
+    sqlite3_stmt *handle;
+};
+
+static sqlite3 *handle_of(struct db *db)
+{
+    return ((struct sqlite_db *)db)->handle;
+}
+
+static sqlite3_stmt *stmt_of(struct db_stmt *st)
+{
+    return ((struct sqlite_stmt *)st)->handle;
+}
+
+static int map_status(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK: return 0;
+    case SQLITE_CONSTRAINT: return SD_ECONFLICT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return SD_EBUSY;
+    case SQLITE_NOMEM: return SD_ENOMEM;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+    case SQLITE_CANTOPEN: return SD_EPERM;
+    case SQLITE_FULL:
+    case SQLITE_IOERR: return SD_EIO;
+    case SQLITE_TOOBIG: return SD_ELIMIT;
+    default: return SD_EDB;
+    }
+}
+
+/* Fills err from the connection's last error; returns the mapped status. */
+static int fail(struct db *db, int rc, const char *what, struct sd_error *err)
+{
+    const char *msg = db ? sqlite3_errmsg(handle_of(db)) : sqlite3_errstr(rc);
+    const char *path = db ? ((struct sqlite_db *)db)->path : "";
+    return sd_error_set(err, map_status(rc), "%s '%s': %s", what, path, msg);
+}
+
+static int sqlite_accepts(const char *url, const char **target)
+{
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        *target = url + 7;
+        return 1;
+    }
+    if (strstr(url, "://"))
+        return 0;
+    *target = url;
+    return 1;
+}
+
+static int missing_file_error(const char *path, int flags, struct sd_error *err)
+{
+    struct stat sb;
+    if (flags & DB_OPEN_CREATE)
+        return 0;
+    if (stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode))
+            return sd_error_set(err, SD_EINVAL, "database '%s' is a directory", path);
+        return 0;
+    }
+    if (errno == ENOENT)
+        return sd_error_set(err, SD_ENOTFOUND,
+                            "database '%s' does not exist (create it with 'salesdesk init')",
+                            path);
+    return sd_error_set(err, SD_EPERM, "database '%s': %s", path, strerror(errno));
+}
+
+static int apply_pragmas(struct db *db, int readonly, struct sd_error *err)
+{
+    sqlite3_busy_timeout(handle_of(db), SQLITE_BUSY_TIMEOUT_MS);
+    int rc = db->ops->exec(db, "PRAGMA foreign_keys=ON", err);
+    if (rc == 0 && !readonly)
+        rc = db->ops->exec(db, "PRAGMA journal_mode=WAL", err);
+    if (rc == 0)
+        rc = db->ops->exec(db, "PRAGMA synchronous=FULL", err);
+    /* Read something from the file so that "not a database" shows up here. */
+    if (rc == 0)
+        rc = db->ops->exec(db, "SELECT count(*) FROM sqlite_schema", err);
+    return rc;
+}
+
+static int sqlite_open(struct db **out, const char *path, int flags, struct sd_error *err)
+{
+    if (!*path)
+        return sd_error_set(err, SD_EINVAL, "empty database path");
+    int rc = missing_file_error(path, flags, err);
+    if (rc)
+        return rc;
+    struct sqlite_db *sdb = xcalloc(1, sizeof(*sdb));
+    db_common_init(&sdb->common, &db_sqlite_ops, path);
+    sdb->path = xstrdup(path);
+    int readonly = (flags & DB_OPEN_READONLY) != 0;
+    int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (flags & DB_OPEN_CREATE)
+        oflags |= SQLITE_OPEN_CREATE;
+    oflags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int src = sqlite3_open_v2(path, &sdb->handle, oflags, NULL);
+    if (src != SQLITE_OK)
+        rc = fail(&sdb->common, src, "cannot open database", err);
+    else
+        rc = apply_pragmas(&sdb->common, readonly, err);
+    if (rc) {
+        db_close(&sdb->common);
+        return rc;
+    }
+    *out = &sdb->common;
+    return 0;
+}
+
+static void sqlite_close(struct db *db)
+{
+    struct sqlite_db *sdb = (struct sqlite_db *)db;
+    db_common_release(db);
+    sqlite3_close_v2(sdb->handle);
+    free(sdb->path);
+    free(sdb);
+}
+
+static int sqlite_exec(struct db *db, const char *sql, struct sd_error *err)
+{
+    int rc = sqlite3_exec(handle_of(db), sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return fail(db, rc, "database", err);
+    return 0;
+}
+
+static int sqlite_prepare(struct db *db, const char *sql, struct db_stmt **out,
+                          struct sd_error *err)
+{
+    sqlite3_stmt *handle = NULL;
+    int rc = sqlite3_prepare_v3(handle_of(db), sql, -1, SQLITE_PREPARE_PERSISTENT, &handle, NULL);
+    if (rc != SQLITE_OK)
+        return fail(db, rc, "cannot prepare statement on", err);
+    struct sqlite_stmt *st = xcalloc(1, sizeof(*st));
+    st->handle = handle;
+    *out = &st->common;
+    return 0;
+}
+
+static void sqlite_finalize(struct db_stmt *st)
+{
+    sqlite3_finalize(stmt_of(st));
+    free(st);
+}
+
+static void sqlite_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+    sqlite3_bind_int64(stmt_of(st), idx, v);
+}
+
+static void sqlite_bind_text(struct db_stmt *st, int idx, const char *s, size_t len)
+{
+    sqlite3_bind_text64(stmt_of(st), idx, s, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+static void sqlite_bind_null(struct db_stmt *st, int idx)
+{
+    sqlite3_bind_null(stmt_of(st), idx);
+}
+
+static int sqlite_step(struct db_stmt *st, struct sd_error *err)
+{
+    int rc = sqlite3_step(stmt_of(st));
+    if (rc == SQLITE_ROW)
+        return DB_ROW;
+    if (rc == SQLITE_DONE)
+        return DB_DONE;
+    return fail(st->db, rc, "database", err);
+}
+
+static void sqlite_reset(struct db_stmt *st)
+{
+    sqlite3_reset(stmt_of(st));
+    sqlite3_clear_bindings(stmt_of(st));
+}
+
+static int sqlite_column_is_null(struct db_stmt *st, int col)
+{
+    return sqlite3_column_type(stmt_of(st), col) == SQLITE_NULL;
+}
+
+static int64_t sqlite_column_int64(struct db_stmt *st, int col)
+{
+    return sqlite3_column_int64(stmt_of(st), col);
+}
+
+static const char *sqlite_column_text(struct db_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(stmt_of(st), col);
+}
+
+static int64_t sqlite_changes(struct db *db)
+{
+    return sqlite3_changes64(handle_of(db));
+}
+
+static const char *sqlite_dialect(const char *token)
+{
+    if (strcmp(token, "ID") == 0)
+        return "INTEGER PRIMARY KEY";
+    if (strcmp(token, "WITHOUT_ROWID") == 0)
+        return "WITHOUT ROWID";
+    return NULL;
+}
+
+static int sqlite_bulk(struct db *db, int on, struct sd_error *err)
+{
+    if (on)
+        return sqlite_exec(db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", err);
+    return sqlite_exec(db, "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000", err);
+}
+
+const struct db_ops db_sqlite_ops = {
+    .name = "sqlite",
+    .accepts = sqlite_accepts,
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .exec = sqlite_exec,
+    .prepare = sqlite_prepare,
+    .finalize = sqlite_finalize,
+    .bind_int64 = sqlite_bind_int64,
+    .bind_text = sqlite_bind_text,
+    .bind_null = sqlite_bind_null,
+    .step = sqlite_step,
+    .reset = sqlite_reset,
+    .column_is_null = sqlite_column_is_null,
+    .column_int64 = sqlite_column_int64,
+    .column_text = sqlite_column_text,
+    .changes = sqlite_changes,
+    .dialect = sqlite_dialect,
+    .bulk = sqlite_bulk,
+    .table_exists_sql =
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
+    .begin_sql = "BEGIN IMMEDIATE",
+};

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model: the entity structs every layer above the store shares.
+ *
+ * Conventions: `id` is the internal id (0 before the row exists); `source` and
+ * `ext_id` are the external key from the ERP/CRM ("" source for rows typed in
+ * Salesdesk). References to other entities are internal ids (0: none). Money
+ * is int64 in 1/10000 units, discounts in millionths, dates int32 days since
+ * 1970-01-01, timestamps int64 ms UTC (base/money.h, base/date.h). Absent
+ * optional values are MONEY_NONE / DATE_NONE / INT_NONE (base/json.h) or a
+ * NULL string. Strings are borrowed: in structs filled by the store they
+ * live in the arena passed to the call that filled them.
+ */
+#ifndef SD_STORE_MODEL_H
+#define SD_STORE_MODEL_H
+
+#include <stdint.h>
+
+struct team {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    const char *name;
+    const char *region;
+};
+
+struct rep {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    const char *name;
+    const char *email;
+    int64_t team_id;
+    const char *region;
+    int64_t manager_id;
+    int64_t discount_limit; /* millionths; INT_NONE: no limit */
+    const char *status;     /* active inactive */
+};
+
+struct account {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    const char *name;
+    const char *segment;
+    const char *region;
+    const char *country;
+    const char *city;
+    int64_t owner_rep_id;
+    int64_t account_manager_id;
+    int64_t credit_limit;       /* MONEY_NONE: no limit */
+    int64_t payment_terms_days; /* INT_NONE: not set */
+    const char *status;         /* active on_hold closed */
+    const char *currency;
+};
+
+struct contact {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    int64_t account_id;
+    const char *name;
+    const char *title;
+    const char *email;
+    const char *phone;
+    int is_primary;
+};
+
+struct product {
+    int64_t id;
+    const char *source;
+    const char *ext_id; /* the SKU */
+    const char *name;
+    const char *category;
+    int64_t list_price;
+    int64_t cost;        /* MONEY_NONE: unknown */
+    const char *status;  /* active discontinued */
+    int32_t launch_date; /* DATE_NONE: not a launch */
+};
+
+struct stock_level {
+    int64_t product_id;
+    const char *warehouse;
+    int64_t on_hand;
+    int64_t reserved;
+};
+
+enum order_status {
+    ORDER_DRAFT,
+    ORDER_PENDING,
+    ORDER_CONFIRMED,
+    ORDER_ON_HOLD,
+    ORDER_SHIPPED,
+    ORDER_INVOICED,
+    ORDER_PAID,
+    ORDER_CANCELLED,
+    ORDER_RETURNED,
+    ORDER_STATUS_COUNT
+};
+
+struct order {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    int64_t account_id;
+    int64_t rep_id; /* 0: none */
+    int32_t order_date;
+    int32_t requested_date;
+    int32_t promised_date;
+    int32_t ship_date;
+    enum order_status status;
+    int32_t status_date; /* the day the order entered its current status */
+    const char *currency;
+    const char *ship_country;
+    const char *ship_address;
+};
+
+struct order_line {
+    int64_t order_id;
+    int line_no;
+    int64_t product_id;
+    int64_t qty;
+    int64_t unit_price;
+    int64_t discount; /* millionths */
+    int64_t shipped_qty;
+};
+
+struct invoice {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    int64_t order_id; /* 0: not tied to an order */
+    int64_t account_id;
+    int32_t issue_date;
+    int32_t due_date;
+    int64_t amount;
+    int64_t paid_amount;
+    int32_t paid_date;
+    const char *currency;
+};
+
+struct opportunity {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    int64_t account_id;
+    int64_t rep_id;
+    const char *name;
+    const char *stage;
+    int64_t amount;
+    const char *currency;
+    int32_t created_date;
+    int32_t expected_close;
+    int32_t closed_date;
+    const char *outcome; /* won lost, NULL while open */
+    const char *lost_reason;
+    const char *lead_source;
+};
+
+struct opportunity_stage {
+    int64_t opportunity_id;
+    const char *stage;
+    int32_t entered_date;
+};
+
+struct request {
+    int64_t id;
+    const char *source;
+    const char *ext_id;
+    int64_t account_id;
+    int64_t order_id;
+    const char *kind;
+    const char *subject;
+    const char *priority; /* low normal high urgent */
+    const char *status;   /* open in_progress waiting resolved closed */
+    int64_t opened_at;
+    int64_t first_response_at;
+    int64_t resolved_at;
+    int64_t assignee_rep_id;
+};
+
+struct quota {
+    int64_t rep_id;  /* exactly one of rep_id and team_id is set */
+    int64_t team_id;
+    const char *period; /* canonical period text */
+    int32_t first_day;
+    int32_t last_day;
+    int64_t amount;
+};
+
+struct fx_rate {
+    const char *currency;
+    int32_t day;
+    int64_t rate_to_base; /* × 10^8 */
+};
+
+/* Order status names as in DESIGN.md ("on_hold"), and back. */
+const char *order_status_name(enum order_status status);
+/* 0 and *out, or SD_EINVAL for an unknown name. */
+int order_status_parse(const char *name, enum order_status *out);
+/* 1 for statuses in which the order still waits to ship (pending confirmed on_hold draft). */
+int order_status_is_open(enum order_status status);
+
+#endif

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * orders: orders with their lines, invoices, and the order view (header, lines,
+ * totals, invoices) the CLI and API show. An order and its lines are one
+ * entity in the change_log ("order"): a change to any line is an update of
+ * the order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/money.h"
+#include "base/xalloc.h"
+#include "store/store-int.h"
+#include "base/banned.h"
+
+static const char *const status_names[ORDER_STATUS_COUNT] = {
+    [ORDER_DRAFT] = "draft",         [ORDER_PENDING] = "pending",
+    [ORDER_CONFIRMED] = "confirmed", [ORDER_ON_HOLD] = "on_hold",
+    [ORDER_SHIPPED] = "shipped",     [ORDER_INVOICED] = "invoiced",
+    [ORDER_PAID] = "paid",           [ORDER_CANCELLED] = "cancelled",
+    [ORDER_RETURNED] = "returned",
+};
+
+const char *order_status_name(enum order_status status)
+{
+    return (unsigned)status < ORDER_STATUS_COUNT ? status_names[status] : "unknown";
+}
+
+int order_status_parse(const char *name, enum order_status *out)
+{
+    for (int i = 0; i < ORDER_STATUS_COUNT; i++) {
+        if (strcmp(name, status_names[i]) == 0) {
+            *out = (enum order_status)i;
+            return 0;
+        }
+    }
+    return SD_EINVAL;
+}
+
+int order_status_is_open(enum order_status status)
+{
+    return status == ORDER_DRAFT || status == ORDER_PENDING || status == ORDER_CONFIRMED ||
+           status == ORDER_ON_HOLD;
+}
+
+static const struct store_table order_table = {
+    .entity = "order",
+    .find_sql = "SELECT id FROM orders WHERE source = ? AND ext_id = ?",
+    .insert_sql = "INSERT INTO orders(source, ext_id, account_id, rep_id, order_date, "
+                  "requested_date, promised_date, ship_date, status, status_date, currency, "
+                  "ship_country, ship_address) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+    .update_sql = "UPDATE orders SET account_id = ?3, rep_id = ?4, order_date = ?5, "
+                  "requested_date = ?6, promised_date = ?7, ship_date = ?8, status = ?9, "
+                  "status_date = ?10, currency = ?11, ship_country = ?12, ship_address = ?13 "
+                  "WHERE id = ?14 AND (account_id IS DISTINCT FROM ?3 OR "
+                  "rep_id IS DISTINCT FROM ?4 OR order_date IS DISTINCT FROM ?5 OR "
+                  "requested_date IS DISTINCT FROM ?6 OR promised_date IS DISTINCT FROM ?7 OR "
+                  "ship_date IS DISTINCT FROM ?8 OR status IS DISTINCT FROM ?9 OR "
+                  "status_date IS DISTINCT FROM ?10 OR currency IS DISTINCT FROM ?11 OR "
+                  "ship_country IS DISTINCT FROM ?12 OR ship_address IS DISTINCT FROM ?13)",
+    .n_fields = 13,
+};
+
+static void bind_order(struct db_stmt *st, const void *obj)
+{
+    const struct order *o = obj;
+    db_bind_text(st, 1, o->source);
+    db_bind_text(st, 2, o->ext_id);
+    db_bind_int64(st, 3, o->account_id);
+    store_bind_ref(st, 4, o->rep_id);
+    db_bind_int64(st, 5, o->order_date);
+    db_bind_opt_int64(st, 6, o->requested_date);
+    db_bind_opt_int64(st, 7, o->promised_date);
+    db_bind_opt_int64(st, 8, o->ship_date);
+    db_bind_text(st, 9, order_status_name(o->status));
+    db_bind_int64(st, 10, o->status_date == DATE_NONE ? o->order_date : o->status_date);
+    db_bind_text(st, 11, o->currency ? o->currency : "USD");
+    db_bind_text(st, 12, o->ship_country);
+    db_bind_text(st, 13, o->ship_address);
+}
+
+static const char line_insert_sql[] =
+    "INSERT INTO order_lines(order_id, line_no, product_id, qty, unit_price, discount, "
+    "shipped_qty) VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char lines_delete_sql[] = "DELETE FROM order_lines WHERE order_id = ?";
+static const char lines_select_sql[] =
+    "SELECT line_no, product_id, qty, unit_price, discount, shipped_qty FROM order_lines "
+    "WHERE order_id = ? ORDER BY line_no";
+
+static int insert_lines(struct db *db, int64_t order_id, const struct order_line *lines,
+                        size_t n, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, line_insert_sql, &st, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        db_bind_int64(st, 1, order_id);
+        db_bind_int64(st, 2, lines[i].line_no);
+        db_bind_int64(st, 3, lines[i].product_id);
+        db_bind_int64(st, 4, lines[i].qty);
+        db_bind_int64(st, 5, lines[i].unit_price);
+        db_bind_int64(st, 6, lines[i].discount);
+        db_bind_int64(st, 7, lines[i].shipped_qty);
+        rc = store_run(st, err);
+        if (rc == SD_ECONFLICT)
+            sd_error_prefix(err, "line %d", lines[i].line_no);
+    }
+    return rc;
+}
+
+static int compare_line_no(const void *a, const void *b)
+{
+    const struct order_line *x = a, *y = b;
+    return (x->line_no > y->line_no) - (x->line_no < y->line_no);
+}
+
+/* 1 when the stored lines of `order_id` equal `lines` (in any order). */
+static int lines_equal(struct db *db, int64_t order_id, const struct order_line *lines,
+                       size_t n, int *equal, struct sd_error *err)
+{
+    struct order_line *sorted = xmalloc((n ? n : 1) * sizeof(*sorted));
+    if (n)
+        memcpy(sorted, lines, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), compare_line_no);
+    struct db_stmt *st;
+    size_t i = 0;
+    int rc = db_prepare(db, lines_select_sql, &st, err);
+    if (rc == 0)
+        db_bind_int64(st, 1, order_id);
+    *equal = 1;
+    while (rc == 0 && (rc = db_step(st, err)) == DB_ROW) {
+        const struct order_line *l = i < n ? &sorted[i] : NULL;
+        i++;
+        if (!l || db_column_int64(st, 0) != l->line_no ||
+            db_column_int64(st, 1) != l->product_id || db_column_int64(st, 2) != l->qty ||
+            db_column_int64(st, 3) != l->unit_price || db_column_int64(st, 4) != l->discount ||
+            db_column_int64(st, 5) != l->shipped_qty)
+            *equal = 0;
+    }
+    if (i != n)
+        *equal = 0;
+    free(sorted);
+    return rc;
+}
+
+static int replace_lines(struct db *db, int64_t order_id, const struct order_line *lines,
+                         size_t n, int *changed, struct sd_error *err)
+{
+    int equal = 0;
+    int rc = lines_equal(db, order_id, lines, n, &equal, err);
+    *changed = !equal;
+    if (rc || equal)
+        return rc;
+    struct db_stmt *st;
+    rc = db_prepare(db, lines_delete_sql, &st, err);
+    if (rc == 0) {
+        db_bind_int64(st, 1, order_id);
+        rc = store_run(st, err);
+    }
+    return rc ? rc : insert_lines(db, order_id, lines, n, err);
+}
+
+int store_order_upsert(struct db *db, struct order *o, const struct order_line *lines,
+                       size_t n_lines, enum store_write *result, struct sd_error *err)
+{
+    int rc = store_upsert(db, &order_table, o->source, o->ext_id, bind_order, o, &o->id,
+                          result, err);
+    if (rc)
+        return rc;
+    if (*result == STORE_INSERTED) {
+        rc = insert_lines(db, o->id, lines, n_lines, err);
+    } else {
+        int changed = 0;
+        rc = replace_lines(db, o->id, lines, n_lines, &changed, err);
+        if (rc == 0 && changed && *result == STORE_UNCHANGED) {
+            *result = STORE_UPDATED;
+            rc = store_change_append(db, "order", o->id, "update", err);
+        }
+    }
+    if (rc)
+        return sd_error_prefix(err, "order '%s'", o->ext_id);
+    return 0;
+}
+
+static const struct store_table invoice_table = {
+    .entity = "invoice",
+    .find_sql = "SELECT id FROM invoices WHERE source = ? AND ext_id = ?",
+    .insert_sql = "INSERT INTO invoices(source, ext_id, order_id, account_id, issue_date, "
+                  "due_date, amount, paid_amount, paid_date, currency) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+    .update_sql = "UPDATE invoices SET order_id = ?3, account_id = ?4, issue_date = ?5, "
+                  "due_date = ?6, amount = ?7, paid_amount = ?8, paid_date = ?9, currency = ?10 "
+                  "WHERE id = ?11 AND (order_id IS DISTINCT FROM ?3 OR "
+                  "account_id IS DISTINCT FROM ?4 OR issue_date IS DISTINCT FROM ?5 OR "
+                  "due_date IS DISTINCT FROM ?6 OR amount IS DISTINCT FROM ?7 OR "
+                  "paid_amount IS DISTINCT FROM ?8 OR paid_date IS DISTINCT FROM ?9 OR "
+                  "currency IS DISTINCT FROM ?10)",
+    .n_fields = 10,
+};
+
+static void bind_invoice(struct db_stmt *st, const void *obj)
+{
+    const struct invoice *inv = obj;
+    db_bind_text(st, 1, inv->source);
+    db_bind_text(st, 2, inv->ext_id);
+    store_bind_ref(st, 3, inv->order_id);
+    db_bind_int64(st, 4, inv->account_id);
+    db_bind_int64(st, 5, inv->issue_date);
+    db_bind_int64(st, 6, inv->due_date);
+    db_bind_int64(st, 7, inv->amount);
+    db_bind_int64(st, 8, inv->paid_amount);
+    db_bind_opt_int64(st, 9, inv->paid_date);
+    db_bind_text(st, 10, inv->currency ? inv->currency : "USD");
+}
+
+int store_invoice_upsert(struct db *db, struct invoice *inv, enum store_write *result,
+                         struct sd_error *err)
+{
+    return store_upsert(db, &invoice_table, inv->source, inv->ext_id, bind_invoice, inv,
+                        &inv->id, result, err);
+}
+
+/* ---- reading ---- */
+
+int store_order_net(struct db *db, int64_t order_id, int64_t *net, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, lines_select_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, order_id);
+    int64_t total = 0;
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        int64_t line_net;
+        if (money_line_net(db_column_int64(st, 3), db_column_int64(st, 2),
+                           db_column_int64(st, 4), &line_net) ||
+            money_add(total, line_net, &total)) {
+            db_reset(st);
+            return sd_error_set(err, SD_EOVERFLOW, "order %lld: amount out of range",
+                                (long long)order_id);
+        }
+    }
+    if (rc == 0)
+        *net = total;
+    return rc;
+}
+
+static const char order_view_sql[] =
+    "SELECT o.id, o.source, o.ext_id, o.account_id, o.rep_id, o.order_date, o.requested_date, "
+    "o.promised_date, o.ship_date, o.status, o.status_date, o.currency, o.ship_country, "
+    "o.ship_address, a.ext_id, a.name, r.ext_id, r.name "
+    "FROM orders o JOIN accounts a ON a.id = o.account_id LEFT JOIN reps r ON r.id = o.rep_id "
+    "WHERE o.id = ?";
+static const char order_lines_view_sql[] =
+    "SELECT l.line_no, l.product_id, l.qty, l.unit_price, l.discount, l.shipped_qty, "
+    "p.ext_id, p.name FROM order_lines l JOIN products p ON p.id = l.product_id "
+    "WHERE l.order_id = ? ORDER BY l.line_no";
+static const char order_invoices_sql[] =
+    "SELECT id, source, ext_id, account_id, issue_date, due_date, amount, paid_amount, "
+    "paid_date, currency FROM invoices WHERE order_id = ? ORDER BY issue_date, id";
+
+static void read_order_header(struct db_stmt *st, struct arena *arena, struct order_view *v)
+{
+    struct order *o = &v->order;
+    o->id = db_column_int64(st, 0);
+    o->source = store_col_str(st, 1, arena);
+    o->ext_id = store_col_str(st, 2, arena);
+    o->account_id = db_column_int64(st, 3);
+    o->rep_id = store_col_ref(st, 4);
+    o->order_date = db_column_opt_date(st, 5);
+    o->requested_date = db_column_opt_date(st, 6);
+    o->promised_date = db_column_opt_date(st, 7);
+    o->ship_date = db_column_opt_date(st, 8);
+    order_status_parse(db_column_text(st, 9), &o->status);
+    o->status_date = db_column_opt_date(st, 10);
+    o->currency = store_col_str(st, 11, arena);
+    o->ship_country = store_col_str(st, 12, arena);
+    o->ship_address = store_col_str(st, 13, arena);
+    v->account_ext_id = store_col_str(st, 14, arena);
+    v->account_name = store_col_str(st, 15, arena);
+    v->rep_ext_id = store_col_str(st, 16, arena);
+    v->rep_name = store_col_str(st, 17, arena);
+}
+
+static int load_order_header(struct db *db, struct arena *arena, int64_t id,
+                             struct order_view *v, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, order_view_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, id);
+    rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == DB_DONE)
+        return sd_error_set(err, SD_ENOTFOUND, "order %lld vanished", (long long)id);
+    read_order_header(st, arena, v);
+    db_reset(st);
+    return 0;
+}
+
+/* Adds one line's amounts to the view's totals; SD_EOVERFLOW when out of range. */
+static int add_line_totals(struct order_view *v, struct order_line_view *lv)
+{
+    const struct order_line *l = &lv->line;
+    if (money_mul_qty(l->unit_price, l->qty, &lv->gross) ||
+        money_line_net(l->unit_price, l->qty, l->discount, &lv->net) ||
+        money_add(v->total_gross, lv->gross, &v->total_gross) ||
+        money_add(v->total_net, lv->net, &v->total_net))
+        return SD_EOVERFLOW;
+    v->total_qty += l->qty;
+    v->total_shipped_qty += l->shipped_qty;
+    return 0;
+}
+
+static int load_order_lines(struct db *db, struct arena *arena, struct order_view *v,
+                            struct sd_error *err)
+{
+    struct db_stmt *st;
+    size_t cap = 0;
+    int rc = db_prepare(db, order_lines_view_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, v->order.id);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        v->lines = store_grow_array(arena, v->lines, v->n_lines, &cap, sizeof(*v->lines));
+        struct order_line_view *lv = &v->lines[v->n_lines++];
+        lv->line.order_id = v->order.id;
+        lv->line.line_no = (int)db_column_int64(st, 0);
+        lv->line.product_id = db_column_int64(st, 1);
+        lv->line.qty = db_column_int64(st, 2);
+        lv->line.unit_price = db_column_int64(st, 3);
+        lv->line.discount = db_column_int64(st, 4);
+        lv->line.shipped_qty = db_column_int64(st, 5);
+        lv->sku = store_col_str(st, 6, arena);
+        lv->product_name = store_col_str(st, 7, arena);
+        if (add_line_totals(v, lv)) {
+            db_reset(st);
+            return sd_error_set(err, SD_EOVERFLOW, "order '%s': amounts out of range",
+                                v->order.ext_id);
+        }
+    }
+    v->total_discount = v->total_gross - v->total_net;
+    return rc;
+}
+
+static int load_order_invoices(struct db *db, struct arena *arena, struct order_view *v,
+                               struct sd_error *err)
+{
+    struct db_stmt *st;
+    size_t cap = 0;
+    int rc = db_prepare(db, order_invoices_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, v->order.id);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        v->invoices = store_grow_array(arena, v->invoices, v->n_invoices, &cap,
+                                       sizeof(*v->invoices));
+        struct invoice *inv = &v->invoices[v->n_invoices++];
+        inv->id = db_column_int64(st, 0);
+        inv->source = store_col_str(st, 1, arena);
+        inv->ext_id = store_col_str(st, 2, arena);
+        inv->order_id = v->order.id;
+        inv->account_id = db_column_int64(st, 3);
+        inv->issue_date = db_column_opt_date(st, 4);
+        inv->due_date = db_column_opt_date(st, 5);
+        inv->amount = db_column_int64(st, 6);
+        inv->paid_amount = db_column_int64(st, 7);
+        inv->paid_date = db_column_opt_date(st, 8);
+        inv->currency = store_col_str(st, 9, arena);
+        v->invoiced += inv->amount;
+        v->paid += inv->paid_amount;
+    }
+    return rc;
+}
+
+int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
+                     struct order_view *out, struct sd_error *err)
+{
+    int64_t id = 0;
+    memset(out, 0, sizeof(*out));
+    int rc = store_resolve(db, ENTITY_ORDER, ext_id, &id, err);
+    if (rc == 0)
+        rc = load_order_header(db, arena, id, out, err);
+    if (rc == 0)
+        rc = load_order_lines(db, arena, out, err);
+    if (rc == 0)
+        rc = load_order_invoices(db, arena, out, err);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store-int: helpers the store's entity files share: the generic upsert by
+ * (source, ext_id) and column readers that copy into an arena.
+ */
+#ifndef SD_STORE_STORE_INT_H
+#define SD_STORE_STORE_INT_H
+
+#include "store/store.h"
+
+/*
+ * SQL of one entity table for the generic upsert. Parameters 1..n_fields are
+ * bound by `bind` in the same order in insert_sql and update_sql; update_sql
+ * takes the row id as parameter n_fields + 1 and must only change the row when
+ * a field differs (WHERE id = ? AND (a IS DISTINCT FROM ?1 OR ...)), so that
+ * db_changes tells updated from unchanged. insert_sql ends in RETURNING id.
+ * find_sql takes (source, ext_id) and answers the id.
+ */
+struct store_table {
+    const char *entity;
+    const char *find_sql;
+    const char *insert_sql;
+    const char *update_sql;
+    int n_fields;
+};
+
+typedef void store_bind_fn(struct db_stmt *st, const void *obj);
+
+int store_upsert(struct db *db, const struct store_table *t, const char *source,
+                 const char *ext_id, store_bind_fn *bind, const void *obj, int64_t *id,
+                 enum store_write *result, struct sd_error *err);
+
+/* Runs a statement that returns no rows (bindings done); 0 or the error. */
+int store_run(struct db_stmt *st, struct sd_error *err);
+
+/* Column readers: NULL for SQL NULL, else a copy in `arena` (aborts when it is full). */
+const char *store_col_str(struct db_stmt *st, int col, struct arena *arena);
+
+/* Checks that an external key is present; SD_EINVAL naming the entity otherwise. */
+int store_check_key(const char *entity, const char *source, const char *ext_id,
+                    struct sd_error *err);
+
+/* A zero id (no reference) binds NULL. */
+void store_bind_ref(struct db_stmt *st, int idx, int64_t id);
+/* NULL column → 0 (no reference). */
+int64_t store_col_ref(struct db_stmt *st, int col);
+
+/*
+ * Arrays read from the store live in the arena: returns `items`, or a copy
+ * twice as large when n == *cap (updating *cap), so callers append at [n].
+ */
+void *store_grow_array(struct arena *arena, void *items, size_t n, size_t *cap, size_t size);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: entity persistence on db.h. One .c file per entity family; this
+ * header is the whole store API. All SQL text of the project outside src/db/
+ * lives in these files.
+ *
+ * Writes: every function that writes appends change_log rows (entity, id, op)
+ * for what it changed, on the same connection, so that inside the caller's
+ * transaction they commit or roll back together. Write functions do not open
+ * transactions themselves: the caller owns the unit of work (one import, one
+ * API request, the whole demo). Upserts are keyed by (source, ext_id) and
+ * report whether the row was inserted, updated or left unchanged; an
+ * unchanged row appends no change_log row.
+ *
+ * Reads: strings in returned structs live in the arena the caller passes.
+ * Look-ups by external id take the id alone (as the CLI and URLs do); when two
+ * sources use the same external id the look-up fails with SD_ECONFLICT and
+ * asks for "SOURCE:ID".
+ */
+#ifndef SD_STORE_STORE_H
+#define SD_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/error.h"
+#include "db/db.h"
+#include "store/model.h"
+
+enum store_write { STORE_UNCHANGED, STORE_INSERTED, STORE_UPDATED };
+
+/* Entities with external ids, for store_resolve. */
+enum store_entity {
+    ENTITY_TEAM,
+    ENTITY_REP,
+    ENTITY_ACCOUNT,
+    ENTITY_CONTACT,
+    ENTITY_PRODUCT,
+    ENTITY_ORDER,
+    ENTITY_INVOICE,
+    ENTITY_OPPORTUNITY,
+    ENTITY_REQUEST,
+    ENTITY_COUNT
+};
+
+/* "account", "order"...: the name used in change_log and messages. */
+const char *store_entity_name(enum store_entity e);
+
+/*
+ * Opens a database whose schema is current: SD_ENOTFOUND with a hint to run
+ * 'salesdesk init' when it has no schema or an older one, SD_EVERSION when it
+ * is newer than this binary.
+ */
+int store_open(struct db **out, const char *url, int flags, struct sd_error *err);
+
+/* change_log */
+int store_change_append(struct db *db, const char *entity, int64_t id, const char *op,
+                        struct sd_error *err);
+/* Number of change_log rows. */
+int store_change_count(struct db *db, int64_t *count, struct sd_error *err);
+
+/* settings: *value is NULL when the key is not set. */
+int store_setting_get(struct db *db, struct arena *arena, const char *key, const char **value,
+                      struct sd_error *err);
+int store_setting_set(struct db *db, const char *key, const char *value, struct sd_error *err);
+
+/*
+ * Resolves an external id to the internal id. `text` is "EXT" or "SOURCE:EXT".
+ * SD_ENOTFOUND when absent, SD_ECONFLICT when "EXT" matches rows of several sources.
+ */
+int store_resolve(struct db *db, enum store_entity e, const char *text, int64_t *id,
+                  struct sd_error *err);
+
+/* Upserts by (source, ext_id); on success `x->id` is the row's id and *result what happened. */
+int store_team_upsert(struct db *db, struct team *t, enum store_write *result,
+                      struct sd_error *err);
+int store_rep_upsert(struct db *db, struct rep *r, enum store_write *result,
+                     struct sd_error *err);
+int store_account_upsert(struct db *db, struct account *a, enum store_write *result,
+                         struct sd_error *err);
+int store_contact_upsert(struct db *db, struct contact *c, enum store_write *result,
+                         struct sd_error *err);
+int store_product_upsert(struct db *db, struct product *p, enum store_write *result,
+                         struct sd_error *err);
+int store_invoice_upsert(struct db *db, struct invoice *inv, enum store_write *result,
+                         struct sd_error *err);
+int store_request_upsert(struct db *db, struct request *r, enum store_write *result,
+                         struct sd_error *err);
+/*
+ * An order with its lines (line_no unique within the order; order_id of the
+ * lines is ignored). The lines replace the stored ones; the order counts as
+ * updated when its header or any line changed.
+ */
+int store_order_upsert(struct db *db, struct order *o, const struct order_line *lines,
+                       size_t n_lines, enum store_write *result, struct sd_error *err);
+/* An opportunity with its stage history, which replaces the stored one. */
+int store_opportunity_upsert(struct db *db, struct opportunity *o,
+                             const struct opportunity_stage *stages, size_t n_stages,
+                             enum store_write *result, struct sd_error *err);
+/* Keyed by (product_id, warehouse). */
+int store_stock_set(struct db *db, const struct stock_level *s, enum store_write *result,
+                    struct sd_error *err);
+/* Keyed by (rep_id or team_id, period). */
+int store_quota_set(struct db *db, const struct quota *q, enum store_write *result,
+                    struct sd_error *err);
+/* Keyed by (currency, day). */
+int store_fx_set(struct db *db, const struct fx_rate *fx, enum store_write *result,
+                 struct sd_error *err);
+int store_demo_planted_add(struct db *db, const char *order_ext_id, const char *code,
+                           struct sd_error *err);
+
+/* Rows per table, for summaries: fills counts[ENTITY_COUNT] plus lines. */
+struct store_counts {
+    int64_t entities[ENTITY_COUNT];
+    int64_t order_lines;
+    int64_t stock_levels;
+    int64_t opportunity_stages;
+    int64_t quotas;
+    int64_t fx_rates;
+    int64_t planted;
+};
+int store_counts(struct db *db, struct store_counts *out, struct sd_error *err);
+
+/* One order as the CLI and API show it. */
+struct order_line_view {
+    struct order_line line;
+    const char *sku;
+    const char *product_name;
+    int64_t gross; /* qty × unit_price */
+    int64_t net;   /* after discount, rounded */
+};
+
+struct order_view {
+    struct order order;
+    const char *account_ext_id;
+    const char *account_name;
+    const char *rep_ext_id; /* NULL: no rep */
+    const char *rep_name;
+    struct order_line_view *lines;
+    size_t n_lines;
+    struct invoice *invoices;
+    size_t n_invoices;
+    int64_t total_qty;
+    int64_t total_shipped_qty;
+    int64_t total_gross;
+    int64_t total_discount; /* gross − net */
+    int64_t total_net;
+    int64_t invoiced;       /* sum of invoice amounts */
+    int64_t paid;           /* sum of paid amounts */
+};
+
+/* SD_ENOTFOUND when no order has that external id. */
+int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
+                     struct order_view *out, struct sd_error *err);
+
+/* Net of one order (sum of rounded line nets). */
+int store_order_net(struct db *db, int64_t order_id, int64_t *net, struct sd_error *err);
+
+struct order_summary {
+    int64_t id;
+    const char *ext_id;
+    int32_t order_date;
+    int32_t promised_date;
+    enum order_status status;
+    const char *currency;
+    int64_t net;
+};
+
+struct account_view {
+    struct account account;
+    const char *owner_rep_ext_id;
+    const char *owner_rep_name;
+    const char *account_manager_ext_id;
+    const char *account_manager_name;
+    struct contact *contacts;
+    size_t n_contacts;
+    struct order_summary *open_orders; /* draft pending confirmed on_hold, oldest first */
+    size_t n_open_orders;
+    int64_t open_orders_net;
+    struct invoice *open_invoices;     /* not fully paid, by due date */
+    size_t n_open_invoices;
+    int64_t receivables;               /* open invoice balance */
+    int64_t overdue;                   /* balance past due on `today` */
+    int64_t orders_total;              /* all orders ever */
+    int64_t invoices_total;            /* all invoices ever */
+};
+
+/* `today` decides what is overdue. SD_ENOTFOUND when no account has that external id. */
+int store_account_view(struct db *db, struct arena *arena, const char *ext_id, int32_t today,
+                       struct account_view *out, struct sd_error *err);
+
+#endif
