@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "db/db-int.h"
+#include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
@@ -22,6 +23,7 @@ struct sqlite_db {
     struct db common;
     sqlite3 *handle;
     char *path;
+    char *bulk_indexes; /* CREATE INDEX statements dropped for a bulk load, ";"-joined */
 };
 
 struct sqlite_stmt {
@@ -98,7 +100,7 @@ static int missing_file_error(const char *path, int flags, struct sd_error *err)
 static int apply_pragmas(struct db *db, int readonly, struct sd_error *err)
 {
     sqlite3_busy_timeout(handle_of(db), SQLITE_BUSY_TIMEOUT_MS);
-    int rc = db->ops->exec(db, "PRAGMA foreign_keys=ON", err);
+    int rc = db->ops->exec(db, "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY", err);
     if (rc == 0 && !readonly)
         rc = db->ops->exec(db, "PRAGMA journal_mode=WAL", err);
     if (rc == 0)
@@ -143,6 +145,7 @@ static void sqlite_close(struct db *db)
     db_common_release(db);
     sqlite3_close_v2(sdb->handle);
     free(sdb->path);
+    free(sdb->bulk_indexes);
     free(sdb);
 }
 
@@ -233,11 +236,47 @@ static const char *sqlite_dialect(const char *token)
     return NULL;
 }
 
+/*
+ * Secondary indexes are dropped for a bulk load and built again at its end:
+ * building an index over sorted rows once is several times faster than
+ * keeping it up to date row by row. Unique constraints stay, so keys are
+ * still checked during the load.
+ */
+static int drop_indexes(struct sqlite_db *sdb, struct sd_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct strbuf creates = STRBUF_INIT, drops = STRBUF_INIT;
+    int rc = sqlite3_prepare_v2(sdb->handle,
+                                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
+                                "AND sql IS NOT NULL ORDER BY name",
+                                -1, &st, NULL);
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        strbuf_addf(&creates, "%s;\n", (const char *)sqlite3_column_text(st, 1));
+        strbuf_addf(&drops, "DROP INDEX \"%s\";\n", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    int status = rc == SQLITE_OK ? sqlite_exec(&sdb->common, drops.buf, err)
+                                 : fail(&sdb->common, rc, "database", err);
+    strbuf_release(&drops);
+    if (status == 0)
+        sdb->bulk_indexes = strbuf_detach(&creates, NULL);
+    strbuf_release(&creates);
+    return status;
+}
+
 static int sqlite_bulk(struct db *db, int on, struct sd_error *err)
 {
-    if (on)
-        return sqlite_exec(db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", err);
-    return sqlite_exec(db, "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000", err);
+    struct sqlite_db *sdb = (struct sqlite_db *)db;
+    if (on) {
+        int rc = sqlite_exec(db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", err);
+        return rc ? rc : drop_indexes(sdb, err);
+    }
+    int rc = sdb->bulk_indexes ? sqlite_exec(db, sdb->bulk_indexes, err) : 0;
+    free(sdb->bulk_indexes);
+    sdb->bulk_indexes = NULL;
+    if (rc == 0)
+        rc = sqlite_exec(db, "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000", err);
+    return rc;
 }
 
 const struct db_ops db_sqlite_ops = {

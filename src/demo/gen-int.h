@@ -146,7 +146,7 @@ struct gen {
     struct vec orders;   /* struct gen_order, sorted by day before writing */
     int64_t *rep_quarter_revenue; /* [rep][quarter index], base currency */
     int n_quarters;
-    int64_t order_ext_base;
+    int64_t first_order_id; /* orders get consecutive ids in calendar order */
     struct demo_result *result;
 };
 

@@ -528,6 +528,11 @@ static int write_order(struct gen *g, const struct gen_order *go, size_t index)
     record_open_demand(g, &p);
     enum store_write w;
     int rc = store_order_upsert(g->db, &p.order, p.lines, p.n_lines, &w, g->err);
+    if (rc == 0 && index == 0)
+        g->first_order_id = p.order.id;
+    /* Requests refer to orders by calendar index: ids must follow it. */
+    if (rc == 0 && p.order.id != g->first_order_id + (int64_t)index)
+        rc = sd_error_set(g->err, SD_ERR, "demo: order ids are not consecutive");
     if (rc == 0 && p.invoiced) {
         p.invoice.order_id = p.order.id;
         rc = store_invoice_upsert(g->db, &p.invoice, &w, g->err);

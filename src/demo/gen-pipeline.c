@@ -142,7 +142,7 @@ static int write_request(struct gen *g, int index, int64_t now)
     const struct gen_order *go = VEC_AT(&g->orders, struct gen_order, pick);
     const struct gen_account *a = &g->accounts[go->account];
     size_t kind = rng_next(r) % ARRAY_LEN(request_kinds);
-    int64_t opened_day = go->day + rng_range(r, 1, 20);
+    int64_t opened_day = go->day + rng_range(r, 0, 20);
     if (opened_day > g->today)
         opened_day = g->today;
     struct request req = {
@@ -158,12 +158,7 @@ static int write_request(struct gen *g, int index, int64_t now)
     };
     if (req.opened_at > now)
         req.opened_at = now - HOUR_MS;
-    /* Orders were written in calendar order, so the order id is the first id + index. */
-    char order_ext[16];
-    snprintf(order_ext, sizeof(order_ext), "%zu", (size_t)100001 + pick);
-    int rc = store_resolve(g->db, ENTITY_ORDER, order_ext, &req.order_id, g->err);
-    if (rc)
-        return rc;
+    req.order_id = g->first_order_id + (int64_t)pick;
     request_times(g, &req, now);
     enum store_write w;
     return store_request_upsert(g->db, &req, &w, g->err);

@@ -21,7 +21,7 @@
 static const struct scale_spec scales[] = {
     [DEMO_SMALL] = {"small", 200, 150, 12, 20000},
     [DEMO_MEDIUM] = {"medium", 5000, 1000, 60, 1000000},
-    [DEMO_LARGE] = {"large", 50000, 5000, 200, 10400000},
+    [DEMO_LARGE] = {"large", 50000, 5000, 200, 10800000},
 };
 
 static const char *const plant_codes[PLANT_COUNT] = {

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// The command line as a user meets it: help for every command, and malformed
+// input of every kind answered by a one-line error and the documented exit
+// code (0 ok, 1 failure, 2 usage, 3 rejected), never a crash.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, sql, tempDir } from './helpers.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A failure: the exit code, one line on stderr naming the problem, nothing on stdout. */
+function assertOneLineError(r, code, pattern) {
+  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
+  assert.equal(r.code, code, `exit ${r.code}, stderr: ${r.stderr}`);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `one line expected, got: ${r.stderr}`);
+  assert.match(lines[0], /^salesdesk: /);
+  assert.match(lines[0], pattern);
+}
+
+function commandNames() {
+  const r = run(['--help']);
+  assert.equal(r.code, 0);
+  return [...r.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
+}
+
+test('every command has --help, and README.md tours every command', () => {
+  const names = commandNames();
+  assert.deepEqual(names, ['init', 'demo', 'order', 'account']);
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  for (const name of names) {
+    const r = run([name, '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, new RegExp(`^usage: salesdesk ${name}`));
+    assert.match(r.stdout, /--db URL/);
+    assert.match(readme, new RegExp(`salesdesk ${name}\\b`), `README.md mentions 'salesdesk ${name}'`);
+  }
+});
+
+test('usage errors exit 2', () => {
+  const bare = run([]);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /^usage: salesdesk COMMAND/);
+  assertOneLineError(run(['frobnicate']), 2, /unknown command 'frobnicate'/);
+  assertOneLineError(run(['order']), 2, /missing argument ID/);
+  assertOneLineError(run(['order', '1', '2']), 2, /unexpected argument '2'/);
+  assertOneLineError(run(['order', '1', '--colour']), 2, /unknown option '--colour'/);
+  assertOneLineError(run(['order', '1', '-x']), 2, /unknown option '-x'/);
+  assertOneLineError(run(['order', '1', '--db']), 2, /'--db' needs a value/);
+  assertOneLineError(run(['order', '1', '--json=yes']), 2, /'--json' takes no value/);
+  assertOneLineError(run(['demo', '--scale', 'huge']), 2, /--scale: 'huge' is not one of small, medium, large/);
+  assertOneLineError(run(['demo', '--seed', '-4']), 2, /--seed: '-4' is not a whole number/);
+  assertOneLineError(run(['demo', '--seed', '12abc']), 2, /--seed: '12abc' is not a whole number/);
+  assertOneLineError(run(['demo', '--seed', '99999999999999999999999']), 2, /--seed/);
+  assertOneLineError(run(['demo', '--today', '2024-13-01']), 2, /--today: '2024-13-01' is not a date \(YYYY-MM-DD\): month 13/);
+  assertOneLineError(run(['demo', '--today', '2023-02-29']), 2, /2023 has no february 29/);
+  assertOneLineError(run(['account', 'C1', '--today', 'yesterday']), 2, /--today: 'yesterday' is not a date/);
+});
+
+test('bad ids and missing databases exit 1 with the reason', (t) => {
+  const dir = tempDir(t, 'cli-ids');
+  const db = path.join(dir, 'demo.db');
+  assert.equal(run(['demo', '--db', db, '--quiet']).code, 0);
+  assertOneLineError(run(['order', '999999999', '--db', db]), 1, /no order with id '999999999'/);
+  assertOneLineError(run(['order', '', '--db', db]), 1, /no order with id ''/);
+  assertOneLineError(run(['order', "1' OR '1'='1", '--db', db]), 1, /no order with id/);
+  assertOneLineError(run(['account', 'NOPE', '--db', db]), 1, /no account with id 'NOPE'/);
+  assertOneLineError(run(['order', '1', '--db', path.join(dir, 'missing.db')]), 1, /does not exist \(create it with 'salesdesk init'\)/);
+  assertOneLineError(run(['order', '1', '--db', 'postgresql://localhost/x']), 1, /no PostgreSQL driver/);
+  assertOneLineError(run(['order', '1', '--db', dir]), 1, /is a directory/);
+  assert.equal(existsSync(path.join(dir, 'missing.db')), false, 'a read command creates no file');
+});
+
+test('SALESDESK_DB selects the database when --db is absent', (t) => {
+  const dir = tempDir(t, 'cli-env');
+  const db = path.join(dir, 'env.db');
+  assert.equal(run(['demo', '--quiet'], { env: { SALESDESK_DB: db } }).code, 0);
+  const [o] = sql(db, 'SELECT ext_id FROM orders LIMIT 1');
+  assert.equal(run(['order', o.ext_id], { env: { SALESDESK_DB: db } }).code, 0);
+  const r = run(['order', o.ext_id], { cwd: dir });
+  assertOneLineError(r, 1, /'\.\/salesdesk\.db' does not exist/);
+});
+
+test('a file that is not a SQLite database is refused, and left as it was', (t) => {
+  const dir = tempDir(t, 'cli-notdb');
+  const file = path.join(dir, 'notes.txt');
+  const text = 'this is not a database\n'.repeat(200);
+  writeFileSync(file, text);
+  for (const args of [['init'], ['order', '1'], ['account', 'C1']]) {
+    assertOneLineError(run([...args, '--db', file]), 1, /notes\.txt.*not a database/);
+  }
+  assert.equal(readFileSync(file, 'utf8'), text);
+});
+
+test('init creates, reports a current schema, and refuses a newer one untouched', (t) => {
+  const dir = tempDir(t, 'cli-init');
+  const db = path.join(dir, 'new.db');
+  const first = run(['init', '--db', db]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /created \(schema version 1\)/);
+  assert.match(run(['init', '--db', db]).stdout, /schema is current \(version 1\)/);
+  const tables = sql(db, "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'")[0].n;
+  assert.ok(Number(tables) >= 30, `${tables} tables`);
+  assertOneLineError(run(['order', '1', '--db', db]), 1, /no order with id '1'/);
+  spawnSync('sqlite3', [db, "INSERT INTO schema_version VALUES (99, 'future', 0)"]);
+  assertOneLineError(run(['init', '--db', db]), 1, /schema version 99 is newer than this salesdesk/);
+  assertOneLineError(run(['order', '1', '--db', db]), 1, /schema version 99 is newer/);
+  assert.equal(sql(db, 'SELECT max(version) AS v FROM schema_version')[0].v, '99');
+  const empty = path.join(dir, 'empty.db');
+  spawnSync('sqlite3', [empty, 'CREATE TABLE t(x)']);
+  assertOneLineError(run(['order', '1', '--db', empty]), 1, /is not set up: run 'salesdesk init'/);
+});
+
+/** A directory nobody can write to, even root (chattr +i on top of mode 555). */
+function makeReadOnly(dir) {
+  mkdirSync(dir);
+  chmodSync(dir, 0o555);
+  if (process.getuid() === 0) {
+    const r = spawnSync('chattr', ['+i', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `chattr +i is needed for a read-only directory as root: ${r.stderr}`);
+  }
+}
+
+test('a read-only directory gives a one-line error, not a crash or a stray file', (t) => {
+  const ro = path.join(tempDir(t, 'cli-ro'), 'readonly');
+  try {
+    makeReadOnly(ro);
+    const db = path.join(ro, 'x.db');
+    assertOneLineError(run(['init', '--db', db]), 1, /x\.db/);
+    assertOneLineError(run(['demo', '--db', db, '--quiet']), 1, /x\.db/);
+    assert.equal(spawnSync('ls', ['-A', ro], { encoding: 'utf8' }).stdout, '');
+  } finally {
+    if (process.getuid() === 0) spawnSync('chattr', ['-i', ro]);
+  }
+});

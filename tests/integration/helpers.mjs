@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// Helpers for the integration tests: run the real binary, query the store with
+// the sqlite3 command-line shell (independently of the code under test), parse
+// JSON keeping numbers exact, and compute money the way DESIGN.md defines it.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const BIN = process.env.SALESDESK_BIN;
+if (!BIN) throw new Error('SALESDESK_BIN is not set (run the tests through ctest)');
+
+export function tempDir(t, name) {
+  const dir = mkdtempSync(path.join(tmpdir(), `salesdesk-${name}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs salesdesk synchronously; returns { code, signal, stdout, stderr }. */
+export function run(args, options = {}) {
+  const env = { ...process.env, ...(options.env || {}) };
+  delete env.SALESDESK_DB;
+  if (options.env && options.env.SALESDESK_DB) env.SALESDESK_DB = options.env.SALESDESK_DB;
+  const r = spawnSync(BIN, args, { encoding: 'utf8', cwd: options.cwd, env, maxBuffer: 1 << 28 });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs salesdesk asynchronously (for running many commands in parallel). */
+export function runAsync(args) {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args);
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Maps `fn` over `items` with at most `limit` running at once. */
+export async function pool(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Rows of a query as objects, through the sqlite3 shell; integers stay exact (BigInt-safe strings). */
+export function sql(db, query) {
+  const r = spawnSync('sqlite3', ['-json', db, query], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim() === '' ? [] : parseExact(r.stdout);
+}
+
+/**
+ * JSON.parse, but every number is returned as its exact source text (a string),
+ * so money like 617085.2035 or 64-bit integers are never rounded through double.
+ */
+export function parseExact(text) {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++;
+      out += JSON.stringify(text.slice(i, j));
+      i = j;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return JSON.parse(out);
+}
+
+/** Exact decimal text of an amount in 1/10000 units (BigInt), shortest form: 12345000n -> "1234.5". */
+export function moneyText(units) {
+  const neg = units < 0n;
+  const abs = neg ? -units : units;
+  const whole = abs / 10000n;
+  let frac = (abs % 10000n).toString().padStart(4, '0').replace(/0+$/, '');
+  return (neg ? '-' : '') + whole.toString() + (frac ? '.' + frac : '');
+}
+
+/** Decimal text ("12.5", "-0.0001", "3") to 1/10000 units as BigInt. */
+export function moneyUnits(text) {
+  const m = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(String(text));
+  if (!m) throw new Error(`not a money amount: ${text}`);
+  const v = BigInt(m[2]) * 10000n + BigInt((m[3] || '').padEnd(4, '0') || '0');
+  return m[1] ? -v : v;
+}
+
+/** qty × unit_price × (1 − discount/10^6), rounded half away from zero to 1/10000 (BigInt). */
+export function lineNet(qty, unitPrice, discountPpm) {
+  const num = BigInt(qty) * BigInt(unitPrice) * (1000000n - BigInt(discountPpm));
+  const den = 1000000n;
+  const q = num / den;
+  const r = num % den;
+  const twice = (r < 0n ? -r : r) * 2n;
+  if (twice >= den) return num < 0n ? q - 1n : q + 1n;
+  return q;
+}
