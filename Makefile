@@ -9,7 +9,10 @@ DEMO_DB ?= demo.db
 DEMO_SCALE ?= small
 CMAKE ?= cmake
 
-.PHONY: all release deps demo check check-normal check-asan checksrc bench install clean
+FUZZ_SECONDS ?= 300
+
+.PHONY: all release deps demo check check-normal check-asan check-fuzz fuzz checksrc bench \
+	install clean
 
 all: release
 
@@ -23,8 +26,8 @@ release:
 demo: deps release
 	./build/salesdesk demo --db $(DEMO_DB) --scale $(DEMO_SCALE) --force
 
-check: deps check-normal check-asan
-	@echo "make check: all passed (normal and ASan+UBSan builds)"
+# The sanitizer run goes last so that its ctest summary closes the output.
+check: deps check-fuzz check-normal check-asan
 
 check-normal:
 	@$(CMAKE) -S . -B build-check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSD_WERROR=ON >/dev/null
@@ -36,6 +39,21 @@ check-asan:
 	@$(CMAKE) --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
+# Every fuzz target for a short fixed time (clang, libFuzzer, ASan+UBSan).
+check-fuzz:
+	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DSD_FUZZ=ON -DSD_WERROR=ON \
+		-DSD_FUZZ_SECONDS=20 >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	cd build-fuzz && ctest --output-on-failure
+
+# Longer fuzzing that grows the kept corpora in tests/fuzz/corpus/.
+fuzz:
+	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DSD_FUZZ=ON >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	for f in build-fuzz/fuzz-*; do \
+		tools/run-fuzz $$f tests/fuzz/corpus/$${f#build-fuzz/fuzz-} $(FUZZ_SECONDS) --keep; \
+	done
+
 checksrc:
 	tools/checksrc .
 
@@ -46,4 +64,4 @@ install: release
 	$(CMAKE) --install build --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-check build-asan
+	rm -rf build build-check build-asan build-fuzz
