@@ -119,6 +119,8 @@ static int build(const char *tmp, const struct demo_options *opt, struct progres
         rc = db_bulk_begin(db, err);
     if (rc == 0)
         rc = demo_build(db, opt, show_progress, progress, result, err);
+    if (rc == 0 && progress->enabled)
+        fputs("\n  building indexes...", stderr);
     if (rc == 0)
         rc = db_bulk_end(db, err);
     if (rc == 0)
