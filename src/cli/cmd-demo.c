@@ -129,14 +129,17 @@ static int build(const char *tmp, const struct demo_options *opt, struct progres
     return rc;
 }
 
+/* Removes a SQLite database file with its -wal and -shm companions. */
 static void remove_db_files(const char *path)
 {
-    char side[4096];
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    struct strbuf name = STRBUF_INIT;
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        strbuf_reset(&name);
+        strbuf_addf(&name, "%s%s", path, suffixes[i]);
+        unlink(name.buf);
+    }
+    strbuf_release(&name);
 }
 
 int cmd_demo(const struct cli_args *args)
@@ -153,25 +156,26 @@ int cmd_demo(const struct cli_args *args)
         return rc;
     if (check_target(args, path, &err))
         return cli_fail(&err);
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.building-%ld", path, (long)getpid());
+    struct strbuf tmp = STRBUF_INIT;
+    strbuf_addf(&tmp, "%s.building-%ld", path, (long)getpid());
     struct progress progress = {
         .enabled = !cli_flag(args, "quiet") && opt.scale != DEMO_SMALL && isatty(STDERR_FILENO),
         .last_percent = -1,
     };
-    rc = build(tmp, &opt, &progress, &counts, &result, &err);
+    rc = build(tmp.buf, &opt, &progress, &counts, &result, &err);
     if (progress.enabled)
         fputc('\n', stderr);
     if (rc == 0) {
         remove_db_files(path);
-        if (rename(tmp, path) != 0)
-            rc = sd_error_set(&err, SD_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
+        if (rename(tmp.buf, path) != 0)
+            rc = sd_error_set(&err, SD_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path,
                               strerror(errno));
     }
-    if (rc) {
-        remove_db_files(tmp);
+    if (rc)
+        remove_db_files(tmp.buf);
+    strbuf_release(&tmp);
+    if (rc)
         return cli_fail(&err);
-    }
     if (!cli_flag(args, "quiet"))
         print_summary(path, &counts, &result);
     return CLI_EXIT_OK;
