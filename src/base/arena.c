@@ -45,6 +45,11 @@ static size_t align_up(size_t n)
 
 void *arena_alloc(struct arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 2) {
+        if (a->limit)
+            return NULL;
+        xmalloc(SIZE_MAX); /* reports out of memory and aborts */
+    }
     size = align_up(size ? size : 1);
     if (a->limit && (size > a->limit || a->used > a->limit - size))
         return NULL;

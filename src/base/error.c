@@ -27,10 +27,10 @@ int sd_error_set(struct sd_error *err, int code, const char *fmt, ...)
     return code;
 }
 
-int sd_error_prefix(struct sd_error *err, const char *fmt, ...)
+void sd_error_prefix(struct sd_error *err, const char *fmt, ...)
 {
     if (!err)
-        return SD_ERR;
+        return;
     char prefix[SD_ERROR_MSG_MAX];
     char old[SD_ERROR_MSG_MAX];
     va_list ap;
@@ -40,7 +40,6 @@ int sd_error_prefix(struct sd_error *err, const char *fmt, ...)
     memcpy(old, err->message, sizeof(old));
     int wanted = snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old);
     mark_truncated(err->message, wanted);
-    return err->code;
 }
 
 void sd_error_clear(struct sd_error *err)

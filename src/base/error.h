@@ -47,8 +47,11 @@ struct sd_error {
 int sd_error_set(struct sd_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Puts `prefix: ` in front of the message already in `err`; returns err->code. */
-int sd_error_prefix(struct sd_error *err, const char *fmt, ...)
+/*
+ * Puts `prefix: ` in front of the message already in `err` (if not NULL). It
+ * returns nothing on purpose: the caller returns the status it already holds.
+ */
+void sd_error_prefix(struct sd_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Clears `err` (if not NULL) to SD_OK and an empty message. */

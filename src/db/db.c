@@ -105,6 +105,7 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct sd_e
     size_t i = cache_index(db, sql);
     if (db->cache[i].key) {
         *out = db->cache[i].stmt;
+        db->ops->reset(*out); /* as documented: reset, no bindings, whatever the last user left */
         return 0;
     }
     struct db_stmt *st = NULL;
@@ -145,10 +146,18 @@ void db_bind_null(struct db_stmt *st, int idx)
 
 void db_bind_opt_int64(struct db_stmt *st, int idx, int64_t v)
 {
-    if (v == INT64_MIN || v == INT32_MIN)
+    if (v == INT64_MIN)
         db_bind_null(st, idx);
     else
         db_bind_int64(st, idx, v);
+}
+
+void db_bind_opt_date(struct db_stmt *st, int idx, int32_t day)
+{
+    if (day == INT32_MIN)
+        db_bind_null(st, idx);
+    else
+        db_bind_int64(st, idx, day);
 }
 
 int db_step(struct db_stmt *st, struct sd_error *err)

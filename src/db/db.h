@@ -63,8 +63,10 @@ void db_bind_int64(struct db_stmt *st, int idx, int64_t v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s);
 void db_bind_text_n(struct db_stmt *st, int idx, const char *s, size_t len);
 void db_bind_null(struct db_stmt *st, int idx);
-/* Binds INT64_MIN / INT32_MIN sentinels (MONEY_NONE, DATE_NONE) as NULL. */
+/* Binds the INT64_MIN sentinel (MONEY_NONE, INT_NONE) as NULL, other values as they are. */
 void db_bind_opt_int64(struct db_stmt *st, int idx, int64_t v);
+/* Binds the INT32_MIN sentinel (DATE_NONE) as NULL, other days as integers. */
+void db_bind_opt_date(struct db_stmt *st, int idx, int32_t day);
 
 /*
  * Steps the statement: DB_ROW with a row to read, DB_DONE at the end (the

@@ -98,8 +98,10 @@ static int apply_one(struct db *db, const struct db_migration *m, struct sd_erro
     if (rc == 0)
         rc = db_exec(db, sql.buf, err);
     strbuf_release(&sql);
-    if (rc)
-        return sd_error_prefix(err, "migration %d (%s)", m->version, m->name);
+    if (rc) {
+        sd_error_prefix(err, "migration %d (%s)", m->version, m->name);
+        return rc;
+    }
     struct db_stmt *st;
     rc = db_prepare(db, record_sql, &st, err);
     if (rc)

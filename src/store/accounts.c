@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/money.h"
 #include "store/store-int.h"
 #include "base/banned.h"
 
@@ -170,23 +171,11 @@ static const char account_totals_sql[] =
     "SELECT (SELECT count(*) FROM orders WHERE account_id = ?1), "
     "(SELECT count(*) FROM invoices WHERE account_id = ?1)";
 
+static void read_account_row(struct db_stmt *st, struct arena *arena, struct account *a);
+
 static void read_account(struct db_stmt *st, struct arena *arena, struct account_view *out)
 {
-    struct account *a = &out->account;
-    a->id = db_column_int64(st, 0);
-    a->source = store_col_str(st, 1, arena);
-    a->ext_id = store_col_str(st, 2, arena);
-    a->name = store_col_str(st, 3, arena);
-    a->segment = store_col_str(st, 4, arena);
-    a->region = store_col_str(st, 5, arena);
-    a->country = store_col_str(st, 6, arena);
-    a->city = store_col_str(st, 7, arena);
-    a->owner_rep_id = store_col_ref(st, 8);
-    a->account_manager_id = store_col_ref(st, 9);
-    a->credit_limit = db_column_opt_int64(st, 10);
-    a->payment_terms_days = db_column_opt_int64(st, 11);
-    a->status = store_col_str(st, 12, arena);
-    a->currency = store_col_str(st, 13, arena);
+    read_account_row(st, arena, &out->account);
     out->owner_rep_ext_id = store_col_str(st, 14, arena);
     out->owner_rep_name = store_col_str(st, 15, arena);
     out->account_manager_ext_id = store_col_str(st, 16, arena);
@@ -294,9 +283,12 @@ static int load_open_invoices(struct db *db, struct arena *arena, int32_t today,
         inv->paid_date = db_column_opt_date(st, 8);
         inv->currency = store_col_str(st, 9, arena);
         int64_t balance = inv->amount - inv->paid_amount;
-        out->receivables += balance;
-        if (inv->due_date < today)
-            out->overdue += balance;
+        if (money_add(out->receivables, balance, &out->receivables) ||
+            (inv->due_date < today && money_add(out->overdue, balance, &out->overdue))) {
+            db_reset(st);
+            return sd_error_set(err, SD_EOVERFLOW, "account '%s': receivables out of range",
+                                out->account.ext_id);
+        }
     }
     return rc;
 }
@@ -333,5 +325,63 @@ int store_account_view(struct db *db, struct arena *arena, const char *ext_id, i
         rc = load_open_invoices(db, arena, today, out, err);
     if (rc == 0)
         rc = load_totals(db, out, err);
+    return rc;
+}
+
+static const char account_list_sql[] =
+    "SELECT id, source, ext_id, name, segment, region, country, city, owner_rep_id, "
+    "account_manager_id, credit_limit, payment_terms_days, status, currency FROM accounts "
+    "WHERE (?1 IS NULL OR region = ?1) AND (?2 IS NULL OR segment = ?2) "
+    "AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR owner_rep_id = ?4) "
+    "AND (?5 IS NULL OR substr(name, 1, length(?5)) = ?5) AND id > ?6 ORDER BY id LIMIT ?7";
+
+static void read_account_row(struct db_stmt *st, struct arena *arena, struct account *a)
+{
+    a->id = db_column_int64(st, 0);
+    a->source = store_col_str(st, 1, arena);
+    a->ext_id = store_col_str(st, 2, arena);
+    a->name = store_col_str(st, 3, arena);
+    a->segment = store_col_str(st, 4, arena);
+    a->region = store_col_str(st, 5, arena);
+    a->country = store_col_str(st, 6, arena);
+    a->city = store_col_str(st, 7, arena);
+    a->owner_rep_id = store_col_ref(st, 8);
+    a->account_manager_id = store_col_ref(st, 9);
+    a->credit_limit = db_column_opt_int64(st, 10);
+    a->payment_terms_days = db_column_opt_int64(st, 11);
+    a->status = store_col_str(st, 12, arena);
+    a->currency = store_col_str(st, 13, arena);
+}
+
+int store_account_list(struct db *db, struct arena *arena, const struct account_filter *f,
+                       struct account **items, size_t *n, int64_t *next_cursor,
+                       struct sd_error *err)
+{
+    struct db_stmt *st;
+    size_t cap = 0;
+    *items = NULL;
+    *n = 0;
+    *next_cursor = 0;
+    if (f->limit < 1 || f->limit > STORE_LIST_MAX)
+        return sd_error_set(err, SD_EINVAL, "limit must be 1..%d", STORE_LIST_MAX);
+    int rc = db_prepare(db, account_list_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_text(st, 1, f->region);
+    db_bind_text(st, 2, f->segment);
+    db_bind_text(st, 3, f->status);
+    db_bind_int64(st, 4, f->owner_rep_id);
+    db_bind_text(st, 5, f->name_prefix);
+    db_bind_int64(st, 6, f->after_id);
+    db_bind_int64(st, 7, f->limit + 1);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        if (*n == (size_t)f->limit) {
+            *next_cursor = (*items)[*n - 1].id;
+            db_reset(st);
+            return 0;
+        }
+        *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
+        read_account_row(st, arena, &(*items)[(*n)++]);
+    }
     return rc;
 }

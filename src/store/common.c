@@ -318,8 +318,8 @@ int store_upsert(struct db *db, const struct store_table *t, const char *source,
         rc = update_row(db, t, bind, obj, *id, result, err);
     }
     if (rc)
-        return sd_error_prefix(err, "%s '%s'", t->entity, ext_id);
-    return 0;
+        sd_error_prefix(err, "%s '%s'", t->entity, ext_id);
+    return rc;
 }
 
 int store_counts(struct db *db, struct store_counts *out, struct sd_error *err)

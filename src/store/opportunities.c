@@ -43,8 +43,8 @@ static void bind_opportunity(struct db_stmt *st, const void *obj)
     db_bind_int64(st, 7, o->amount);
     db_bind_text(st, 8, o->currency ? o->currency : "USD");
     db_bind_int64(st, 9, o->created_date);
-    db_bind_opt_int64(st, 10, o->expected_close);
-    db_bind_opt_int64(st, 11, o->closed_date);
+    db_bind_opt_date(st, 10, o->expected_close);
+    db_bind_opt_date(st, 11, o->closed_date);
     db_bind_text(st, 12, o->outcome);
     db_bind_text(st, 13, o->lost_reason);
     db_bind_text(st, 14, o->lead_source);
@@ -88,11 +88,14 @@ static int stages_equal(struct db *db, int64_t id, const struct opportunity_stag
     qsort(sorted, n, sizeof(*sorted), compare_stage);
     struct db_stmt *st;
     size_t i = 0;
-    int rc = db_prepare(db, stages_select_sql, &st, err);
-    if (rc == 0)
-        db_bind_int64(st, 1, id);
     *equal = 1;
-    while (rc == 0 && (rc = db_step(st, err)) == DB_ROW) {
+    int rc = db_prepare(db, stages_select_sql, &st, err);
+    if (rc) {
+        free(sorted);
+        return rc;
+    }
+    db_bind_int64(st, 1, id);
+    while ((rc = db_step(st, err)) == DB_ROW) {
         const struct opportunity_stage *s = i < n ? &sorted[i] : NULL;
         i++;
         if (!s || strcmp(db_column_text(st, 0), s->stage) != 0 ||
@@ -141,6 +144,6 @@ int store_opportunity_upsert(struct db *db, struct opportunity *o,
         }
     }
     if (rc)
-        return sd_error_prefix(err, "opportunity '%s'", o->ext_id);
-    return 0;
+        sd_error_prefix(err, "opportunity '%s'", o->ext_id);
+    return rc;
 }

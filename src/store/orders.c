@@ -71,9 +71,9 @@ static void bind_order(struct db_stmt *st, const void *obj)
     db_bind_int64(st, 3, o->account_id);
     store_bind_ref(st, 4, o->rep_id);
     db_bind_int64(st, 5, o->order_date);
-    db_bind_opt_int64(st, 6, o->requested_date);
-    db_bind_opt_int64(st, 7, o->promised_date);
-    db_bind_opt_int64(st, 8, o->ship_date);
+    db_bind_opt_date(st, 6, o->requested_date);
+    db_bind_opt_date(st, 7, o->promised_date);
+    db_bind_opt_date(st, 8, o->ship_date);
     db_bind_text(st, 9, order_status_name(o->status));
     db_bind_int64(st, 10, o->status_date == DATE_NONE ? o->order_date : o->status_date);
     db_bind_text(st, 11, o->currency ? o->currency : "USD");
@@ -103,7 +103,7 @@ static int insert_lines(struct db *db, int64_t order_id, const struct order_line
         db_bind_int64(st, 6, lines[i].discount);
         db_bind_int64(st, 7, lines[i].shipped_qty);
         rc = store_run(st, err);
-        if (rc == SD_ECONFLICT)
+        if (rc)
             sd_error_prefix(err, "line %d", lines[i].line_no);
     }
     return rc;
@@ -125,11 +125,14 @@ static int lines_equal(struct db *db, int64_t order_id, const struct order_line 
     qsort(sorted, n, sizeof(*sorted), compare_line_no);
     struct db_stmt *st;
     size_t i = 0;
-    int rc = db_prepare(db, lines_select_sql, &st, err);
-    if (rc == 0)
-        db_bind_int64(st, 1, order_id);
     *equal = 1;
-    while (rc == 0 && (rc = db_step(st, err)) == DB_ROW) {
+    int rc = db_prepare(db, lines_select_sql, &st, err);
+    if (rc) {
+        free(sorted);
+        return rc;
+    }
+    db_bind_int64(st, 1, order_id);
+    while ((rc = db_step(st, err)) == DB_ROW) {
         const struct order_line *l = i < n ? &sorted[i] : NULL;
         i++;
         if (!l || db_column_int64(st, 0) != l->line_no ||
@@ -179,8 +182,8 @@ int store_order_upsert(struct db *db, struct order *o, const struct order_line *
         }
     }
     if (rc)
-        return sd_error_prefix(err, "order '%s'", o->ext_id);
-    return 0;
+        sd_error_prefix(err, "order '%s'", o->ext_id);
+    return rc;
 }
 
 static const struct store_table invoice_table = {
@@ -210,7 +213,7 @@ static void bind_invoice(struct db_stmt *st, const void *obj)
     db_bind_int64(st, 6, inv->due_date);
     db_bind_int64(st, 7, inv->amount);
     db_bind_int64(st, 8, inv->paid_amount);
-    db_bind_opt_int64(st, 9, inv->paid_date);
+    db_bind_opt_date(st, 9, inv->paid_date);
     db_bind_text(st, 10, inv->currency ? inv->currency : "USD");
 }
 
@@ -370,8 +373,12 @@ static int load_order_invoices(struct db *db, struct arena *arena, struct order_
         inv->paid_amount = db_column_int64(st, 7);
         inv->paid_date = db_column_opt_date(st, 8);
         inv->currency = store_col_str(st, 9, arena);
-        v->invoiced += inv->amount;
-        v->paid += inv->paid_amount;
+        if (money_add(v->invoiced, inv->amount, &v->invoiced) ||
+            money_add(v->paid, inv->paid_amount, &v->paid)) {
+            db_reset(st);
+            return sd_error_set(err, SD_EOVERFLOW, "order '%s': invoice sums out of range",
+                                v->order.ext_id);
+        }
     }
     return rc;
 }
@@ -388,5 +395,60 @@ int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
         rc = load_order_lines(db, arena, out, err);
     if (rc == 0)
         rc = load_order_invoices(db, arena, out, err);
+    return rc;
+}
+
+static const char order_list_sql[] =
+    "SELECT id, ext_id, order_date, promised_date, status, currency FROM orders "
+    "WHERE (?1 = 0 OR account_id = ?1) AND (?2 = 0 OR rep_id = ?2) "
+    "AND (?3 IS NULL OR order_date >= ?3) AND (?4 IS NULL OR order_date <= ?4) "
+    "AND (?5 = 0 OR (?5 >> (CASE status WHEN 'draft' THEN 0 WHEN 'pending' THEN 1 "
+    "WHEN 'confirmed' THEN 2 WHEN 'on_hold' THEN 3 WHEN 'shipped' THEN 4 WHEN 'invoiced' THEN 5 "
+    "WHEN 'paid' THEN 6 WHEN 'cancelled' THEN 7 ELSE 8 END)) & 1 = 1) "
+    "AND id > ?6 ORDER BY id LIMIT ?7";
+
+static void read_summary(struct db_stmt *st, struct arena *arena, struct order_summary *o)
+{
+    o->id = db_column_int64(st, 0);
+    o->ext_id = store_col_str(st, 1, arena);
+    o->order_date = db_column_opt_date(st, 2);
+    o->promised_date = db_column_opt_date(st, 3);
+    order_status_parse(db_column_text(st, 4), &o->status);
+    o->currency = store_col_str(st, 5, arena);
+}
+
+int store_order_list(struct db *db, struct arena *arena, const struct order_filter *f,
+                     struct order_summary **items, size_t *n, int64_t *next_cursor,
+                     struct sd_error *err)
+{
+    struct db_stmt *st;
+    size_t cap = 0;
+    *items = NULL;
+    *n = 0;
+    *next_cursor = 0;
+    if (f->limit < 1 || f->limit > STORE_LIST_MAX)
+        return sd_error_set(err, SD_EINVAL, "limit must be 1..%d", STORE_LIST_MAX);
+    int rc = db_prepare(db, order_list_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, f->account_id);
+    db_bind_int64(st, 2, f->rep_id);
+    db_bind_opt_date(st, 3, f->from);
+    db_bind_opt_date(st, 4, f->to);
+    db_bind_int64(st, 5, f->status_mask);
+    db_bind_int64(st, 6, f->after_id);
+    db_bind_int64(st, 7, f->limit + 1); /* one more tells whether a next page exists */
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        if (*n == (size_t)f->limit) {
+            *next_cursor = (*items)[*n - 1].id;
+            db_reset(st);
+            rc = 0;
+            break;
+        }
+        *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
+        read_summary(st, arena, &(*items)[(*n)++]);
+    }
+    for (size_t i = 0; rc == 0 && i < *n; i++)
+        rc = store_order_net(db, (*items)[i].id, &(*items)[i].net, err);
     return rc;
 }

@@ -27,7 +27,7 @@ static void bind_product(struct db_stmt *st, const void *obj)
     db_bind_int64(st, 5, p->list_price);
     db_bind_opt_int64(st, 6, p->cost);
     db_bind_text(st, 7, p->status ? p->status : "active");
-    db_bind_opt_int64(st, 8, p->launch_date);
+    db_bind_opt_date(st, 8, p->launch_date);
 }
 
 int store_product_upsert(struct db *db, struct product *p, enum store_write *result,
@@ -78,6 +78,7 @@ int store_stock_set(struct db *db, const struct stock_level *s, enum store_write
     bind_stock(st, s);
     rc = store_run(st, err);
     if (rc == 0)
-        rc = store_change_append(db, "stock", s->product_id, "update", err);
+        rc = store_change_append(db, "stock", s->product_id,
+                                 *result == STORE_INSERTED ? "insert" : "update", err);
     return rc;
 }

@@ -7,11 +7,11 @@
 #include "base/banned.h"
 
 static const char quota_find_sql[] =
-    "SELECT amount, first_day, last_day FROM quotas "
+    "SELECT amount, first_day, last_day, id FROM quotas "
     "WHERE scope_kind = ?1 AND scope_id = ?2 AND period = ?3";
 static const char quota_insert_sql[] =
     "INSERT INTO quotas(scope_kind, scope_id, period, first_day, last_day, amount) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 static const char quota_update_sql[] =
     "UPDATE quotas SET first_day = ?4, last_day = ?5, amount = ?6 "
     "WHERE scope_kind = ?1 AND scope_id = ?2 AND period = ?3";
@@ -43,6 +43,7 @@ int store_quota_set(struct db *db, const struct quota *q, enum store_write *resu
     int found = rc == DB_ROW;
     int same = found && db_column_int64(st, 0) == q->amount &&
                db_column_int64(st, 1) == q->first_day && db_column_int64(st, 2) == q->last_day;
+    int64_t id = found ? db_column_int64(st, 3) : 0;
     db_reset(st);
     if (same) {
         *result = STORE_UNCHANGED;
@@ -53,10 +54,14 @@ int store_quota_set(struct db *db, const struct quota *q, enum store_write *resu
     if (rc)
         return rc;
     bind_quota(st, q);
-    rc = store_run(st, err);
+    rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        id = db_column_int64(st, 0); /* the new row's id, from RETURNING */
+        db_reset(st);
+        rc = 0;
+    }
     if (rc == 0)
-        rc = store_change_append(db, "quota", q->rep_id > 0 ? q->rep_id : q->team_id,
-                                 found ? "update" : "insert", err);
+        rc = store_change_append(db, "quota", id, found ? "update" : "insert", err);
     return rc;
 }
 

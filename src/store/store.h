@@ -167,6 +167,43 @@ struct order_summary {
     int64_t net;
 };
 
+/* Lists are pages in id order: pass the returned cursor as `after_id` for the next page. */
+#define STORE_LIST_MAX 1000
+
+struct order_filter {
+    int64_t account_id;   /* 0: any */
+    int64_t rep_id;       /* 0: any */
+    unsigned status_mask; /* bit (1u << enum order_status) per status wanted; 0: any */
+    int32_t from;         /* order_date >= from; DATE_NONE: open */
+    int32_t to;           /* order_date <= to; DATE_NONE: open */
+    int64_t after_id;     /* keyset cursor: only ids above it */
+    int limit;            /* 1..STORE_LIST_MAX */
+};
+
+/*
+ * One page of orders matching `f`, each with its net. *next_cursor is the id
+ * to pass as after_id for the next page, or 0 when this was the last page.
+ * SD_EINVAL for a limit out of range.
+ */
+int store_order_list(struct db *db, struct arena *arena, const struct order_filter *f,
+                     struct order_summary **items, size_t *n, int64_t *next_cursor,
+                     struct sd_error *err);
+
+struct account_filter {
+    const char *region;      /* NULL: any */
+    const char *segment;     /* NULL: any */
+    const char *status;      /* NULL: any */
+    int64_t owner_rep_id;    /* 0: any */
+    const char *name_prefix; /* NULL: any; case-sensitive prefix of the name */
+    int64_t after_id;
+    int limit;
+};
+
+/* One page of accounts matching `f` (see store_order_list for the cursor). */
+int store_account_list(struct db *db, struct arena *arena, const struct account_filter *f,
+                       struct account **items, size_t *n, int64_t *next_cursor,
+                       struct sd_error *err);
+
 struct account_view {
     struct account account;
     const char *owner_rep_ext_id;
