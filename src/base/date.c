@@ -33,10 +33,6 @@
 #define TS_FORM "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM]"
 #define PERIOD_FORMS "YYYY-MM-DD, YYYY-Www, YYYY-MM, YYYY-Qn, YYYY, FYYYYY-Qn, FYYYYY or FROM..TO"
 
-/* Quoted input in messages is cut to this many bytes (and "..." added). */
-#define QUOTE_MAX 64
-#define QUOTE_FMT "'%.*s%s'"
-#define QUOTE_ARGS(s, len) quote_len(len), quote_text(s), quote_tail(len)
 
 struct civil {
     int year;
@@ -73,21 +69,6 @@ static const char *const month_names[] = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december",
 };
-
-static int quote_len(size_t len)
-{
-    return len > QUOTE_MAX ? QUOTE_MAX : (int)len;
-}
-
-static const char *quote_text(const char *s)
-{
-    return s ? s : "";
-}
-
-static const char *quote_tail(size_t len)
-{
-    return len > QUOTE_MAX ? "..." : "";
-}
 
 /* Division and remainder rounding towards minus infinity (b > 0). */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -258,12 +239,12 @@ static int fault_error(struct sd_error *err, const char *what, const char *form,
 
     describe_fault(fault, f, detail, sizeof(detail));
     if (fault == FAULT_SHAPE)
-        return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is not a %s (%s)", QUOTE_ARGS(s, len),
+        return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a %s (%s)", SD_QUOTE_ARGS(s, len),
                             what, form);
     if (fault == FAULT_NO_SUCH_DAY)
-        return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is not a %s: %s", QUOTE_ARGS(s, len),
+        return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a %s: %s", SD_QUOTE_ARGS(s, len),
                             what, detail);
-    return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is not a %s (%s): %s", QUOTE_ARGS(s, len),
+    return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a %s (%s): %s", SD_QUOTE_ARGS(s, len),
                         what, form, detail);
 }
 
@@ -527,8 +508,8 @@ struct period period_containing(int32_t day, enum period_kind kind, int fy_start
 
 static int not_a_period(struct sd_error *err, const char *s, size_t len)
 {
-    return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is not a period (" PERIOD_FORMS ")",
-                        QUOTE_ARGS(s, len));
+    return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a period (" PERIOD_FORMS ")",
+                        SD_QUOTE_ARGS(s, len));
 }
 
 __attribute__((format(printf, 4, 5))) static int period_fault(struct sd_error *err, const char *s,
@@ -540,7 +521,7 @@ __attribute__((format(printf, 4, 5))) static int period_fault(struct sd_error *e
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is not a period: %s", QUOTE_ARGS(s, len),
+    return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a period: %s", SD_QUOTE_ARGS(s, len),
                         detail);
 }
 
@@ -553,7 +534,7 @@ static int parse_range(const char *s, size_t len, size_t dots, struct period *p,
     if (rc == 0)
         rc = date_parse(s + dots + 2, len - dots - 2, &to, err);
     if (rc != 0) {
-        sd_error_prefix(err, QUOTE_FMT " is not a period", QUOTE_ARGS(s, len));
+        sd_error_prefix(err, SD_QUOTE_FMT " is not a period", SD_QUOTE_ARGS(s, len));
         return rc;
     }
     if (from > to)

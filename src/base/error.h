@@ -54,6 +54,17 @@ int sd_error_set(struct sd_error *err, int code, const char *fmt, ...)
 void sd_error_prefix(struct sd_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Quoting input in messages: printf(SD_QUOTE_FMT, SD_QUOTE_ARGS(s, len)) writes
+ * 's' in single quotes, cut to SD_QUOTE_MAX bytes with "..." after a cut, and
+ * copes with s == NULL. `s` need not be NUL-terminated.
+ */
+#define SD_QUOTE_MAX 64
+#define SD_QUOTE_FMT "'%.*s%s'"
+#define SD_QUOTE_ARGS(s, len)                                                                      \
+    ((len) > SD_QUOTE_MAX ? SD_QUOTE_MAX : (int)(len)), ((s) ? (s) : ""),                          \
+        ((len) > SD_QUOTE_MAX ? "..." : "")
+
 /* Clears `err` (if not NULL) to SD_OK and an empty message. */
 void sd_error_clear(struct sd_error *err);
 

@@ -16,10 +16,6 @@
 #define DISCOUNT_DECIMALS 6
 #define MONEY_RANGE_TEXT "-922337203685477.5807..922337203685477.5807"
 
-/* Quoted input in messages is cut to this many bytes (and "..." added). */
-#define QUOTE_MAX 64
-#define QUOTE_FMT "'%.*s%s'"
-#define QUOTE_ARGS(s, len) quote_len(len), quote_text(s), quote_tail(len)
 
 /* The scanner stops accumulating past this: far beyond any caller's range. */
 #define DECIMAL_CAP ((__int128)1 << 100)
@@ -32,21 +28,6 @@ enum decimal_status {
 };
 
 static const uint64_t power_of_ten[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-
-static int quote_len(size_t len)
-{
-    return len > QUOTE_MAX ? QUOTE_MAX : (int)len;
-}
-
-static const char *quote_text(const char *s)
-{
-    return s ? s : "";
-}
-
-static const char *quote_tail(size_t len)
-{
-    return len > QUOTE_MAX ? "..." : "";
-}
 
 /* Stores `value` in `*out` when it is within MONEY_MIN..MONEY_MAX. */
 static int store_checked(__int128 value, int64_t *out)
@@ -110,16 +91,16 @@ int money_parse(const char *s, size_t len, int64_t *out, struct sd_error *err)
 
     switch (scan_decimal(s, len, MONEY_DECIMALS, &value)) {
     case DECIMAL_MALFORMED:
-        return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is not a number", QUOTE_ARGS(s, len));
+        return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a number", SD_QUOTE_ARGS(s, len));
     case DECIMAL_TOO_PRECISE:
-        return sd_error_set(err, SD_EINVAL, QUOTE_FMT " has more than %d decimal places",
-                            QUOTE_ARGS(s, len), MONEY_DECIMALS);
+        return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " has more than %d decimal places",
+                            SD_QUOTE_ARGS(s, len), MONEY_DECIMALS);
     case DECIMAL_OK:
         break;
     }
     if (store_checked(value, out) != 0)
-        return sd_error_set(err, SD_EOVERFLOW, QUOTE_FMT " is out of range (%s)",
-                            QUOTE_ARGS(s, len), MONEY_RANGE_TEXT);
+        return sd_error_set(err, SD_EOVERFLOW, SD_QUOTE_FMT " is out of range (%s)",
+                            SD_QUOTE_ARGS(s, len), MONEY_RANGE_TEXT);
     return 0;
 }
 
@@ -235,20 +216,20 @@ int discount_parse(const char *s, size_t len, int64_t *out, struct sd_error *err
     case DECIMAL_MALFORMED:
         if (has_percent_sign(s, len))
             return sd_error_set(err, SD_EINVAL,
-                                QUOTE_FMT " is not a discount: write a fraction (0.05 for 5 %%)",
-                                QUOTE_ARGS(s, len));
+                                SD_QUOTE_FMT " is not a discount: write a fraction (0.05 for 5 %%)",
+                                SD_QUOTE_ARGS(s, len));
         return sd_error_set(err, SD_EINVAL,
-                            QUOTE_FMT " is not a discount (a fraction such as 0.05)",
-                            QUOTE_ARGS(s, len));
+                            SD_QUOTE_FMT " is not a discount (a fraction such as 0.05)",
+                            SD_QUOTE_ARGS(s, len));
     case DECIMAL_TOO_PRECISE:
-        return sd_error_set(err, SD_EINVAL, QUOTE_FMT " has more than %d decimal places",
-                            QUOTE_ARGS(s, len), DISCOUNT_DECIMALS);
+        return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " has more than %d decimal places",
+                            SD_QUOTE_ARGS(s, len), DISCOUNT_DECIMALS);
     case DECIMAL_OK:
         break;
     }
     if (value > DISCOUNT_SCALE || value < -DISCOUNT_SCALE)
-        return sd_error_set(err, SD_EINVAL, QUOTE_FMT " is out of range (-1..1)",
-                            QUOTE_ARGS(s, len));
+        return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is out of range (-1..1)",
+                            SD_QUOTE_ARGS(s, len));
     *out = (int64_t)value;
     return 0;
 }
