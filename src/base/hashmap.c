@@ -75,6 +75,22 @@ void hashmap_put(struct hashmap *m, const char *key, size_t len, int64_t value)
     s->value = value;
 }
 
+const char *hashmap_intern(struct hashmap *m, const char *key, size_t len)
+{
+    if ((m->count + 1) * 10 > m->cap * 7)
+        grow(m);
+    uint32_t hash = hashmap_hash(key, len);
+    struct hashmap_slot *s = find(m, key, len, hash);
+    if (!s->key) {
+        s->key = arena_strndup(&m->keys, key, len);
+        s->key_len = (uint32_t)len;
+        s->hash = hash;
+        s->value = 0;
+        m->count++;
+    }
+    return s->key;
+}
+
 int hashmap_get(const struct hashmap *m, const char *key, size_t len, int64_t *value)
 {
     if (!m->cap)

@@ -35,6 +35,12 @@ void hashmap_put(struct hashmap *m, const char *key, size_t len, int64_t value);
 /* 1 and *value when the key is present, else 0. */
 int hashmap_get(const struct hashmap *m, const char *key, size_t len, int64_t *value);
 
+/*
+ * The map's own NUL-terminated copy of `key` (added with value 0 when new):
+ * equal strings get the same pointer, which lives until hashmap_release.
+ */
+const char *hashmap_intern(struct hashmap *m, const char *key, size_t len);
+
 /* FNV-1a over `len` bytes. */
 uint32_t hashmap_hash(const void *data, size_t len);
 

@@ -3,6 +3,7 @@
  * accounts: teams, reps, accounts and contacts (the parties of a sale), and the
  * account view the CLI and API show.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/json.h"
@@ -146,6 +147,25 @@ int store_contact_upsert(struct db *db, struct contact *c, enum store_write *res
 {
     return store_upsert(db, &contact_table, c->source, c->ext_id, bind_contact, c, &c->id,
                         result, err);
+}
+
+static const char account_currency_sql[] = "SELECT currency FROM accounts WHERE id = ?";
+
+int store_account_currency(struct db *db, int64_t id, char *buf, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, account_currency_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, id);
+    rc = db_step(st, err);
+    if (rc == DB_DONE)
+        return sd_error_set(err, SD_ENOTFOUND, "no account %lld", (long long)id);
+    if (rc < 0)
+        return rc;
+    snprintf(buf, CURRENCY_TEXT_MAX, "%s", db_column_text(st, 0));
+    db_reset(st);
+    return 0;
 }
 
 /* ---- the account view ---- */

@@ -226,6 +226,17 @@ static int resolve_query(struct db *db, enum store_entity e, const char *ext,
     return rc;
 }
 
+int store_lookup(struct db *db, enum store_entity e, const char *source, const char *ext_id,
+                 int64_t *id, struct sd_error *err)
+{
+    int matches = 0;
+    int rc = resolve_query(db, e, ext_id, source, id, &matches, err);
+    if (rc == 0 && matches == 0)
+        rc = sd_error_set(err, SD_ENOTFOUND, "no %s '%s' from source '%s'", entity_names[e], ext_id,
+                          source);
+    return rc;
+}
+
 int store_resolve(struct db *db, enum store_entity e, const char *text, int64_t *id,
                   struct sd_error *err)
 {

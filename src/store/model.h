@@ -194,6 +194,22 @@ struct fx_rate {
     int64_t rate_to_base; /* × 10^8 */
 };
 
+/* One run of an import, as recorded in import_jobs. */
+struct import_job {
+    const char *kind;   /* "orders", or "bundle" */
+    const char *source;
+    const char *files;  /* the file names, comma-separated */
+    const char *status; /* done failed rejected */
+    int64_t started_at;
+    int64_t finished_at;
+    int64_t rows_read;
+    int64_t inserted;
+    int64_t updated;
+    int64_t unchanged;
+    int64_t rejected;
+    const char *error;  /* NULL when done */
+};
+
 /* Order status names as in DESIGN.md ("on_hold"), and back. */
 const char *order_status_name(enum order_status status);
 /* 0 and *out, or SD_EINVAL for an unknown name. */

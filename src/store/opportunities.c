@@ -125,6 +125,16 @@ static int replace_stages(struct db *db, int64_t id, const struct opportunity_st
     return rc ? rc : insert_stages(db, id, stages, n, err);
 }
 
+int store_opportunity_stages_set(struct db *db, int64_t opportunity_id,
+                                 const struct opportunity_stage *stages, size_t n_stages,
+                                 int *changed, struct sd_error *err)
+{
+    int rc = replace_stages(db, opportunity_id, stages, n_stages, changed, err);
+    if (rc == 0 && *changed)
+        rc = store_change_append(db, "opportunity", opportunity_id, "update", err);
+    return rc;
+}
+
 int store_opportunity_upsert(struct db *db, struct opportunity *o,
                              const struct opportunity_stage *stages, size_t n_stages,
                              enum store_write *result, struct sd_error *err)
@@ -133,7 +143,9 @@ int store_opportunity_upsert(struct db *db, struct opportunity *o,
                           &o->id, result, err);
     if (rc)
         return rc;
-    if (*result == STORE_INSERTED) {
+    if (!stages) {
+        /* header only: the stored history stays */
+    } else if (*result == STORE_INSERTED) {
         rc = insert_stages(db, o->id, stages, n_stages, err);
     } else {
         int changed = 0;

@@ -171,7 +171,9 @@ int store_order_upsert(struct db *db, struct order *o, const struct order_line *
                           result, err);
     if (rc)
         return rc;
-    if (*result == STORE_INSERTED) {
+    if (!lines) {
+        /* header only: the stored lines stay */
+    } else if (*result == STORE_INSERTED) {
         rc = insert_lines(db, o->id, lines, n_lines, err);
     } else {
         int changed = 0;
@@ -183,6 +185,15 @@ int store_order_upsert(struct db *db, struct order *o, const struct order_line *
     }
     if (rc)
         sd_error_prefix(err, "order '%s'", o->ext_id);
+    return rc;
+}
+
+int store_order_lines_set(struct db *db, int64_t order_id, const struct order_line *lines,
+                          size_t n_lines, int *changed, struct sd_error *err)
+{
+    int rc = replace_lines(db, order_id, lines, n_lines, changed, err);
+    if (rc == 0 && *changed)
+        rc = store_change_append(db, "order", order_id, "update", err);
     return rc;
 }
 
@@ -225,6 +236,26 @@ int store_invoice_upsert(struct db *db, struct invoice *inv, enum store_write *r
 }
 
 /* ---- reading ---- */
+
+static const char order_status_sql[] = "SELECT status FROM orders WHERE id = ?";
+
+int store_order_status(struct db *db, int64_t id, enum order_status *status,
+                       struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, order_status_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, id);
+    rc = db_step(st, err);
+    if (rc == DB_DONE)
+        return sd_error_set(err, SD_ENOTFOUND, "no order %lld", (long long)id);
+    if (rc < 0)
+        return rc;
+    rc = order_status_parse(db_column_text(st, 0), status);
+    db_reset(st);
+    return rc ? sd_error_set(err, SD_EDB, "order %lld has an unknown status", (long long)id) : 0;
+}
 
 int store_order_net(struct db *db, int64_t order_id, int64_t *net, struct sd_error *err)
 {

@@ -72,6 +72,14 @@ int store_setting_set(struct db *db, const char *key, const char *value, struct 
 int store_resolve(struct db *db, enum store_entity e, const char *text, int64_t *id,
                   struct sd_error *err);
 
+/* The id of the row with exactly (source, ext_id): 0 and *id, or SD_ENOTFOUND. */
+int store_lookup(struct db *db, enum store_entity e, const char *source, const char *ext_id,
+                 int64_t *id, struct sd_error *err);
+
+#define CURRENCY_TEXT_MAX 16
+/* The currency of account `id` into buf (CURRENCY_TEXT_MAX bytes); SD_ENOTFOUND if none. */
+int store_account_currency(struct db *db, int64_t id, char *buf, struct sd_error *err);
+
 /* Upserts by (source, ext_id); on success `x->id` is the row's id and *result what happened. */
 int store_team_upsert(struct db *db, struct team *t, enum store_write *result,
                       struct sd_error *err);
@@ -90,14 +98,27 @@ int store_request_upsert(struct db *db, struct request *r, enum store_write *res
 /*
  * An order with its lines (line_no unique within the order; order_id of the
  * lines is ignored). The lines replace the stored ones; the order counts as
- * updated when its header or any line changed.
+ * updated when its header or any line changed. With lines == NULL only the
+ * header is written and stored lines stay as they are.
  */
 int store_order_upsert(struct db *db, struct order *o, const struct order_line *lines,
                        size_t n_lines, enum store_write *result, struct sd_error *err);
-/* An opportunity with its stage history, which replaces the stored one. */
+/* An opportunity with its stage history, which replaces the stored one (NULL: kept). */
 int store_opportunity_upsert(struct db *db, struct opportunity *o,
                              const struct opportunity_stage *stages, size_t n_stages,
                              enum store_write *result, struct sd_error *err);
+/*
+ * Replaces the lines of an existing order when they differ from `lines`;
+ * *changed says whether they did (and then a change_log 'update' of the order
+ * was appended).
+ */
+int store_order_lines_set(struct db *db, int64_t order_id, const struct order_line *lines,
+                          size_t n_lines, int *changed, struct sd_error *err);
+/* The same for an opportunity's stage history. */
+int store_opportunity_stages_set(struct db *db, int64_t opportunity_id,
+                                 const struct opportunity_stage *stages, size_t n_stages,
+                                 int *changed, struct sd_error *err);
+
 /* Keyed by (product_id, warehouse). */
 int store_stock_set(struct db *db, const struct stock_level *s, enum store_write *result,
                     struct sd_error *err);
@@ -109,6 +130,10 @@ int store_fx_set(struct db *db, const struct fx_rate *fx, enum store_write *resu
                  struct sd_error *err);
 int store_demo_planted_add(struct db *db, const char *order_ext_id, const char *code,
                            struct sd_error *err);
+
+/* Records an import run; *id is its job id. */
+int store_import_job_add(struct db *db, const struct import_job *job, int64_t *id,
+                         struct sd_error *err);
 
 /* Rows per table, for summaries: fills counts[ENTITY_COUNT] plus lines. */
 struct store_counts {
@@ -153,6 +178,10 @@ struct order_view {
 /* SD_ENOTFOUND when no order has that external id. */
 int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
                      struct order_view *out, struct sd_error *err);
+
+/* The status of order `id`; SD_ENOTFOUND when there is no such order. */
+int store_order_status(struct db *db, int64_t id, enum order_status *status,
+                       struct sd_error *err);
 
 /* Net of one order (sum of rounded line nets). */
 int store_order_net(struct db *db, int64_t order_id, int64_t *net, struct sd_error *err);
