@@ -39,6 +39,20 @@ static const struct cli_option account_options[] = {
     {0},
 };
 
+static const struct cli_option import_options[] = {
+    CLI_OPT_DB,
+    {"map", "PRESET|FILE", "how the files' columns map to native fields (default: native; "
+                           "see --list-presets)"},
+    {"dry-run", NULL, "check and count everything, apply nothing"},
+    {"source", "NAME", "the source the ids come from (default: the mapping's)"},
+    {"delimiter", "C", "CSV delimiter: , ; | or tab (default: detected)"},
+    {"encoding", "NAME", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1 (default: auto)"},
+    {"sheet", "NAME|N", "XLSX sheet to read (default: the first)"},
+    {"list-presets", NULL, "list the built-in mappings and exit"},
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -58,6 +72,21 @@ const struct cli_command cli_commands[] = {
                    "unless --force is given.",
         .options = demo_options,
         .run = cmd_demo,
+    },
+    {
+        .name = "import",
+        .args = "KIND FILE...",
+        .summary = "import ERP/CRM exports (CSV, XLSX, JSON): all or nothing",
+        .details = "KIND is accounts, reps, products, stock, orders, lines, invoices, "
+                   "opportunities, stages, requests, quotas or fx, or bundle: a folder (or "
+                   "several files) whose files the mapping assigns to kinds by name. Every value "
+                   "is validated and every reference checked before anything is written; one "
+                   "bad cell rejects the import (exit 3) and lists file, row, column and reason "
+                   "for each problem. Re-importing the same data changes nothing.",
+        .min_args = 0,
+        .max_args = CLI_MAX_ARGS,
+        .options = import_options,
+        .run = cmd_import,
     },
     {
         .name = "order",

@@ -18,7 +18,7 @@
 enum cli_exit { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_REJECTED = 3 };
 
 #define CLI_MAX_OPTIONS 16
-#define CLI_MAX_ARGS 16
+#define CLI_MAX_ARGS 256
 
 struct cli_option {
     const char *name;  /* without the leading "--" */
@@ -95,5 +95,6 @@ int cmd_init(const struct cli_args *args);
 int cmd_demo(const struct cli_args *args);
 int cmd_order(const struct cli_args *args);
 int cmd_account(const struct cli_args *args);
+int cmd_import(const struct cli_args *args);
 
 #endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * import: one import run, all or nothing. Files are read (csv, xlsx, jsonrec),
+ * mapped (mapping.h), every value validated (validate.h), keys checked for
+ * duplicates and references checked against this import and the store; only
+ * when nothing is wrong is the store written, in one transaction with its
+ * change_log rows and an import_jobs row. A dry run does everything and then
+ * rolls back, so its counts are exactly what a real run would do.
+ *
+ * Re-importing the same data changes nothing: upserts compare before they
+ * write, and an unchanged row appends no change_log row.
+ */
+#ifndef SD_INGEST_IMPORT_H
+#define SD_INGEST_IMPORT_H
+
+#include <stdint.h>
+
+#include "base/error.h"
+#include "db/db.h"
+#include "ingest/csv.h"
+#include "ingest/kinds.h"
+#include "ingest/mapping.h"
+
+enum import_format { IMPORT_CSV, IMPORT_XLSX, IMPORT_JSON };
+
+struct import_file {
+    const char *path;
+    const char *name;         /* shown in messages: the file's base name */
+    enum import_format format;
+    int kind;                 /* enum import_kind, or -1: from the mapping entry whose file matches */
+};
+
+struct import_kind_counts {
+    int64_t read;
+    int64_t inserted;
+    int64_t updated;
+    int64_t unchanged;
+    int64_t rejected;
+};
+
+/* One problem found in the input. */
+struct import_issue {
+    const char *file;
+    long row;          /* 0: not tied to a row */
+    int column;        /* 1-based source column, 0: unknown */
+    const char *field; /* "orders.order_date", or NULL */
+    const char *message;
+};
+
+typedef void import_progress_fn(void *ctx, const char *phase, int64_t done, int64_t total);
+
+struct import_options {
+    const struct mapping *mapping;
+    const char *source;       /* overrides the mapping's source; NULL: the mapping's */
+    int dry_run;
+    struct csv_options csv;
+    const char *sheet;        /* XLSX sheet, overrides the mapping entry's */
+    size_t max_issues;        /* issues kept in the report (the rest are counted) */
+    import_progress_fn *progress;
+    void *progress_ctx;
+};
+
+struct import_report {
+    struct import_kind_counts kinds[KIND_COUNT];
+    struct import_issue *issues;
+    size_t n_issues;
+    int64_t more_issues;   /* found beyond max_issues */
+    int64_t job_id;        /* import_jobs row, 0 for a dry run or a rejected import */
+    int64_t changes;       /* change_log rows the run appended (0 for a dry run) */
+    int64_t duration_ms;
+    int applied;
+    const char **skipped;  /* bundle files no mapping entry takes (names) */
+    size_t n_skipped;
+    struct arena arena;    /* owns the issues' text and the skipped list */
+};
+
+void import_options_init(struct import_options *opt, const struct mapping *mapping);
+
+/*
+ * Runs an import of `files` into `db`. Returns 0 when applied (or, for a dry
+ * run, when it would apply); SD_EINVAL when the input was rejected: nothing was
+ * written and `report` lists the issues; other statuses when reading or the
+ * store failed (nothing written either). `report` is filled in every case and
+ * released with import_report_release.
+ */
+int import_run(struct db *db, const struct import_file *files, size_t n_files,
+               const struct import_options *opt, struct import_report *report,
+               struct sd_error *err);
+void import_report_release(struct import_report *report);
+
+/* "orders.csv" → IMPORT_CSV etc. by extension; SD_EINVAL for an unknown one. */
+int import_format_of(const char *path, enum import_format *out, struct sd_error *err);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * load-int: the state of one import run, shared by load.c (reading, mapping,
+ * staging, checking) and apply.c (writing the staged rows to the store).
+ *
+ * Staged rows: one vec per kind; each row is a struct staged_row followed by
+ * one union cell per field of the kind. Text cells point at interned strings
+ * (run->strings), so repeated values (order ids on lines, SKUs) cost one copy.
+ */
+#ifndef SD_INGEST_LOAD_INT_H
+#define SD_INGEST_LOAD_INT_H
+
+#include "base/hashmap.h"
+#include "base/strbuf.h"
+#include "base/vec.h"
+#include "ingest/import.h"
+#include "ingest/record.h"
+#include "ingest/validate.h"
+#include "store/store.h"
+
+union cell {
+    int64_t i;
+    const char *s;
+};
+
+struct staged_row {
+    uint32_t file;      /* index into run->file_names */
+    uint32_t null_mask; /* bit i: field i is empty */
+    long row;
+    union cell cells[];
+};
+
+struct run {
+    struct db *db;
+    const struct import_options *opt;
+    struct import_report *report;
+    struct sd_error *err;
+    const char *source;
+    int fy_start_month;
+    int failed;                     /* issues were found */
+    struct vec staged[KIND_COUNT];  /* rows, see above */
+    struct hashmap keys[KIND_COUNT]; /* staged key text → row index + 1 */
+    struct hashmap ids[KIND_COUNT]; /* key text → internal id (applied or found in the store) */
+    struct hashmap missing[KIND_COUNT]; /* key text known not to be in the store */
+    struct hashmap rejected[KIND_COUNT]; /* keys of rejected rows: no follow-on reference errors */
+    struct hashmap strings;         /* interned text */
+    struct hashmap teams;           /* team name → id */
+    const char **file_names;
+    size_t n_file_names;
+    struct strbuf scratch;
+};
+
+static inline struct staged_row *run_row(const struct run *r, enum import_kind k, size_t i)
+{
+    return (struct staged_row *)vec_at(&r->staged[k], i);
+}
+
+static inline int cell_is_null(const struct staged_row *row, int field)
+{
+    return (row->null_mask >> field) & 1u;
+}
+
+/* The store entity of a kind with external ids, or -1. */
+int run_entity(enum import_kind k);
+
+/*
+ * The internal id of the row of kind `k` with key text `key`: applied in this
+ * run, or found in the store (by this run's source). SD_ENOTFOUND otherwise.
+ */
+int run_resolve(struct run *r, enum import_kind k, const char *key, int64_t *id);
+
+/* Writes every staged row, kind by kind, in dependency order (apply.c). */
+int apply_all(struct run *r);
+
+#endif
