@@ -81,11 +81,11 @@ static int parse_fraction(const struct field_def *def, const struct field_map *m
     int rc = parse_units(text, len, map, &units, err);
     if (rc)
         return rc;
-    /* p percent is p/100 of one = p * 10^4 millionths, which is p in 1/10000 units. */
-    int64_t millionths = as_percent ? units : units * 100;
     if (!as_percent && (units > MONEY_SCALE || units < -MONEY_SCALE))
         return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not a fraction between 0 and 1"
                             " (write 5%% or 0.05)", SD_QUOTE_ARGS(text, len));
+    /* p percent is p/100 of one = p * 10^4 millionths, which is p in 1/10000 units. */
+    int64_t millionths = as_percent ? units : units * 100;
     if (millionths < 0 || millionths > DISCOUNT_SCALE)
         return sd_error_set(err, SD_EINVAL, SD_QUOTE_FMT " is not between 0 and 100%%",
                             SD_QUOTE_ARGS(text, len));
@@ -293,7 +293,7 @@ static int parse_period_text(const char *text, size_t len, int fy_start_month, i
     struct period p;
     int rc = period_parse(text, len, fy_start_month, &p, err);
     if (rc == 0)
-        *first = ((int64_t)p.first << 32) | (uint32_t)p.last;
+        *first = p.first;
     return rc;
 }
 

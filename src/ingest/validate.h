@@ -17,8 +17,8 @@
 #include "ingest/mapping.h"
 
 /*
- * A typed value: integers (money, days, ms...) in `i`, text in `s`. FT_PERIOD
- * packs the first day in the high 32 bits of `i` and the last day in the low 32.
+ * A typed value: integers (money, days, ms...) in `i`, text in `s`. For
+ * FT_PERIOD, `s` is the text as given (valid) and `i` the period's first day.
  */
 struct typed_value {
     int64_t i;
