@@ -5,6 +5,7 @@ set(body "/* Generated from src/db/migrations by tools/embed-migrations.cmake. *
 string(APPEND body "#include <stddef.h>\n#include \"db/db.h\"\n\n")
 set(table "")
 set(index 0)
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(file ${FILES})
   get_filename_component(base ${file} NAME_WE)
   string(REGEX MATCH "^([0-9]+)_(.*)$" matched ${base})

@@ -6,6 +6,7 @@ string(APPEND body "#include <stddef.h>\n\nstruct preset_file {\n    const char 
 string(APPEND body "    const char *text;\n};\n\n")
 set(table "")
 set(index 0)
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(file ${FILES})
   get_filename_component(name ${file} NAME_WE)
   file(READ ${file} hex HEX)
