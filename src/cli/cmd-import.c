@@ -126,8 +126,9 @@ static int load_mapping(const struct cli_args *args, int kind, struct mapping *m
         map = kind < 0 ? NULL : "native";
     if (!map)
         return sd_error_set(err, SD_EINVAL, "a bundle needs --map (a preset or a mapping file)");
+    /* A path (or an existing file) is a mapping file; a bare word is a preset. */
     struct stat sb;
-    if (strchr(map, '/') || strstr(map, ".json") || stat(map, &sb) == 0)
+    if (strchr(map, '/') || strstr(map, ".json") || (stat(map, &sb) == 0 && S_ISREG(sb.st_mode)))
         return mapping_load_file(m, map, err);
     return mapping_preset(m, map, err);
 }

@@ -190,7 +190,7 @@ test('mapping mistakes are named: an unknown column, an unknown field, an unknow
   assert.match(r2.stderr, /map\.json:1:\d+: products has no field 'colour'/);
   const r3 = run(['import', 'products', file, '--map', 'nosuch', '--db', db]);
   assert.equal(r3.code, 2);
-  assert.match(r3.stderr, /no preset 'nosuch' \(presets: native, northwind/);
+  assert.match(r3.stderr, /no preset 'nosuch' \(presets: native, erpnext, hubspot, northwind, odoo, salesforce\)/);
   const list = run(['import', '--list-presets']);
   assert.equal(list.code, 0);
   assert.match(list.stdout, /^native +/m);
