@@ -7,6 +7,7 @@
 #ifndef SD_DB_DB_INT_H
 #define SD_DB_DB_INT_H
 
+#include "base/strbuf.h"
 #include "db/db.h"
 
 struct db_ops;
@@ -28,6 +29,7 @@ struct db {
     struct db_stmt_cache_slot *cache;
     size_t cache_cap; /* power of two */
     size_t cache_count;
+    struct strbuf suspended; /* CREATE INDEX statements of suspended indexes */
 };
 
 struct db_ops {
@@ -51,6 +53,12 @@ struct db_ops {
     /* The dialect's text for a placeholder token in migrations ("ID", "WITHOUT_ROWID"). */
     const char *(*dialect)(const char *token);
     int (*bulk)(struct db *db, int on, struct sd_error *err);
+    /*
+     * Appends "DROP INDEX ...;" for the secondary indexes of `table` (NULL: of
+     * every table) to `drops` and their CREATE statements to `creates`.
+     */
+    int (*list_indexes)(struct db *db, const char *table, struct strbuf *drops,
+                        struct strbuf *creates, struct sd_error *err);
     /* SQL with one text parameter, a table name, answering one row: 1 if it exists, else 0. */
     const char *table_exists_sql;
     /* SQL that starts a write transaction. */

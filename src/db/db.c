@@ -40,6 +40,7 @@ void db_common_init(struct db *db, const struct db_ops *ops, const char *url)
     db->cache = NULL;
     db->cache_cap = 0;
     db->cache_count = 0;
+    strbuf_init(&db->suspended, 0);
 }
 
 void db_common_release(struct db *db)
@@ -50,6 +51,7 @@ void db_common_release(struct db *db)
     }
     free(db->cache);
     free(db->url);
+    strbuf_release(&db->suspended);
     db->cache = NULL;
     db->url = NULL;
 }
@@ -223,7 +225,12 @@ int db_begin(struct db *db, struct sd_error *err)
 
 int db_commit(struct db *db, struct sd_error *err)
 {
-    int rc = db_exec(db, "COMMIT", err);
+    int rc = db_indexes_restore(db, err);
+    if (rc) {
+        db_rollback(db);
+        return rc;
+    }
+    rc = db_exec(db, "COMMIT", err);
     if (rc) {
         /* A failed COMMIT is final: roll back; the caller reopens. */
         db_exec(db, "ROLLBACK", NULL);
@@ -238,6 +245,7 @@ void db_rollback(struct db *db)
         return;
     db_exec(db, "ROLLBACK", NULL);
     db->tx_depth = 0;
+    strbuf_reset(&db->suspended); /* the rollback brought them back */
 }
 
 int db_in_transaction(const struct db *db)
@@ -270,6 +278,30 @@ int db_release(struct db *db, const char *name, struct sd_error *err)
 int db_rollback_to(struct db *db, const char *name, struct sd_error *err)
 {
     return savepoint_sql(db, "ROLLBACK TO SAVEPOINT", name, err);
+}
+
+int db_indexes_suspend(struct db *db, const char *table, struct sd_error *err)
+{
+    struct strbuf drops = STRBUF_INIT, creates = STRBUF_INIT;
+    int rc = db->tx_depth ? 0 : sd_error_set(err, SD_ERR, "indexes are suspended in a transaction");
+    if (rc == 0)
+        rc = db->ops->list_indexes(db, table, &drops, &creates, err);
+    if (rc == 0 && drops.len)
+        rc = db_exec(db, drops.buf, err);
+    if (rc == 0)
+        strbuf_add(&db->suspended, creates.buf, creates.len);
+    strbuf_release(&drops);
+    strbuf_release(&creates);
+    return rc;
+}
+
+int db_indexes_restore(struct db *db, struct sd_error *err)
+{
+    if (db->suspended.len == 0)
+        return 0;
+    int rc = db_exec(db, db->suspended.buf, err);
+    strbuf_reset(&db->suspended);
+    return rc;
 }
 
 int db_bulk_begin(struct db *db, struct sd_error *err)

@@ -110,6 +110,18 @@ int db_rollback_to(struct db *db, const char *name, struct sd_error *err);
 int db_bulk_begin(struct db *db, struct sd_error *err);
 int db_bulk_end(struct db *db, struct sd_error *err);
 
+/*
+ * Large loads inside a transaction. db_indexes_suspend drops the secondary
+ * indexes of `table` (unique constraints stay, so keys are still checked) and
+ * remembers them; db_indexes_restore builds every suspended index again.
+ * Building an index once over the loaded rows is several times faster than
+ * keeping it current row by row. Both are part of the caller's transaction:
+ * db_commit restores what is still suspended first, and a rollback brings the
+ * indexes back as they were. Queries meanwhile may be slower, not wrong.
+ */
+int db_indexes_suspend(struct db *db, const char *table, struct sd_error *err);
+int db_indexes_restore(struct db *db, struct sd_error *err);
+
 /* Migrations: see migrate.c. */
 struct db_migration {
     int version;

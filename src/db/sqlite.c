@@ -236,6 +236,24 @@ static const char *sqlite_dialect(const char *token)
     return NULL;
 }
 
+static int sqlite_list_indexes(struct db *db, const char *table, struct strbuf *drops,
+                               struct strbuf *creates, struct sd_error *err)
+{
+    static const char sql[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
+                              "AND sql IS NOT NULL AND (?1 IS NULL OR tbl_name = ?1) ORDER BY name";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(handle_of(db), sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && table)
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        strbuf_addf(creates, "%s;\n", (const char *)sqlite3_column_text(st, 1));
+        strbuf_addf(drops, "DROP INDEX \"%s\";\n", (const char *)sqlite3_column_text(st, 0));
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : fail(db, rc, "database", err);
+}
+
 /*
  * Secondary indexes are dropped for a bulk load and built again at its end:
  * building an index over sorted rows once is several times faster than
@@ -244,24 +262,15 @@ static const char *sqlite_dialect(const char *token)
  */
 static int drop_indexes(struct sqlite_db *sdb, struct sd_error *err)
 {
-    sqlite3_stmt *st = NULL;
     struct strbuf creates = STRBUF_INIT, drops = STRBUF_INIT;
-    int rc = sqlite3_prepare_v2(sdb->handle,
-                                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
-                                "AND sql IS NOT NULL ORDER BY name",
-                                -1, &st, NULL);
-    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        strbuf_addf(&creates, "%s;\n", (const char *)sqlite3_column_text(st, 1));
-        strbuf_addf(&drops, "DROP INDEX \"%s\";\n", (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    int status = rc == SQLITE_OK ? sqlite_exec(&sdb->common, drops.buf, err)
-                                 : fail(&sdb->common, rc, "database", err);
-    strbuf_release(&drops);
-    if (status == 0)
+    int rc = sqlite_list_indexes(&sdb->common, NULL, &drops, &creates, err);
+    if (rc == 0 && drops.len)
+        rc = sqlite_exec(&sdb->common, drops.buf, err);
+    if (rc == 0)
         sdb->bulk_indexes = strbuf_detach(&creates, NULL);
+    strbuf_release(&drops);
     strbuf_release(&creates);
-    return status;
+    return rc;
 }
 
 static int sqlite_bulk(struct db *db, int on, struct sd_error *err)
@@ -298,6 +307,7 @@ const struct db_ops db_sqlite_ops = {
     .changes = sqlite_changes,
     .dialect = sqlite_dialect,
     .bulk = sqlite_bulk,
+    .list_indexes = sqlite_list_indexes,
     .table_exists_sql =
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
     .begin_sql = "BEGIN IMMEDIATE",

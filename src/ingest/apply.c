@@ -649,7 +649,9 @@ static int record_job(struct run *r)
 
 int apply_all(struct run *r)
 {
-    int rc = apply_reps(r);
+    int rc = store_bulk_prepare(r->db, (int64_t)r->staged[KIND_LINES].len, r->err);
+    if (rc == 0)
+        rc = apply_reps(r);
     if (rc == 0)
         rc = apply_rows(r, KIND_ACCOUNTS, apply_account);
     if (rc == 0)

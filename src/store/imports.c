@@ -3,6 +3,31 @@
 #include "store/store-int.h"
 #include "base/banned.h"
 
+#define BULK_MIN_LINES 100000
+
+static const char lines_count_sql[] = "SELECT count(*) FROM order_lines";
+
+int store_bulk_prepare(struct db *db, int64_t lines_coming, struct sd_error *err)
+{
+    static const char *const tables[] = {"orders", "order_lines", "invoices"};
+    struct db_stmt *st;
+    if (lines_coming < BULK_MIN_LINES)
+        return 0;
+    int rc = db_prepare(db, lines_count_sql, &st, err);
+    if (rc == 0)
+        rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    int64_t stored = db_column_int64(st, 0);
+    db_reset(st);
+    if (stored >= lines_coming)
+        return 0;
+    rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(tables[0]); i++)
+        rc = db_indexes_suspend(db, tables[i], err);
+    return rc;
+}
+
 static const char job_insert_sql[] =
     "INSERT INTO import_jobs(kind, source, files, status, started_at, finished_at, rows_read, "
     "inserted, updated, unchanged, rejected, error) "

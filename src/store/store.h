@@ -131,6 +131,14 @@ int store_fx_set(struct db *db, const struct fx_rate *fx, enum store_write *resu
 int store_demo_planted_add(struct db *db, const char *order_ext_id, const char *code,
                            struct sd_error *err);
 
+/*
+ * Before writing `lines_coming` order lines in the current transaction: when
+ * they are many (100,000 or more) and outnumber the lines already stored, the
+ * secondary indexes of orders, order lines and invoices are suspended and
+ * built again at commit (db_indexes_suspend), which is several times faster.
+ */
+int store_bulk_prepare(struct db *db, int64_t lines_coming, struct sd_error *err);
+
 /* Records an import run; *id is its job id. */
 int store_import_job_add(struct db *db, const struct import_job *job, int64_t *id,
                          struct sd_error *err);

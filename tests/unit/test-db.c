@@ -871,6 +871,43 @@ static void test_migrate_refuses_newer_bare(void **state)
 
 #define DB_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* Suspended indexes are gone inside the transaction and back after commit or rollback. */
+static void test_indexes_suspend(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    test_exec(db, "CREATE INDEX t_n ON t(n); CREATE INDEX t_s ON t(s); "
+                  "CREATE TABLE u(id INTEGER PRIMARY KEY, code TEXT UNIQUE); CREATE INDEX u_id ON u(id)");
+    /* Outside a transaction it is refused. */
+    assert_int_equal(db_indexes_suspend(db, "t", &err), SD_ERR);
+
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_indexes_suspend(db, "t", &err), &err);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                                      "AND tbl_name = 't'"), 0);
+    /* Other tables and unique constraints keep theirs. */
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                                      "AND tbl_name = 'u'"), 2);
+    test_exec(db, "INSERT INTO t(id, n, s) VALUES (1, 5, 'x'), (2, 6, 'y')");
+    assert_sd_ok(db_commit(db, &err), &err);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                                      "AND tbl_name = 't'"), 2);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t INDEXED BY t_n WHERE n = 6"), 1);
+
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_indexes_suspend(db, "t", &err), &err);
+    db_rollback(db);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                                      "AND tbl_name = 't'"), 2);
+    /* Nothing is left suspended for the next commit to rebuild. */
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_commit(db, &err), &err);
+    /* t_n, t_s, u_id and u's unique constraint */
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"),
+                     4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -900,6 +937,7 @@ int main(void)
         DB_TEST(test_migrate_again_is_noop),
         DB_TEST(test_migrate_refuses_newer),
         DB_TEST(test_migrate_refuses_newer_bare),
+        DB_TEST(test_indexes_suspend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
