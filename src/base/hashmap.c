@@ -60,22 +60,8 @@ static void grow(struct hashmap *m)
     free(old);
 }
 
-void hashmap_put(struct hashmap *m, const char *key, size_t len, int64_t value)
-{
-    if ((m->count + 1) * 10 > m->cap * 7)
-        grow(m);
-    uint32_t hash = hashmap_hash(key, len);
-    struct hashmap_slot *s = find(m, key, len, hash);
-    if (!s->key) {
-        s->key = arena_strndup(&m->keys, key, len);
-        s->key_len = (uint32_t)len;
-        s->hash = hash;
-        m->count++;
-    }
-    s->value = value;
-}
-
-const char *hashmap_intern(struct hashmap *m, const char *key, size_t len)
+/* The slot of `key`, added (value 0) when it is new. */
+static struct hashmap_slot *slot_for(struct hashmap *m, const char *key, size_t len)
 {
     if ((m->count + 1) * 10 > m->cap * 7)
         grow(m);
@@ -88,7 +74,17 @@ const char *hashmap_intern(struct hashmap *m, const char *key, size_t len)
         s->value = 0;
         m->count++;
     }
-    return s->key;
+    return s;
+}
+
+void hashmap_put(struct hashmap *m, const char *key, size_t len, int64_t value)
+{
+    slot_for(m, key, len)->value = value;
+}
+
+const char *hashmap_intern(struct hashmap *m, const char *key, size_t len)
+{
+    return slot_for(m, key, len)->key;
 }
 
 int hashmap_get(const struct hashmap *m, const char *key, size_t len, int64_t *value)
