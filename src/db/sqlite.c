@@ -100,7 +100,9 @@ static int missing_file_error(const char *path, int flags, struct sd_error *err)
 static int apply_pragmas(struct db *db, int readonly, struct sd_error *err)
 {
     sqlite3_busy_timeout(handle_of(db), SQLITE_BUSY_TIMEOUT_MS);
-    int rc = db->ops->exec(db, "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY", err);
+    /* 64 MiB of page cache (used as needed): large imports thrash the 2 MiB default */
+    int rc = db->ops->exec(
+        db, "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err);
     if (rc == 0 && !readonly)
         rc = db->ops->exec(db, "PRAGMA journal_mode=WAL", err);
     if (rc == 0)
@@ -284,7 +286,7 @@ static int sqlite_bulk(struct db *db, int on, struct sd_error *err)
     free(sdb->bulk_indexes);
     sdb->bulk_indexes = NULL;
     if (rc == 0)
-        rc = sqlite_exec(db, "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000", err);
+        rc = sqlite_exec(db, "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536", err);
     return rc;
 }
 
