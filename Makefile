@@ -57,8 +57,12 @@ fuzz:
 checksrc:
 	tools/checksrc .
 
-bench: deps release
+# Demo build times, then imports against sqlite3, PostgreSQL COPY and DuckDB (long).
+bench:
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory release
 	bench/run
+	bench/import
 
 install: release
 	$(CMAKE) --install build --prefix $(PREFIX)
