@@ -63,6 +63,7 @@ struct db_ops {
     const char *table_exists_sql;
     /* SQL that starts a write transaction. */
     const char *begin_sql;
+    const char *begin_read_sql; /* a read-only transaction on one snapshot */
 };
 
 extern const struct db_ops db_sqlite_ops;

@@ -223,6 +223,16 @@ int db_begin(struct db *db, struct sd_error *err)
     return rc;
 }
 
+int db_begin_read(struct db *db, struct sd_error *err)
+{
+    if (db->tx_depth)
+        return sd_error_set(err, SD_ERR, "a transaction is already open");
+    int rc = db_exec(db, db->ops->begin_read_sql, err);
+    if (rc == 0)
+        db->tx_depth = 1;
+    return rc;
+}
+
 int db_commit(struct db *db, struct sd_error *err)
 {
     int rc = db_indexes_restore(db, err);

@@ -93,8 +93,11 @@ int64_t db_changes(struct db *db);
 /*
  * Transactions. db_begin starts a write transaction (takes the write lock at
  * once, so a conflict is seen at begin, not halfway). Savepoints nest inside.
+ * db_begin_read starts a read transaction: every read until db_rollback sees
+ * one snapshot of the database, and writers are not blocked.
  */
 int db_begin(struct db *db, struct sd_error *err);
+int db_begin_read(struct db *db, struct sd_error *err);
 int db_commit(struct db *db, struct sd_error *err);
 void db_rollback(struct db *db);
 int db_in_transaction(const struct db *db);

@@ -313,4 +313,5 @@ const struct db_ops db_sqlite_ops = {
     .table_exists_sql =
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
     .begin_sql = "BEGIN IMMEDIATE",
+    .begin_read_sql = "BEGIN DEFERRED",
 };

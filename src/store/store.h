@@ -264,4 +264,58 @@ struct account_view {
 int store_account_view(struct db *db, struct arena *arena, const char *ext_id, int32_t today,
                        struct account_view *out, struct sd_error *err);
 
+/*
+ * Reads for the numbers engine (scan.c). Rows go to the callback one at a
+ * time; its strings are valid only during the call; a non-zero return from
+ * the callback stops the scan and is returned.
+ */
+struct scan_line {
+    int64_t order_id;
+    int64_t account_id;
+    int64_t rep_id; /* 0: none */
+    int32_t order_date;
+    int32_t ship_date; /* DATE_NONE: not shipped */
+    int32_t due_date;  /* promised, else requested; DATE_NONE: neither */
+    enum order_status status;
+    const char *currency;
+    int64_t product_id;
+    int64_t qty;
+    int64_t shipped_qty;
+    int64_t unit_price;
+    int64_t discount;
+};
+typedef int store_scan_line_fn(void *ctx, const struct scan_line *line);
+/* Every order line with its order (order_id 0), or the lines of one order, by order and line. */
+int store_scan_lines(struct db *db, int64_t order_id, store_scan_line_fn *fn, void *ctx,
+                     struct sd_error *err);
+
+/*
+ * A dimension row: accounts (attr: region, segment, country), reps (attr:
+ * team ext_id, team name) or products (attr: category; cost). NULL attrs are
+ * NULL; cost is MONEY_NONE when unknown.
+ */
+struct scan_dim {
+    int64_t id;
+    const char *ext_id;
+    const char *name;
+    const char *attr[3];
+    int64_t cost;
+};
+typedef int store_scan_dim_fn(void *ctx, const struct scan_dim *row);
+/* All rows of ENTITY_ACCOUNT, ENTITY_REP or ENTITY_PRODUCT by id (id 0), or the one row `id`. */
+int store_scan_dims(struct db *db, enum store_entity e, int64_t id, store_scan_dim_fn *fn,
+                    void *ctx, struct sd_error *err);
+
+typedef int store_scan_fx_fn(void *ctx, const struct fx_rate *fx);
+/* Every currency rate, by currency and day. */
+int store_scan_fx(struct db *db, store_scan_fx_fn *fn, void *ctx, struct sd_error *err);
+
+typedef int store_scan_change_fn(void *ctx, int64_t seq, const char *entity, int64_t id,
+                                 const char *op);
+/* The change_log rows after `after_seq`, in order. */
+int store_scan_changes(struct db *db, int64_t after_seq, store_scan_change_fn *fn, void *ctx,
+                       struct sd_error *err);
+/* The last change_log sequence number (0 when empty). */
+int store_change_last(struct db *db, int64_t *seq, struct sd_error *err);
+
 #endif

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query: one pass over the facts' columns per query. A plan turns the query
+ * into flat tables (day → bucket, dimension value → group key, per-account,
+ * per-rep and per-product filter masks); each thread scans a run of whole
+ * orders into its own dense accumulators; the threads' accumulators are then
+ * summed and the groups turned into rows.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "base/xalloc.h"
+#include "engine/facts-int.h"
+#include "engine/query.h"
+#include "store/model.h"
+#include "base/banned.h"
+
+#define MAX_THREADS 16
+#define LINES_PER_THREAD_MIN 262144
+
+const struct measure_info measure_table[MEASURE_COUNT] = {
+    [MEASURE_REVENUE] = {"revenue", "Revenue", UNIT_MONEY, 1,
+                         "net of booked lines, in the base currency"},
+    [MEASURE_COST] = {"cost", "Cost", UNIT_MONEY, 0, "qty x the product's cost, booked lines"},
+    [MEASURE_MARGIN] = {"margin", "Gross margin", UNIT_MONEY, 1, "revenue - cost"},
+    [MEASURE_MARGIN_PCT] = {"margin_pct", "Gross margin %", UNIT_PERCENT, 1,
+                            "margin / revenue x 100"},
+    [MEASURE_UNITS] = {"units", "Units", UNIT_COUNT, 1, "sum of qty, booked lines"},
+    [MEASURE_LINES] = {"lines", "Order lines", UNIT_COUNT, 1, "booked lines"},
+    [MEASURE_ORDERS] = {"orders", "Orders", UNIT_COUNT, 1, "distinct orders with a booked line"},
+    [MEASURE_ACCOUNTS] = {"accounts", "Active accounts", UNIT_COUNT, 1,
+                          "distinct accounts with a booked line"},
+    [MEASURE_NEW_ACCOUNTS] = {"new_accounts", "New accounts", UNIT_COUNT, 1,
+                              "accounts whose first booked order ever falls in the group"},
+    [MEASURE_AOV] = {"aov", "Average order value", UNIT_MONEY, 1, "revenue / orders"},
+    [MEASURE_ON_TIME_RATE] = {"on_time_rate", "On-time ship rate", UNIT_PERCENT, 1,
+                              "shipped orders with a promised (else requested) date: "
+                              "shipped on or before it, %"},
+    [MEASURE_DAYS_TO_SHIP] = {"days_to_ship", "Days to ship (mean)", UNIT_DAYS, 0,
+                              "shipped orders: ship date - order date, mean"},
+    [MEASURE_DAYS_TO_SHIP_MEDIAN] = {"days_to_ship_median", "Days to ship (median)", UNIT_DAYS,
+                                     0, "shipped orders: ship date - order date, median"},
+    [MEASURE_FILL_RATE] = {"fill_rate", "Fill rate", UNIT_PERCENT, 1,
+                           "shipped qty / ordered qty x 100, booked lines"},
+    [MEASURE_RETURN_RATE] = {"return_rate", "Return rate", UNIT_PERCENT, 0,
+                             "net of returned orders / (booked + returned net) x 100"},
+    [MEASURE_DISCOUNT] = {"discount", "Discount given", UNIT_MONEY, 0,
+                          "qty x unit price - net, booked lines"},
+};
+
+int measure_parse(const char *name, enum measure *out, struct sd_error *err)
+{
+    for (int m = 0; m < MEASURE_COUNT; m++) {
+        if (strcmp(name, measure_table[m].name) == 0) {
+            *out = (enum measure)m;
+            return 0;
+        }
+    }
+    char known[512];
+    size_t len = 0;
+    for (int m = 0; m < MEASURE_COUNT && len < sizeof(known) - 40; m++) {
+        size_t l = strlen(measure_table[m].name);
+        memcpy(known + len, measure_table[m].name, l);
+        len += l;
+        if (m + 1 < MEASURE_COUNT) {
+            memcpy(known + len, ", ", 2);
+            len += 2;
+        }
+    }
+    known[len] = '\0';
+    return sd_error_set(err, SD_EINVAL, "unknown measure '%s' (%s)", name, known);
+}
+
+const char *measure_unit_name(enum measure_unit unit)
+{
+    static const char *const names[] = {"money", "count", "percent", "days"};
+    return names[unit];
+}
+
+/* Accumulators, as bits: which the measures asked for need. */
+enum {
+    A_NET = 1 << 0,
+    A_COST = 1 << 1,
+    A_QTY = 1 << 2,
+    A_SHIPPED = 1 << 3,
+    A_LINES = 1 << 4,
+    A_RET = 1 << 5,
+    A_DISC = 1 << 6,
+    A_ORDERS = 1 << 7,
+    A_SHIP = 1 << 8,
+    A_MEDIAN = 1 << 9,
+    A_ACCOUNTS = 1 << 10,
+    A_NEW = 1 << 11,
+};
+
+static const unsigned measure_needs[MEASURE_COUNT] = {
+    [MEASURE_REVENUE] = A_NET,
+    [MEASURE_COST] = A_COST,
+    [MEASURE_MARGIN] = A_NET | A_COST,
+    [MEASURE_MARGIN_PCT] = A_NET | A_COST,
+    [MEASURE_UNITS] = A_QTY,
+    [MEASURE_LINES] = A_LINES,
+    [MEASURE_ORDERS] = A_ORDERS,
+    [MEASURE_ACCOUNTS] = A_ACCOUNTS,
+    [MEASURE_NEW_ACCOUNTS] = A_NEW,
+    [MEASURE_AOV] = A_NET | A_ORDERS,
+    [MEASURE_ON_TIME_RATE] = A_ORDERS | A_SHIP,
+    [MEASURE_DAYS_TO_SHIP] = A_ORDERS | A_SHIP,
+    [MEASURE_DAYS_TO_SHIP_MEDIAN] = A_ORDERS | A_MEDIAN,
+    [MEASURE_FILL_RATE] = A_QTY | A_SHIPPED,
+    [MEASURE_RETURN_RATE] = A_NET | A_RET,
+    [MEASURE_DISCOUNT] = A_DISC,
+};
+
+/* Where a dimension's value comes from for a line. */
+enum level { LEVEL_ACCOUNT, LEVEL_REP, LEVEL_PRODUCT };
+
+struct plan {
+    const struct facts *f;
+    unsigned need;
+    unsigned status_ok;
+    int32_t day_lo;
+    uint32_t span; /* lines with 0 <= day - day_lo <= span pass */
+    uint32_t *bucket_of;
+    uint32_t nbuckets;
+    int32_t *bucket_first, *bucket_last;
+    enum level level[2];
+    const uint32_t *map[2]; /* entity index → key; NULL: the index is the key */
+    uint32_t nkey[2];
+    uint8_t *ok[3];         /* per account, rep, product: 1 passes; NULL: no filter */
+    size_t ngroups;
+    int32_t *first_day;     /* per account, for new accounts */
+};
+
+/* (group, value) pairs, for distinct counts: open addressing, key 0 unused (+1 offset). */
+struct pairset {
+    uint64_t *keys;
+    size_t cap, count;
+};
+
+struct median_pair {
+    uint32_t group;
+    int32_t days;
+};
+
+struct acc {
+    int64_t *hits, *net, *cost, *qty, *shipped, *lines, *ret, *disc;
+    int64_t *orders, *ship_n, *ship_days, *due_n, *on_time;
+    uint32_t *last_order;
+    struct pairset accounts, news;
+    struct median_pair *medians;
+    size_t nmedians, median_cap;
+};
+
+/* ---- pair sets ---- */
+
+static void pairset_add(struct pairset *s, uint64_t key);
+
+static void pairset_grow(struct pairset *s)
+{
+    struct pairset old = *s;
+    s->cap = old.cap ? old.cap * 2 : 1024;
+    s->count = 0;
+    s->keys = xcalloc(s->cap, sizeof(*s->keys));
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.keys[i])
+            pairset_add(s, old.keys[i] - 1);
+    }
+    free(old.keys);
+}
+
+static void pairset_add(struct pairset *s, uint64_t key)
+{
+    if ((s->count + 1) * 10 > s->cap * 7)
+        pairset_grow(s);
+    uint64_t stored = key + 1;
+    size_t i = (size_t)((stored * 0x9E3779B97F4A7C15ull) >> 24) & (s->cap - 1);
+    while (s->keys[i] && s->keys[i] != stored)
+        i = (i + 1) & (s->cap - 1);
+    if (!s->keys[i]) {
+        s->keys[i] = stored;
+        s->count++;
+    }
+}
+
+static uint64_t pair(size_t group, uint32_t value)
+{
+    return ((uint64_t)group << 32) | value;
+}
+
+/* ---- the scan ---- */
+
+static inline uint32_t line_key(const struct plan *p, int k, uint32_t account, uint32_t rep,
+                                uint32_t product)
+{
+    uint32_t ix = p->level[k] == LEVEL_ACCOUNT ? account
+                  : p->level[k] == LEVEL_REP   ? rep
+                                               : product;
+    return p->map[k] ? p->map[k][ix] : ix;
+}
+
+/* The order-level accumulators, once per (group, order). */
+static void order_once(const struct plan *p, struct acc *a, size_t g, uint32_t slot, int32_t day)
+{
+    const struct facts *f = p->f;
+    a->orders[g]++;
+    int32_t ship = f->slot_ship[slot];
+    if (ship == DATE_NONE)
+        return;
+    if (a->ship_n) {
+        a->ship_n[g]++;
+        a->ship_days[g] += ship - day;
+        int32_t due = f->slot_due[slot];
+        if (due != DATE_NONE) {
+            a->due_n[g]++;
+            a->on_time[g] += ship <= due;
+        }
+    }
+    if (p->need & A_MEDIAN) {
+        if (a->nmedians == a->median_cap) {
+            a->median_cap = a->median_cap ? a->median_cap * 2 : 4096;
+            a->medians = xreallocarray(a->medians, a->median_cap, sizeof(*a->medians));
+        }
+        a->medians[a->nmedians++] = (struct median_pair){(uint32_t)g, ship - day};
+    }
+}
+
+static void scan(const struct plan *p, struct acc *a, size_t lo, size_t hi)
+{
+    const struct facts *f = p->f;
+    for (size_t i = lo; i < hi; i++) {
+        unsigned st = f->status[i];
+        if (!((p->status_ok >> st) & 1))
+            continue;
+        uint64_t off = (uint64_t)((int64_t)f->day[i] - p->day_lo);
+        if (off > p->span)
+            continue;
+        uint32_t account = f->account[i], rep = f->rep[i], product = f->product[i];
+        if ((p->ok[0] && !p->ok[0][account]) || (p->ok[1] && !p->ok[1][rep]) ||
+            (p->ok[2] && !p->ok[2][product]))
+            continue;
+        size_t g = p->bucket_of ? p->bucket_of[off] : 0;
+        if (p->nkey[0] > 1)
+            g = g * p->nkey[0] + line_key(p, 0, account, rep, product);
+        if (p->nkey[1] > 1)
+            g = g * p->nkey[1] + line_key(p, 1, account, rep, product);
+        a->hits[g]++;
+        if (st == ORDER_RETURNED) {
+            if (a->ret)
+                a->ret[g] += f->net[i];
+            continue;
+        }
+        if (a->net)
+            a->net[g] += f->net[i];
+        if (a->cost)
+            a->cost[g] += (int64_t)f->qty[i] * f->products.cost[product];
+        if (a->qty)
+            a->qty[g] += f->qty[i];
+        if (a->shipped)
+            a->shipped[g] += f->shipped[i];
+        if (a->lines)
+            a->lines[g]++;
+        if (a->disc)
+            a->disc[g] += f->disc[i];
+        if (a->last_order && a->last_order[g] != f->order[i]) {
+            a->last_order[g] = f->order[i];
+            order_once(p, a, g, f->order[i], f->day[i]);
+        }
+        if (p->need & A_ACCOUNTS)
+            pairset_add(&a->accounts, pair(g, account));
+        if ((p->need & A_NEW) && f->day[i] == p->first_day[account])
+            pairset_add(&a->news, pair(g, account));
+    }
+}
+
+/* ---- accumulators ---- */
+
+static int64_t *acc_array(const struct plan *p, unsigned bits)
+{
+    return (p->need & bits) ? xcalloc(p->ngroups, sizeof(int64_t)) : NULL;
+}
+
+static void acc_init(struct acc *a, const struct plan *p)
+{
+    memset(a, 0, sizeof(*a));
+    a->hits = xcalloc(p->ngroups, sizeof(int64_t));
+    a->net = acc_array(p, A_NET);
+    a->cost = acc_array(p, A_COST);
+    a->qty = acc_array(p, A_QTY);
+    a->shipped = acc_array(p, A_SHIPPED);
+    a->lines = acc_array(p, A_LINES);
+    a->ret = acc_array(p, A_RET);
+    a->disc = acc_array(p, A_DISC);
+    a->orders = acc_array(p, A_ORDERS);
+    a->ship_n = acc_array(p, A_SHIP);
+    a->ship_days = acc_array(p, A_SHIP);
+    a->due_n = acc_array(p, A_SHIP);
+    a->on_time = acc_array(p, A_SHIP);
+    if (p->need & A_ORDERS) {
+        a->last_order = xmalloc(p->ngroups * sizeof(uint32_t));
+        memset(a->last_order, 0xFF, p->ngroups * sizeof(uint32_t));
+    }
+}
+
+#define ACC_SUMS(X)                                                                      \
+    X(hits) X(net) X(cost) X(qty) X(shipped) X(lines) X(ret) X(disc) X(orders) X(ship_n) \
+        X(ship_days) X(due_n) X(on_time)
+
+static void acc_release(struct acc *a)
+{
+#define FREE(x) free(a->x);
+    ACC_SUMS(FREE)
+#undef FREE
+    free(a->last_order);
+    free(a->accounts.keys);
+    free(a->news.keys);
+    free(a->medians);
+}
+
+static void merge_set(struct pairset *into, const struct pairset *from)
+{
+    for (size_t i = 0; i < from->cap; i++) {
+        if (from->keys[i])
+            pairset_add(into, from->keys[i] - 1);
+    }
+}
+
+/* Adds `b`'s accumulators into `a`. */
+static void acc_merge(struct acc *a, const struct acc *b, size_t ngroups)
+{
+#define SUM(x)                                  \
+    if (a->x) {                                 \
+        for (size_t g = 0; g < ngroups; g++)    \
+            a->x[g] += b->x[g];                 \
+    }
+    ACC_SUMS(SUM)
+#undef SUM
+    merge_set(&a->accounts, &b->accounts);
+    merge_set(&a->news, &b->news);
+    if (b->nmedians) {
+        a->medians = xreallocarray(a->medians, a->nmedians + b->nmedians, sizeof(*a->medians));
+        memcpy(a->medians + a->nmedians, b->medians, b->nmedians * sizeof(*b->medians));
+        a->nmedians += b->nmedians;
+        a->median_cap = a->nmedians;
+    }
+}
+
+/* ---- threads ---- */
+
+struct worker {
+    const struct plan *plan;
+    struct acc acc;
+    size_t lo, hi;
+    pthread_t thread;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    scan(w->plan, &w->acc, w->lo, w->hi);
+    return NULL;
+}
+
+static int thread_count(const struct query *q, size_t lines)
+{
+    long cores = q->threads > 0 ? q->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    long by_size = (long)(lines / LINES_PER_THREAD_MIN);
+    long t = cores < by_size ? cores : by_size;
+    return t < 1 ? 1 : t > MAX_THREADS ? MAX_THREADS : (int)t;
+}
+
+/* Moves `i` forward to the first line of an order (scans split between orders). */
+static size_t order_boundary(const struct facts *f, size_t i)
+{
+    while (i > 0 && i < f->n && f->order[i] == f->order[i - 1])
+        i++;
+    return i;
+}
+
+/* Scans every line into w[0].acc, on `nthreads` threads. */
+static void scan_all(const struct plan *p, struct worker *w, int nthreads)
+{
+    size_t n = p->f->n, start = 0;
+    for (int t = 0; t < nthreads; t++) {
+        w[t].plan = p;
+        acc_init(&w[t].acc, p);
+        w[t].lo = start;
+        w[t].hi = t + 1 == nthreads ? n : order_boundary(p->f, n / (size_t)nthreads * (t + 1));
+        if (w[t].hi < start)
+            w[t].hi = start;
+        start = w[t].hi;
+    }
+    int started = 1;
+    for (int t = 1; t < nthreads; t++) {
+        if (pthread_create(&w[t].thread, NULL, worker_run, &w[t]) != 0)
+            break;
+        started++;
+    }
+    for (int t = started; t < nthreads; t++)
+        scan(p, &w[t].acc, w[t].lo, w[t].hi); /* no thread to be had: do it here */
+    scan(p, &w[0].acc, w[0].lo, w[0].hi);
+    for (int t = 1; t < started; t++)
+        pthread_join(w[t].thread, NULL);
+    for (int t = 1; t < nthreads; t++) {
+        acc_merge(&w[0].acc, &w[t].acc, p->ngroups);
+        acc_release(&w[t].acc);
+    }
+}
+
+/* ---- planning ---- */
+
+static void plan_release(struct plan *p)
+{
+    free(p->bucket_of);
+    free(p->bucket_first);
+    free(p->bucket_last);
+    for (int l = 0; l < 3; l++)
+        free(p->ok[l]);
+    free(p->first_day);
+}
+
+/* The day range to scan and, when bucketed, the day → bucket table. */
+static void plan_dates(struct plan *p, const struct query *q)
+{
+    const struct facts *f = p->f;
+    int32_t lo = f->first_day, hi = f->last_day;
+    if (q->from != DATE_NONE && q->from > lo)
+        lo = q->from;
+    if (q->to != DATE_NONE && q->to < hi)
+        hi = q->to;
+    p->nbuckets = 1;
+    if (f->first_day == DATE_NONE || lo > hi) {
+        p->status_ok = 0; /* nothing can match */
+        p->day_lo = 0;
+        p->span = 0;
+        return;
+    }
+    p->day_lo = lo;
+    p->span = (uint32_t)(hi - lo);
+    if (!q->bucketed)
+        return;
+    p->bucket_of = xcalloc((size_t)p->span + 1, sizeof(*p->bucket_of));
+    p->bucket_first = xmalloc(((size_t)p->span + 1) * sizeof(*p->bucket_first));
+    p->bucket_last = xmalloc(((size_t)p->span + 1) * sizeof(*p->bucket_last));
+    p->nbuckets = 0;
+    for (int32_t day = lo; day <= hi;) {
+        struct period per = period_containing(day, q->bucket, q->fy_start_month);
+        p->bucket_first[p->nbuckets] = per.first;
+        p->bucket_last[p->nbuckets] = per.last;
+        for (; day <= hi && day <= per.last; day++)
+            p->bucket_of[day - lo] = p->nbuckets;
+        p->nbuckets++;
+    }
+}
+
+static void plan_dim(struct plan *p, int k, enum dim d)
+{
+    const struct facts *f = p->f;
+    static const struct {
+        enum level level;
+        int attr; /* -1: the entity itself */
+    } dims[DIM_COUNT] = {
+        [DIM_REGION] = {LEVEL_ACCOUNT, 0}, [DIM_SEGMENT] = {LEVEL_ACCOUNT, 1},
+        [DIM_COUNTRY] = {LEVEL_ACCOUNT, 2}, [DIM_ACCOUNT] = {LEVEL_ACCOUNT, -1},
+        [DIM_REP] = {LEVEL_REP, -1},        [DIM_TEAM] = {LEVEL_REP, 0},
+        [DIM_PRODUCT] = {LEVEL_PRODUCT, -1}, [DIM_CATEGORY] = {LEVEL_PRODUCT, 0},
+    };
+    const struct facts_entities *e[3] = {&f->accounts, &f->reps, &f->products};
+    p->nkey[k] = facts_dim_count(f, d);
+    if (d == DIM_NONE)
+        return;
+    p->level[k] = dims[d].level;
+    p->map[k] = dims[d].attr < 0 ? NULL : e[dims[d].level]->attr[dims[d].attr];
+}
+
+/* Narrows the per-entity pass masks by one filter. */
+static int plan_filter(struct plan *p, const struct query_filter *w, struct sd_error *err)
+{
+    const struct facts *f = p->f;
+    const struct facts_entities *e[3] = {&f->accounts, &f->reps, &f->products};
+    struct plan one = {.f = f};
+    plan_dim(&one, 0, w->dim);
+    if (w->dim == DIM_NONE)
+        return sd_error_set(err, SD_EINVAL, "a filter needs a dimension");
+    uint8_t *allowed = xcalloc(one.nkey[0], 1);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < w->n; i++) {
+        uint32_t key;
+        rc = facts_dim_find(f, w->dim, w->values[i], &key, err);
+        if (rc == 0)
+            allowed[key] = 1;
+    }
+    enum level l = one.level[0];
+    uint32_t n = e[l]->n ? e[l]->n : 1;
+    if (rc == 0 && !p->ok[l]) {
+        p->ok[l] = xmalloc(n);
+        memset(p->ok[l], 1, n);
+    }
+    for (uint32_t ix = 0; rc == 0 && ix < e[l]->n; ix++)
+        p->ok[l][ix] &= allowed[one.map[0] ? one.map[0][ix] : ix];
+    free(allowed);
+    return rc;
+}
+
+/* Each account's first booked order day (INT32_MAX: none), for new accounts. */
+static int32_t *first_days(const struct facts *f)
+{
+    int32_t *first = xmalloc((f->accounts.n + 1) * sizeof(*first));
+    for (uint32_t a = 0; a <= f->accounts.n; a++)
+        first[a] = INT32_MAX;
+    for (size_t i = 0; i < f->n; i++) {
+        if (((QUERY_BOOKED >> f->status[i]) & 1) && f->day[i] < first[f->account[i]])
+            first[f->account[i]] = f->day[i];
+    }
+    return first;
+}
+
+static int plan_build(struct plan *p, const struct facts *f, const struct query *q,
+                      struct sd_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->f = f;
+    for (int m = 0; m < MEASURE_COUNT; m++) {
+        if (q->measures & (1u << m))
+            p->need |= measure_needs[m];
+    }
+    if (!p->need)
+        return sd_error_set(err, SD_EINVAL, "a query needs at least one measure");
+    if (q->nwhere > QUERY_MAX_FILTERS)
+        return sd_error_set(err, SD_ELIMIT, "at most %d filters", QUERY_MAX_FILTERS);
+    if (q->by[0] != DIM_NONE && q->by[0] == q->by[1])
+        return sd_error_set(err, SD_EINVAL, "the two dimensions are the same ('%s')",
+                            dim_name(q->by[0]));
+    p->status_ok = (q->status_mask ? q->status_mask : 0xFFFFu) & (QUERY_BOOKED | QUERY_RETURNED);
+    plan_dates(p, q);
+    plan_dim(p, 0, q->by[0]);
+    plan_dim(p, 1, q->by[1]);
+    for (size_t i = 0; i < q->nwhere; i++) {
+        int rc = plan_filter(p, &q->where[i], err);
+        if (rc)
+            return rc;
+    }
+    uint64_t groups = (uint64_t)p->nbuckets * p->nkey[0] * p->nkey[1];
+    if (groups > QUERY_MAX_GROUPS)
+        return sd_error_set(err, SD_ELIMIT,
+                            "the query would make %llu groups (at most %u): use a coarser "
+                            "bucket, one dimension or a filter",
+                            (unsigned long long)groups, QUERY_MAX_GROUPS);
+    p->ngroups = (size_t)groups;
+    if (p->need & A_NEW)
+        p->first_day = first_days(f);
+    return 0;
+}
+
+/* ---- rows ---- */
+
+/* num / den rounded half away from zero; QUERY_NONE when den is 0. */
+static int64_t ratio(__int128 num, __int128 den)
+{
+    if (den == 0)
+        return QUERY_NONE;
+    if (den < 0) {
+        num = -num;
+        den = -den;
+    }
+    __int128 mag = num < 0 ? -num : num;
+    __int128 q = (mag * 2 + den) / (den * 2);
+    q = num < 0 ? -q : q;
+    return q > INT64_MAX || q <= INT64_MIN ? QUERY_NONE : (int64_t)q;
+}
+
+static int cmp_median(const void *a, const void *b)
+{
+    const struct median_pair *x = a, *y = b;
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    return (x->days > y->days) - (x->days < y->days);
+}
+
+/* Median days × 10^4 per group (QUERY_NONE where no shipped order). */
+static int64_t *medians(const struct plan *p, struct acc *a)
+{
+    int64_t *out = xmalloc(p->ngroups * sizeof(*out));
+    for (size_t g = 0; g < p->ngroups; g++)
+        out[g] = QUERY_NONE;
+    qsort(a->medians, a->nmedians, sizeof(*a->medians), cmp_median);
+    for (size_t i = 0; i < a->nmedians;) {
+        size_t j = i;
+        while (j < a->nmedians && a->medians[j].group == a->medians[i].group)
+            j++;
+        size_t n = j - i, mid = i + n / 2;
+        out[a->medians[i].group] =
+            n % 2 ? (int64_t)a->medians[mid].days * 10000
+                  : ((int64_t)a->medians[mid - 1].days + a->medians[mid].days) * 5000;
+        i = j;
+    }
+    return out;
+}
+
+/* Distinct values per group from a pair set. */
+static int64_t *set_counts(const struct plan *p, const struct pairset *s)
+{
+    int64_t *out = xcalloc(p->ngroups, sizeof(*out));
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->keys[i])
+            out[(s->keys[i] - 1) >> 32]++;
+    }
+    return out;
+}
+
+struct extras {
+    int64_t *accounts, *news, *median;
+};
+
+static int64_t at(const int64_t *a, size_t g)
+{
+    return a ? a[g] : 0;
+}
+
+static void row_values(const struct acc *a, const struct extras *x, size_t g, uint32_t wanted,
+                       int64_t *v)
+{
+    int64_t net = at(a->net, g), cost = at(a->cost, g);
+    int64_t all[MEASURE_COUNT] = {
+        [MEASURE_REVENUE] = net,
+        [MEASURE_COST] = cost,
+        [MEASURE_MARGIN] = net - cost,
+        [MEASURE_MARGIN_PCT] = ratio((__int128)(net - cost) * 1000000, net),
+        [MEASURE_UNITS] = at(a->qty, g) * 10000,
+        [MEASURE_LINES] = at(a->lines, g) * 10000,
+        [MEASURE_ORDERS] = at(a->orders, g) * 10000,
+        [MEASURE_ACCOUNTS] = at(x->accounts, g) * 10000,
+        [MEASURE_NEW_ACCOUNTS] = at(x->news, g) * 10000,
+        [MEASURE_AOV] = ratio(net, at(a->orders, g)),
+        [MEASURE_ON_TIME_RATE] = ratio((__int128)at(a->on_time, g) * 1000000, at(a->due_n, g)),
+        [MEASURE_DAYS_TO_SHIP] = ratio((__int128)at(a->ship_days, g) * 10000, at(a->ship_n, g)),
+        [MEASURE_DAYS_TO_SHIP_MEDIAN] = x->median ? x->median[g] : QUERY_NONE,
+        [MEASURE_FILL_RATE] = ratio((__int128)at(a->shipped, g) * 1000000, at(a->qty, g)),
+        [MEASURE_RETURN_RATE] =
+            ratio((__int128)at(a->ret, g) * 1000000, (__int128)net + at(a->ret, g)),
+        [MEASURE_DISCOUNT] = at(a->disc, g),
+    };
+    for (int m = 0; m < MEASURE_COUNT; m++)
+        v[m] = (wanted & (1u << m)) ? all[m] : QUERY_NONE;
+}
+
+static void make_rows(const struct plan *p, const struct query *q, struct acc *a,
+                      struct query_result *out)
+{
+    struct extras x = {
+        (p->need & A_ACCOUNTS) ? set_counts(p, &a->accounts) : NULL,
+        (p->need & A_NEW) ? set_counts(p, &a->news) : NULL,
+        (p->need & A_MEDIAN) ? medians(p, a) : NULL,
+    };
+    size_t cap = 0;
+    size_t per_bucket = (size_t)p->nkey[0] * p->nkey[1];
+    for (size_t g = 0; g < p->ngroups; g++) {
+        if (a->hits[g] == 0)
+            continue;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            out->rows = xreallocarray(out->rows, cap, sizeof(*out->rows));
+        }
+        struct query_row *r = &out->rows[out->n++];
+        size_t b = g / per_bucket, rest = g % per_bucket;
+        r->bucket_first = p->bucket_first ? p->bucket_first[b] : DATE_NONE;
+        r->bucket_last = p->bucket_last ? p->bucket_last[b] : DATE_NONE;
+        r->key[0] = (uint32_t)(rest / p->nkey[1]);
+        r->key[1] = (uint32_t)(rest % p->nkey[1]);
+        row_values(a, &x, g, q->measures, r->value);
+        out->lines_scanned += a->hits[g];
+    }
+    free(x.accounts);
+    free(x.news);
+    free(x.median);
+}
+
+struct sort_item {
+    struct query_row row;
+    const char *text[2];
+};
+
+static int sort_top; /* set only under sort_lock */
+static int sort_by;
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const struct sort_item *x = a, *y = b;
+    if (sort_top) {
+        int64_t vx = x->row.value[sort_by], vy = y->row.value[sort_by];
+        if (vx != vy)
+            return vx == QUERY_NONE ? 1 : vy == QUERY_NONE ? -1 : vx > vy ? -1 : 1;
+    }
+    if (x->row.bucket_first != y->row.bucket_first)
+        return x->row.bucket_first < y->row.bucket_first ? -1 : 1;
+    for (int k = 0; k < 2; k++) {
+        int c = strcmp(x->text[k], y->text[k]);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static void sort_rows(const struct facts *f, const struct query *q, struct query_result *r)
+{
+    struct sort_item *items = xmalloc((r->n ? r->n : 1) * sizeof(*items));
+    for (size_t i = 0; i < r->n; i++) {
+        items[i].row = r->rows[i];
+        for (int k = 0; k < 2; k++)
+            items[i].text[k] = facts_dim_key(f, q->by[k], r->rows[i].key[k]);
+    }
+    pthread_mutex_lock(&sort_lock);
+    sort_top = q->top > 0;
+    sort_by = q->top_by;
+    qsort(items, r->n, sizeof(*items), cmp_rows);
+    pthread_mutex_unlock(&sort_lock);
+    if (q->top > 0 && r->n > q->top)
+        r->n = q->top;
+    for (size_t i = 0; i < r->n; i++)
+        r->rows[i] = items[i].row;
+    free(items);
+}
+
+int query_run(const struct facts *f, const struct query *q, struct query_result *out,
+              struct sd_error *err)
+{
+    struct plan p;
+    memset(out, 0, sizeof(*out));
+    if (q->top > 0 && ((unsigned)q->top_by >= MEASURE_COUNT || !(q->measures & (1u << q->top_by))))
+        return sd_error_set(err, SD_EINVAL, "top needs one of the query's measures to rank by");
+    int rc = plan_build(&p, f, q, err);
+    if (rc) {
+        plan_release(&p);
+        return rc;
+    }
+    int nthreads = thread_count(q, f->n);
+    struct worker w[MAX_THREADS];
+    scan_all(&p, w, nthreads);
+    make_rows(&p, q, &w[0].acc, out);
+    acc_release(&w[0].acc);
+    plan_release(&p);
+    sort_rows(f, q, out);
+    return 0;
+}
+
+void query_result_release(struct query_result *r)
+{
+    free(r->rows);
+    memset(r, 0, sizeof(*r));
+}

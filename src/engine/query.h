@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query: measures over the facts, grouped by a time bucket and up to two
+ * dimensions, filtered by dates, order statuses and dimension values, with
+ * top-N. Scans split across the available cores.
+ *
+ * Which lines count: a line counts when its order status is in the query's
+ * status set (all statuses when empty) and is a booked status (pending,
+ * confirmed, on_hold, shipped, invoiced, paid) or returned. Draft and
+ * cancelled orders never count. Returned lines count only in return_rate;
+ * every other measure is over booked lines. A group appears in the result
+ * when at least one counted line falls in it. Dates filter and bucket on the
+ * order date.
+ *
+ * Values are int64 fixed point × 10^4 in every unit: money in 1/10000 of the
+ * base currency, counts × 10^4 (5 orders: 50000), percentages × 10^4
+ * (12.5 %: 125000), days × 10^4. Ratios are rounded once, half away from
+ * zero; QUERY_NONE when undefined (no denominator). The definitions are in
+ * the measure table (query.c) and docs/engine.md; tests/unit/test-query.c
+ * holds their SQL twins.
+ */
+#ifndef SD_ENGINE_QUERY_H
+#define SD_ENGINE_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/date.h"
+#include "base/error.h"
+#include "engine/facts.h"
+
+#define QUERY_NONE INT64_MIN
+#define QUERY_MAX_FILTERS 16
+#define QUERY_MAX_GROUPS (1u << 21)
+
+enum measure {
+    MEASURE_REVENUE,       /* Σ net */
+    MEASURE_COST,          /* Σ qty × product cost */
+    MEASURE_MARGIN,        /* revenue − cost */
+    MEASURE_MARGIN_PCT,    /* margin / revenue × 100 */
+    MEASURE_UNITS,         /* Σ qty */
+    MEASURE_LINES,         /* count of lines */
+    MEASURE_ORDERS,        /* distinct orders */
+    MEASURE_ACCOUNTS,      /* distinct accounts (active accounts) */
+    MEASURE_NEW_ACCOUNTS,  /* distinct accounts whose first booked order ever is in the group */
+    MEASURE_AOV,           /* revenue / orders */
+    MEASURE_ON_TIME_RATE,  /* shipped orders with a due day: shipped on or before it, % */
+    MEASURE_DAYS_TO_SHIP,  /* shipped orders: mean of ship day − order day */
+    MEASURE_DAYS_TO_SHIP_MEDIAN,
+    MEASURE_FILL_RATE,     /* Σ shipped qty / Σ qty × 100 */
+    MEASURE_RETURN_RATE,   /* returned net / (booked + returned net) × 100 */
+    MEASURE_DISCOUNT,      /* Σ (gross − net): discount given */
+    MEASURE_COUNT
+};
+
+enum measure_unit { UNIT_MONEY, UNIT_COUNT, UNIT_PERCENT, UNIT_DAYS };
+
+struct measure_info {
+    const char *name;  /* as typed: "revenue", "on_time_rate"... */
+    const char *label; /* for people: "Revenue", "On-time ship rate"... */
+    enum measure_unit unit;
+    int higher_is_better;
+    const char *definition;
+};
+
+extern const struct measure_info measure_table[MEASURE_COUNT];
+/* 0 and *out, or SD_EINVAL naming the known measures. */
+int measure_parse(const char *name, enum measure *out, struct sd_error *err);
+/* "money", "count", "percent", "days". */
+const char *measure_unit_name(enum measure_unit unit);
+
+/* Orders statuses that count as booked (bit per enum order_status). */
+#define QUERY_BOOKED 0x7Eu
+#define QUERY_RETURNED 0x100u
+
+/* One filter: the dimension's value must be one of `values` (texts as facts_dim_key gives). */
+struct query_filter {
+    enum dim dim;
+    const char *const *values;
+    size_t n;
+};
+
+struct query {
+    uint32_t measures;       /* bit (1u << enum measure) per measure wanted */
+    int bucketed;            /* 0: no time bucket */
+    enum period_kind bucket; /* PERIOD_DAY..PERIOD_FYEAR when bucketed */
+    int fy_start_month;      /* 1..12, for fiscal buckets */
+    enum dim by[2];          /* DIM_NONE when unused */
+    int32_t from, to;        /* order days, both included; DATE_NONE: open */
+    unsigned status_mask;    /* bit per enum order_status; 0: all */
+    const struct query_filter *where;
+    size_t nwhere;           /* ≤ QUERY_MAX_FILTERS */
+    size_t top;              /* 0: every group; else the `top` groups by `top_by`, descending */
+    enum measure top_by;
+    int threads;             /* 0: one per core */
+};
+
+struct query_row {
+    int32_t bucket_first, bucket_last; /* the bucket's days; DATE_NONE when not bucketed */
+    uint32_t key[2];                   /* dimension values (facts_dim_key) */
+    int64_t value[MEASURE_COUNT];      /* the measures asked for; others QUERY_NONE */
+};
+
+struct query_result {
+    struct query_row *rows;
+    size_t n;
+    int64_t lines_scanned; /* counted lines (booked and returned) */
+};
+
+/*
+ * Runs `q` over `f`. Rows are ordered by bucket, then by the dimension
+ * values' texts; with `top`, by `top_by` descending (ties by text), cut to
+ * `top`. SD_EINVAL for a bad query (no measure, unknown filter value:
+ * "no region 'Mars'"), SD_ELIMIT when the groups would pass
+ * QUERY_MAX_GROUPS. The result is the caller's: query_result_release.
+ */
+int query_run(const struct facts *f, const struct query *q, struct query_result *out,
+              struct sd_error *err);
+void query_result_release(struct query_result *r);
+
+#endif
