@@ -53,6 +53,22 @@ static const struct cli_option import_options[] = {
     {0},
 };
 
+static const struct cli_option trend_options[] = {
+    CLI_OPT_DB,
+    {"bucket", "B", "day, week, month, quarter, year, fquarter or fyear (default month)"},
+    {"by", "DIM", "one series per value of region, segment, country, account, rep, team, "
+                  "product or category"},
+    {"top", "N", "with --by: only the N values with the largest total"},
+    {"period", "P", "the range: 2024, 2024-Q3, 2024-07, FY2024, FROM..TO (default: all data)"},
+    {"from", "DATE", "first order day (overrides the start of --period)"},
+    {"to", "DATE", "last order day (overrides the end of --period)"},
+    {"where", "FILTER", "DIM=V[,V...][;DIM=V...]: only lines matching every clause"},
+    {"status", "LIST", "only orders in these statuses (comma separated)"},
+    {"today", "DATE", "the current day (default: the demo's day, else today)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -105,6 +121,19 @@ const struct cli_command cli_commands[] = {
         .max_args = 1,
         .options = account_options,
         .run = cmd_account,
+    },
+    {
+        .name = "trend",
+        .args = "MEASURE",
+        .summary = "a measure over time: table, sparkline, growth, forecast and anomalies",
+        .details = "MEASURE is revenue, cost, margin, margin_pct, units, lines, orders, accounts, "
+                   "new_accounts, aov, on_time_rate, days_to_ship, days_to_ship_median, "
+                   "fill_rate, return_rate or discount (docs/engine.md defines each). Amounts "
+                   "are in the base currency, converted at the order date.",
+        .min_args = 1,
+        .max_args = 1,
+        .options = trend_options,
+        .run = cmd_trend,
     },
 };
 

@@ -96,5 +96,6 @@ int cmd_demo(const struct cli_args *args);
 int cmd_order(const struct cli_args *args);
 int cmd_account(const struct cli_args *args);
 int cmd_import(const struct cli_args *args);
+int cmd_trend(const struct cli_args *args);
 
 #endif

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* cli-engine: store + facts for the number commands, and their shared options. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/date.h"
+#include "base/json.h"
+#include "base/money.h"
+#include "cli/cli-engine.h"
+#include "base/banned.h"
+
+static const char *const bucket_names[] = {
+    [PERIOD_DAY] = "day",         [PERIOD_WEEK] = "week", [PERIOD_MONTH] = "month",
+    [PERIOD_QUARTER] = "quarter", [PERIOD_YEAR] = "year", [PERIOD_FQUARTER] = "fquarter",
+    [PERIOD_FYEAR] = "fyear",
+};
+
+const char *cli_bucket_name(enum period_kind k)
+{
+    return k <= PERIOD_FYEAR ? bucket_names[k] : "range";
+}
+
+static void progress(void *ctx, int64_t done, int64_t total)
+{
+    (void)ctx;
+    fprintf(stderr, "\rreading order lines: %lld of %lld", (long long)done, (long long)total);
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+static int read_settings(struct cli_engine *e, const struct cli_args *args,
+                         struct sd_error *err)
+{
+    struct arena a;
+    const char *value = NULL;
+    arena_init(&a, 0);
+    int rc = store_setting_get(e->db, &a, "fiscal_year_start_month", &value, err);
+    e->fy_start_month = rc == 0 && value ? (int)strtol(value, NULL, 10) : 1;
+    if (e->fy_start_month < 1 || e->fy_start_month > 12)
+        e->fy_start_month = 1;
+    value = NULL;
+    if (rc == 0)
+        rc = store_setting_get(e->db, &a, "demo_today", &value, err);
+    if (rc == 0 && !cli_opt(args, "today") && value &&
+        date_parse(value, strlen(value), &e->today, NULL) == 0) {
+        arena_release(&a);
+        return 0;
+    }
+    arena_release(&a);
+    return rc;
+}
+
+int cli_engine_open(const struct cli_args *args, struct cli_engine *e)
+{
+    struct sd_error err = {0};
+    memset(e, 0, sizeof(*e));
+    int rc = cli_opt_date(args, "today", &e->today);
+    if (rc)
+        return rc;
+    rc = store_open(&e->db, cli_db_url(args), DB_OPEN_EXISTING, &err);
+    if (rc == 0)
+        rc = read_settings(e, args, &err);
+    if (rc == 0)
+        rc = facts_build(e->db, isatty(STDERR_FILENO) ? progress : NULL, NULL, &e->facts, &err);
+    if (rc) {
+        cli_engine_close(e);
+        return cli_fail(&err);
+    }
+    return 0;
+}
+
+void cli_engine_close(struct cli_engine *e)
+{
+    facts_free(e->facts);
+    db_close(e->db);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Splits `text` at `sep` in place; returns the number of parts (≤ max). */
+static size_t split(char *text, char sep, char **parts, size_t max)
+{
+    size_t n = 0;
+    for (char *p = text; n < max;) {
+        parts[n++] = p;
+        char *next = strchr(p, sep);
+        if (!next)
+            break;
+        *next = '\0';
+        p = next + 1;
+    }
+    return n;
+}
+
+static int one_filter(const struct cli_args *args, struct cli_filters *out, char *clause,
+                      size_t *nvalues)
+{
+    struct sd_error err = {0};
+    char *eq = strchr(clause, '=');
+    if (!eq || eq == clause || !eq[1])
+        return cli_usage_error(args, "--where: '%s' is not DIM=VALUE[,VALUE...]", clause);
+    *eq = '\0';
+    struct query_filter *f = &out->items[out->n];
+    if (dim_parse(clause, &f->dim, &err))
+        return cli_usage_error(args, "--where: %s", err.message);
+    char *values[CLI_MAX_FILTER_VALUES];
+    size_t n = split(eq + 1, ',', values, CLI_MAX_FILTER_VALUES - *nvalues);
+    f->values = &out->values[*nvalues];
+    f->n = n;
+    for (size_t i = 0; i < n; i++)
+        out->values[(*nvalues)++] = values[i];
+    out->n++;
+    return 0;
+}
+
+int cli_opt_filters(const struct cli_args *args, struct cli_filters *out)
+{
+    const char *text = cli_opt(args, "where");
+    memset(out, 0, sizeof(*out));
+    if (!text)
+        return 0;
+    if (strlen(text) >= sizeof(out->storage))
+        return cli_usage_error(args, "--where: longer than %zu bytes", sizeof(out->storage) - 1);
+    memcpy(out->storage, text, strlen(text) + 1);
+    char *clauses[QUERY_MAX_FILTERS];
+    size_t n = split(out->storage, ';', clauses, QUERY_MAX_FILTERS), nvalues = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nvalues >= CLI_MAX_FILTER_VALUES)
+            return cli_usage_error(args, "--where: at most %d values", CLI_MAX_FILTER_VALUES);
+        int rc = one_filter(args, out, clauses[i], &nvalues);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int cli_opt_statuses(const struct cli_args *args, unsigned *mask)
+{
+    const char *text = cli_opt(args, "status");
+    char copy[256], *names[ORDER_STATUS_COUNT + 1];
+    *mask = 0;
+    if (!text)
+        return 0;
+    if (strlen(text) >= sizeof(copy))
+        return cli_usage_error(args, "--status: too long");
+    memcpy(copy, text, strlen(text) + 1);
+    size_t n = split(copy, ',', names, ORDER_STATUS_COUNT + 1);
+    for (size_t i = 0; i < n; i++) {
+        enum order_status st;
+        if (order_status_parse(names[i], &st))
+            return cli_usage_error(args, "--status: unknown order status '%s'", names[i]);
+        *mask |= 1u << st;
+    }
+    return 0;
+}
+
+int cli_opt_dim(const struct cli_args *args, const char *name, enum dim *out)
+{
+    struct sd_error err = {0};
+    const char *text = cli_opt(args, name);
+    *out = DIM_NONE;
+    if (text && dim_parse(text, out, &err))
+        return cli_usage_error(args, "--%s: %s", name, err.message);
+    return 0;
+}
+
+int cli_opt_bucket(const struct cli_args *args, const char *name, enum period_kind fallback,
+                   enum period_kind *out)
+{
+    const char *text = cli_opt(args, name);
+    *out = fallback;
+    if (!text)
+        return 0;
+    for (int k = PERIOD_DAY; k <= PERIOD_FYEAR; k++) {
+        if (strcmp(text, bucket_names[k]) == 0) {
+            *out = (enum period_kind)k;
+            return 0;
+        }
+    }
+    return cli_usage_error(args, "--%s: '%s' is not a bucket (day, week, month, quarter, year, "
+                           "fquarter, fyear)", name, text);
+}
+
+int cli_opt_range(const struct cli_args *args, int fy_start_month, int32_t *from, int32_t *to)
+{
+    struct sd_error err = {0};
+    const char *period = cli_opt(args, "period");
+    *from = *to = DATE_NONE;
+    if (period) {
+        struct period p;
+        if (period_parse(period, strlen(period), fy_start_month, &p, &err))
+            return cli_usage_error(args, "--period: %s", err.message);
+        *from = p.first;
+        *to = p.last;
+    }
+    const char *names[2] = {"from", "to"};
+    int32_t *days[2] = {from, to};
+    for (int i = 0; i < 2; i++) {
+        const char *text = cli_opt(args, names[i]);
+        if (text && date_parse(text, strlen(text), days[i], &err))
+            return cli_usage_error(args, "--%s: %s", names[i], err.message);
+    }
+    return 0;
+}
+
+void cli_format_value(enum measure_unit unit, int64_t v, char *buf, size_t size)
+{
+    char num[MONEY_TEXT_MAX];
+    if (v == QUERY_NONE) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    money_format(v, num);
+    switch (unit) {
+    case UNIT_PERCENT:
+        money_format_fixed(v, 2, num);
+        snprintf(buf, size, "%s%%", num);
+        break;
+    case UNIT_DAYS:
+        money_format_fixed(v, 2, num);
+        snprintf(buf, size, "%s d", num);
+        break;
+    default:
+        snprintf(buf, size, "%s", num);
+        break;
+    }
+}

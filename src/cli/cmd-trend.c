@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-trend: `salesdesk trend MEASURE`: a measure over time buckets, as a
+ * table with a sparkline on a terminal, optionally one series per value of
+ * a dimension.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "base/strbuf.h"
+#include "cli/cli-engine.h"
+#include "engine/series.h"
+#include "base/banned.h"
+
+struct trend_cmd {
+    struct cli_engine engine;
+    struct series_spec spec;
+    struct cli_filters filters;
+    struct series_set set;
+    int json;
+};
+
+static int parse(const struct cli_args *args, struct trend_cmd *t)
+{
+    struct sd_error err = {0};
+    uint64_t top = 0;
+    if (measure_parse(args->args[0], &t->spec.measure, &err))
+        return cli_usage_error(args, "%s", err.message);
+    t->json = cli_flag(args, "json");
+    int rc = cli_opt_bucket(args, "bucket", PERIOD_MONTH, &t->spec.bucket);
+    if (rc == 0)
+        rc = cli_opt_dim(args, "by", &t->spec.by);
+    if (rc == 0)
+        rc = cli_opt_filters(args, &t->filters);
+    if (rc == 0)
+        rc = cli_opt_statuses(args, &t->spec.status_mask);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "top", 100000, &top);
+    t->spec.top = (size_t)top;
+    t->spec.where = t->filters.items;
+    t->spec.nwhere = t->filters.n;
+    return rc;
+}
+
+/* Eight levels of a bar; the values' range maps onto them. */
+static void sparkline(struct strbuf *out, const int64_t *v, size_t n)
+{
+    static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == QUERY_NONE)
+            continue;
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == QUERY_NONE) {
+            strbuf_addch(out, ' ');
+            continue;
+        }
+        int level = hi > lo ? (int)((__int128)(v[i] - lo) * 7 / (hi - lo)) : 3;
+        strbuf_addstr(out, bars[level]);
+    }
+}
+
+static void text_single(struct strbuf *out, const struct trend_cmd *t, int tty)
+{
+    const struct measure_info *m = &measure_table[t->spec.measure];
+    const struct series_set *s = &t->set;
+    strbuf_addf(out, "%-12s %20s\n", cli_bucket_name(t->spec.bucket), m->name);
+    for (size_t p = 0; p < s->nperiods; p++) {
+        char period[PERIOD_TEXT_MAX], value[64];
+        period_format(&s->periods[p], period);
+        cli_format_value(m->unit, s->values[p], value, sizeof(value));
+        strbuf_addf(out, "%-12s %20s\n", period, value);
+    }
+    if (tty && s->nperiods > 1) {
+        strbuf_addstr(out, "\n");
+        sparkline(out, s->values, s->nperiods);
+        strbuf_addstr(out, "\n");
+    }
+}
+
+static void text_by(struct strbuf *out, const struct trend_cmd *t, int tty)
+{
+    const struct measure_info *m = &measure_table[t->spec.measure];
+    const struct series_set *s = &t->set;
+    const struct facts *f = t->engine.facts;
+    char first[PERIOD_TEXT_MAX] = "", last[PERIOD_TEXT_MAX] = "";
+    if (s->nperiods) {
+        period_format(&s->periods[0], first);
+        period_format(&s->periods[s->nperiods - 1], last);
+    }
+    strbuf_addf(out, "%s by %s, %s buckets %s..%s\n", m->name, dim_name(t->spec.by),
+                cli_bucket_name(t->spec.bucket), first, last);
+    for (size_t k = 0; k < s->nseries; k++) {
+        const int64_t *v = &s->values[k * s->nperiods];
+        char value[64];
+        cli_format_value(m->unit, s->nperiods ? v[s->nperiods - 1] : QUERY_NONE, value,
+                         sizeof(value));
+        strbuf_addf(out, "%-16s %-28.28s last %16s  ", facts_dim_key(f, t->spec.by, s->key[k]),
+                    facts_dim_label(f, t->spec.by, s->key[k]), value);
+        if (tty)
+            sparkline(out, v, s->nperiods);
+        strbuf_addstr(out, "\n");
+    }
+}
+
+static void json_out(struct strbuf *out, const struct trend_cmd *t)
+{
+    struct json_writer w;
+    const struct measure_info *m = &measure_table[t->spec.measure];
+    const struct series_set *s = &t->set;
+    const struct facts *f = t->engine.facts;
+    json_writer_init(&w, out, 1);
+    json_object_begin(&w);
+    json_kv_string(&w, "measure", m->name);
+    json_kv_string(&w, "unit", measure_unit_name(m->unit));
+    json_kv_string(&w, "bucket", cli_bucket_name(t->spec.bucket));
+    json_kv_string(&w, "by", dim_name(t->spec.by));
+    json_key(&w, "periods");
+    json_array_begin(&w);
+    for (size_t p = 0; p < s->nperiods; p++) {
+        char period[PERIOD_TEXT_MAX];
+        period_format(&s->periods[p], period);
+        json_object_begin(&w);
+        json_kv_string(&w, "period", period);
+        json_kv_date(&w, "first", s->periods[p].first);
+        json_kv_date(&w, "last", s->periods[p].last);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_key(&w, "series");
+    json_array_begin(&w);
+    for (size_t k = 0; k < s->nseries; k++) {
+        json_object_begin(&w);
+        json_kv_string(&w, "key", t->spec.by ? facts_dim_key(f, t->spec.by, s->key[k]) : NULL);
+        json_kv_string(&w, "label", t->spec.by ? facts_dim_label(f, t->spec.by, s->key[k]) : NULL);
+        json_key(&w, "values");
+        json_array_begin(&w);
+        for (size_t p = 0; p < s->nperiods; p++)
+            json_money(&w, s->values[k * s->nperiods + p]);
+        json_array_end(&w);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    json_object_end(&w);
+    strbuf_addch(out, '\n');
+}
+
+int cmd_trend(const struct cli_args *args)
+{
+    struct trend_cmd t;
+    struct sd_error err = {0};
+    struct strbuf out = STRBUF_INIT;
+    memset(&t, 0, sizeof(t));
+    int rc = parse(args, &t);
+    if (rc)
+        return rc;
+    rc = cli_engine_open(args, &t.engine);
+    if (rc)
+        return rc;
+    t.spec.fy_start_month = t.engine.fy_start_month;
+    rc = cli_opt_range(args, t.engine.fy_start_month, &t.spec.from, &t.spec.to);
+    if (rc == 0 && series_build(t.engine.facts, &t.spec, &t.set, &err))
+        rc = cli_fail(&err);
+    if (rc == 0) {
+        int tty = isatty(STDOUT_FILENO);
+        if (t.json)
+            json_out(&out, &t);
+        else if (t.spec.by)
+            text_by(&out, &t, tty);
+        else
+            text_single(&out, &t, tty);
+        rc = cli_write_stdout(out.buf, out.len);
+    }
+    strbuf_release(&out);
+    series_release(&t.set);
+    cli_engine_close(&t.engine);
+    return rc;
+}

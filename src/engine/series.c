@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * series: runs one bucketed query and lays its rows out as dense series,
+ * one per dimension value, over every bucket of the range.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/xalloc.h"
+#include "engine/series.h"
+#include "base/banned.h"
+
+int measure_is_additive(enum measure m)
+{
+    switch (m) {
+    case MEASURE_MARGIN_PCT:
+    case MEASURE_AOV:
+    case MEASURE_ON_TIME_RATE:
+    case MEASURE_DAYS_TO_SHIP:
+    case MEASURE_DAYS_TO_SHIP_MEDIAN:
+    case MEASURE_FILL_RATE:
+    case MEASURE_RETURN_RATE:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+void series_release(struct series_set *s)
+{
+    free(s->periods);
+    free(s->key);
+    free(s->values);
+    memset(s, 0, sizeof(*s));
+}
+
+static void make_periods(struct series_set *s, const struct series_spec *spec, int32_t from,
+                         int32_t to)
+{
+    size_t cap = 0;
+    for (int32_t day = from; day <= to;) {
+        struct period p = period_containing(day, spec->bucket, spec->fy_start_month);
+        if (s->nperiods == cap) {
+            cap = cap ? cap * 2 : 64;
+            s->periods = xreallocarray(s->periods, cap, sizeof(*s->periods));
+        }
+        s->periods[s->nperiods++] = p;
+        if (p.last == INT32_MAX)
+            break;
+        day = p.last + 1;
+    }
+}
+
+static struct query base_query(const struct series_spec *spec, int32_t from, int32_t to)
+{
+    return (struct query){
+        .measures = 1u << spec->measure,
+        .bucketed = 1,
+        .bucket = spec->bucket,
+        .fy_start_month = spec->fy_start_month,
+        .by = {spec->by, DIM_NONE},
+        .from = from,
+        .to = to,
+        .status_mask = spec->status_mask,
+        .where = spec->where,
+        .nwhere = spec->nwhere,
+    };
+}
+
+/* The dimension values to show: the top ones by total, or every one that has data. */
+static int pick_keys(const struct facts *f, const struct series_spec *spec, int32_t from,
+                     int32_t to, struct series_set *s, struct sd_error *err)
+{
+    if (spec->by == DIM_NONE) {
+        s->key = xcalloc(1, sizeof(*s->key));
+        s->nseries = 1;
+        return 0;
+    }
+    struct query q = base_query(spec, from, to);
+    q.bucketed = 0;
+    q.top = spec->top;
+    q.top_by = spec->measure;
+    struct query_result totals;
+    int rc = query_run(f, &q, &totals, err);
+    if (rc)
+        return rc;
+    s->nseries = totals.n;
+    s->key = xcalloc(totals.n ? totals.n : 1, sizeof(*s->key));
+    for (size_t i = 0; i < totals.n; i++)
+        s->key[i] = totals.rows[i].key[0];
+    query_result_release(&totals);
+    return 0;
+}
+
+static size_t period_index(const struct series_set *s, int32_t first)
+{
+    size_t lo = 0, hi = s->nperiods;
+    while (lo + 1 < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->periods[mid].first <= first)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void fill(const struct facts *f, struct series_set *s, const struct series_spec *spec,
+                 const struct query_result *r)
+{
+    size_t n = s->nseries * s->nperiods;
+    uint32_t nkeys = facts_dim_count(f, spec->by);
+    uint32_t *series_of = xcalloc(nkeys, sizeof(*series_of)); /* key → series + 1 */
+    for (size_t k = 0; k < s->nseries; k++)
+        series_of[s->key[k]] = (uint32_t)k + 1;
+    int64_t blank = measure_is_additive(spec->measure) ? 0 : QUERY_NONE;
+    s->values = xmalloc((n ? n : 1) * sizeof(*s->values));
+    for (size_t i = 0; i < n; i++)
+        s->values[i] = blank;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct query_row *row = &r->rows[i];
+        uint32_t k = series_of[row->key[0]];
+        if (k)
+            s->values[(k - 1) * s->nperiods + period_index(s, row->bucket_first)] =
+                row->value[spec->measure];
+    }
+    free(series_of);
+}
+
+int series_build(const struct facts *f, const struct series_spec *spec, struct series_set *out,
+                 struct sd_error *err)
+{
+    struct facts_stats st;
+    memset(out, 0, sizeof(*out));
+    if ((unsigned)spec->measure >= MEASURE_COUNT || spec->bucket > PERIOD_FYEAR)
+        return sd_error_set(err, SD_EINVAL, "a series needs a measure and a time bucket");
+    facts_stats(f, &st);
+    int32_t from = spec->from != DATE_NONE ? spec->from : st.first_day;
+    int32_t to = spec->to != DATE_NONE ? spec->to : st.last_day;
+    if (from == DATE_NONE || to == DATE_NONE || from > to)
+        return 0;
+    make_periods(out, spec, from, to);
+    if ((uint64_t)out->nperiods * (spec->by ? facts_dim_count(f, spec->by) : 1) >
+        QUERY_MAX_GROUPS) {
+        series_release(out);
+        return sd_error_set(err, SD_ELIMIT, "too many points: use a coarser bucket or a filter");
+    }
+    struct query q = base_query(spec, from, to);
+    struct query_result r;
+    int rc = query_run(f, &q, &r, err);
+    if (rc == 0) {
+        rc = pick_keys(f, spec, from, to, out, err);
+        if (rc == 0)
+            fill(f, out, spec, &r);
+        query_result_release(&r);
+    }
+    if (rc)
+        series_release(out);
+    return rc;
+}
