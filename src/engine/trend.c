@@ -48,11 +48,18 @@ static int64_t clamp128(__int128 v)
     return (int64_t)v;
 }
 
-/* change / |base| in percent ×10^4; base != 0. */
+/*
+ * change / |base| in percent ×10^4, exactly rounded half away from zero
+ * (base != 0; |change| < 2^65, so change × 10^6 fits in 128 bits).
+ */
 static int64_t percent_of(__int128 change, int64_t base)
 {
-    double denominator = fabs((double)base);
-    return trend_round((double)change / denominator * PERCENT_SCALE);
+    __int128 denominator = base < 0 ? -(__int128)base : base;
+    int64_t pct = 0;
+
+    if (money_div_round(change * (__int128)(100 * TREND_SCALE), denominator, &pct) != 0)
+        return change < 0 ? -INT64_MAX : INT64_MAX;
+    return pct;
 }
 
 static int check_length(size_t n, size_t limit, const char *what, struct sd_error *err)
@@ -250,30 +257,92 @@ static void running_median_trend(const double *d, size_t n, size_t h, double *tr
 }
 
 /*
- * Seasonal indexes: for each phase p < m the median of x[t] − level[t] over
- * the t ≡ p (mod m) where level[t] is known (not NaN), then shifted so the m
- * indexes average 0.
+ * Seasonal indexes: for each phase p < m the median over the t ≡ p (mod m)
+ * whose level is known (not NaN; for ratios also > 0) of x[t] − level[t]
+ * (additive) or x[t] / level[t] (multiplicative), then shifted to average 0
+ * (additive) or scaled to average 1 (multiplicative).
  */
 static void phase_medians(const int64_t *x, const double *level, size_t n, size_t m,
-                          double *seasonal, double *scratch)
+                          bool ratio, double *seasonal, double *scratch)
 {
     double mean = 0;
 
     for (size_t p = 0; p < m; p++) {
         size_t count = 0;
-        for (size_t t = p; t < n; t += m)
-            if (!isnan(level[t]))
-                scratch[count++] = (double)x[t] - level[t];
-        seasonal[p] = count ? median_of(scratch, count) : 0;
+        for (size_t t = p; t < n; t += m) {
+            if (isnan(level[t]) || (ratio && !(level[t] > 0)))
+                continue;
+            scratch[count++] = ratio ? (double)x[t] / level[t] : (double)x[t] - level[t];
+        }
+        seasonal[p] = count ? median_of(scratch, count) : (ratio ? 1 : 0);
         mean += seasonal[p];
     }
     mean /= (double)m;
-    for (size_t p = 0; p < m; p++)
-        seasonal[p] -= mean;
+    for (size_t p = 0; p < m; p++) {
+        if (!ratio)
+            seasonal[p] -= mean;
+        else if (mean > 0)
+            seasonal[p] /= mean;
+    }
+}
+
+struct phase_value {
+    double value;
+    size_t t;
+};
+
+static int compare_phase_value(const void *a, const void *b)
+{
+    const struct phase_value *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Median of the k sorted values without the one at rank `skip` (k ≥ 2). */
+static double median_without(const struct phase_value *sorted, size_t k, size_t skip)
+{
+    size_t low = (k - 2) / 2, high = (k - 1) / 2;
+
+    low += low >= skip;
+    high += high >= skip;
+    return (sorted[low].value + sorted[high].value) / 2;
+}
+
+/*
+ * The final seasonal index of every point, leaving the point out: the median
+ * of its phase's other detrended values, centred like phase_medians. A
+ * point's own noise then never flatters its fit, so the residuals' spread
+ * is an honest estimate of the noise for the anomaly z-scores.
+ */
+static void leave_one_out_indexes(const int64_t *x, const double *trend, size_t n, size_t m,
+                                  bool ratio, double *index, struct phase_value *buf)
+{
+    double mean = 0;
+
+    for (size_t p = 0; p < m; p++) {
+        size_t k = 0;
+        for (size_t t = p; t < n; t += m) {
+            double level = trend[t];
+            double v = ratio ? (level > 0 ? (double)x[t] / level : 1) : (double)x[t] - level;
+            buf[k++] = (struct phase_value){v, t};
+        }
+        qsort(buf, k, sizeof(*buf), compare_phase_value);
+        mean += (buf[(k - 1) / 2].value + buf[k / 2].value) / 2;
+        for (size_t r = 0; r < k; r++)
+            index[buf[r].t] = k >= 2 ? median_without(buf, k, r) : buf[0].value;
+    }
+    mean /= (double)m;
+    for (size_t t = 0; t < n; t++) {
+        if (!ratio)
+            index[t] -= mean;
+        else if (mean > 0)
+            index[t] /= mean;
+    }
 }
 
 /* Seasonal indexes and trend re-estimated against each other (see trend.h). */
-static void seasonal_decompose(const int64_t *x, size_t n, size_t m, double *trend,
+static void seasonal_decompose(const int64_t *x, size_t n, size_t m, bool ratio, double *trend,
                                double *seasonal, double *work, double *scratch)
 {
     int64_t *average = xcalloc(n, sizeof(int64_t));
@@ -281,14 +350,91 @@ static void seasonal_decompose(const int64_t *x, size_t n, size_t m, double *tre
     (void)trend_moving_average(x, n, m, TREND_MA_CENTRED, average, NULL);
     for (size_t t = 0; t < n; t++)
         trend[t] = average[t] == TREND_NONE ? NAN : (double)average[t];
-    phase_medians(x, trend, n, m, seasonal, scratch);
+    phase_medians(x, trend, n, m, ratio, seasonal, scratch);
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t t = 0; t < n; t++)
-            work[t] = (double)x[t] - seasonal[t % m];
+        for (size_t t = 0; t < n; t++) {
+            double s = seasonal[t % m];
+            work[t] = ratio ? (s > 0 ? (double)x[t] / s : (double)x[t]) : (double)x[t] - s;
+        }
         running_median_trend(work, n, m / 2, trend, scratch);
-        phase_medians(x, trend, n, m, seasonal, scratch);
+        phase_medians(x, trend, n, m, ratio, seasonal, scratch);
     }
+    struct phase_value *buf = xcalloc(n / m + 1, sizeof(*buf));
+    leave_one_out_indexes(x, trend, n, m, ratio, work, buf);
+    for (size_t t = 0; t < n; t++)
+        work[t] = ratio ? trend[t] * work[t] : trend[t] + work[t];
+    free(buf);
     free(average);
+}
+
+/* Spread of residuals around their median: the MAD, and the mean absolute deviation. */
+struct spread {
+    double mad;
+    double mean_abs;
+};
+
+static struct spread residual_spread(const double *residual, size_t n, double centre,
+                                     double *scratch)
+{
+    struct spread sp = {0, 0};
+
+    for (size_t t = 0; t < n; t++) {
+        scratch[t] = fabs(residual[t] - centre);
+        sp.mean_abs += scratch[t];
+    }
+    sp.mean_abs /= (double)n;
+    sp.mad = median_of(scratch, n);
+    return sp;
+}
+
+/* Robust scale (σ) from a spread: the MAD's, else the mean deviation's; 0 when flat. */
+static double robust_scale(struct spread sp)
+{
+    return sp.mad > 0 ? MAD_TO_SIGMA * sp.mad : MEAN_ABS_TO_SIGMA * sp.mean_abs;
+}
+
+/* The spread of x − fit (after rounding the fit, as callers see it). */
+static struct spread fit_spread(const int64_t *x, const double *fit, size_t n, double *residual,
+                                double *scratch)
+{
+    for (size_t t = 0; t < n; t++)
+        residual[t] = (double)((__int128)x[t] - trend_round(fit[t]));
+    memcpy(scratch, residual, n * sizeof(double));
+    double centre = median_of(scratch, n);
+    return residual_spread(residual, n, centre, scratch);
+}
+
+/* True when spread a is smaller than b: MAD first, mean deviation on a tie. */
+static bool spread_less(struct spread a, struct spread b)
+{
+    return a.mad < b.mad || (a.mad == b.mad && a.mean_abs < b.mean_abs);
+}
+
+/*
+ * The seasonal baseline: additive, or multiplicative when every value is
+ * positive and its residuals spread less (the first wins a tie).
+ */
+static void seasonal_baseline(const int64_t *x, size_t n, size_t m, double *expected,
+                              double *work, double *scratch)
+{
+    double *seasonal = xcalloc(m, sizeof(double));
+    double *trend = xcalloc(n, sizeof(double));
+    double *residual = xcalloc(n, sizeof(double));
+    bool positive = true;
+
+    for (size_t t = 0; t < n; t++)
+        positive = positive && x[t] > 0;
+    seasonal_decompose(x, n, m, false, trend, seasonal, work, scratch);
+    memcpy(expected, work, n * sizeof(double));
+    if (positive) {
+        struct spread additive = fit_spread(x, expected, n, residual, scratch);
+        seasonal_decompose(x, n, m, true, trend, seasonal, work, scratch);
+        if (spread_less(fit_spread(x, work, n, residual, scratch), additive))
+            memcpy(expected, work, n * sizeof(double));
+    }
+    free(residual);
+    free(trend);
+    free(seasonal);
 }
 
 /* The baseline of trend_baseline, in double, into expected[0 .. n−1] (n ≥ 1). */
@@ -298,13 +444,7 @@ static void baseline_double(const int64_t *x, size_t n, size_t m, double *expect
     double *scratch = xcalloc(n, sizeof(double));
 
     if (m >= 2 && n >= 2 * m) {
-        double *seasonal = xcalloc(m, sizeof(double));
-        double *trend = xcalloc(n, sizeof(double));
-        seasonal_decompose(x, n, m, trend, seasonal, work, scratch);
-        for (size_t t = 0; t < n; t++)
-            expected[t] = trend[t] + seasonal[t % m];
-        free(trend);
-        free(seasonal);
+        seasonal_baseline(x, n, m, expected, work, scratch);
     } else {
         for (size_t t = 0; t < n; t++)
             work[t] = (double)x[t];
@@ -330,21 +470,6 @@ int trend_baseline(const int64_t *values, size_t n, size_t season, int64_t *expe
 }
 
 /* ---- anomalies --------------------------------------------------------------- */
-
-/* Robust scale of the residuals around their median; 0 when they do not spread. */
-static double robust_scale(const double *residual, size_t n, double centre, double *scratch)
-{
-    double mean_abs = 0;
-
-    for (size_t t = 0; t < n; t++) {
-        scratch[t] = fabs(residual[t] - centre);
-        mean_abs += scratch[t];
-    }
-    double mad = median_of(scratch, n);
-    if (mad > 0)
-        return MAD_TO_SIGMA * mad;
-    return MEAN_ABS_TO_SIGMA * mean_abs / (double)n;
-}
 
 static int compare_anomaly(const void *a, const void *b)
 {
@@ -379,7 +504,7 @@ int trend_anomalies(const int64_t *values, size_t n, size_t season, double thres
         residual[t] = (double)((__int128)values[t] - expected[t]);
     memcpy(scratch, residual, n * sizeof(double));
     double centre = median_of(scratch, n);
-    double scale = robust_scale(residual, n, centre, scratch);
+    double scale = robust_scale(residual_spread(residual, n, centre, scratch));
     for (size_t t = 0; scale > 0 && t < n; t++) {
         double z = (residual[t] - centre) / scale;
         if (fabs(z) > threshold)

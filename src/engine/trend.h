@@ -188,10 +188,15 @@ int trend_backtest(const int64_t *values, size_t n, size_t season, size_t horizo
  * The robust seasonal baseline of every point, into expected[0 .. n−1].
  * With season m ≥ 2 and n ≥ 2m: a seasonal-trend decomposition made of
  * medians: seasonal indexes as per-phase medians of the series minus its
- * centred moving average (then centred to mean 0), trend as a running median
- * of the deseasonalised series over m + 1 (m odd: m) points, extended to the
- * first and last m/2 points along the slope of the neighbouring medians;
- * seasonal indexes and trend are re-estimated twice against each other.
+ * centred moving average, trend as a running median of the deseasonalised
+ * series over m + 1 (m odd: m) points, extended to the first and last m/2
+ * points along the slope of the neighbouring medians; indexes and trend are
+ * re-estimated twice against each other. The final index of a point leaves
+ * that point out (median of its phase's other cycles), so its own noise does
+ * not flatter its fit. This is done additively (x − trend) and, when every
+ * value is positive, also multiplicatively (x / trend, for seasons that grow
+ * with the level); the one whose residuals have the smaller MAD (then mean
+ * absolute deviation; additive on a tie) is kept.
  * Otherwise the trend alone, with a running median over 7 points. A single
  * outlier moves neither its own baseline nor its neighbours'; a series that is
  * exactly linear plus a repeating pattern is its own baseline.
