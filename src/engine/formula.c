@@ -247,7 +247,8 @@ static int parse_number(struct parser *p, const struct token *t, struct node *n)
         if (i == point || (significant == 0 && s[i] == '0'))
             continue;
         if (++significant > FORMULA_DIGITS_MAX)
-            return fail(p, SD_ELIMIT, t->start, "number " SD_QUOTE_FMT " has more than %d digits",
+            return fail(p, SD_ELIMIT, t->start,
+                        "number " SD_QUOTE_FMT " has more than %d significant digits",
                         SD_QUOTE_ARGS(s, t->len), FORMULA_DIGITS_MAX);
         n->digits = n->digits * 10 + (uint64_t)(s[i] - '0');
     }
@@ -323,8 +324,7 @@ static int parse_parenthesised(struct parser *p, size_t open, int *out)
     if ((rc = parse_expr(p, out)) != 0 || (rc = peek(p, &t)) != 0)
         return rc;
     if (t.kind != TOK_RPAREN)
-        return fail(p, SD_EINVAL, t.start, "expected ')' to close the '(' at column %zu",
-                    open + 1);
+        return fail(p, SD_EINVAL, t.start, "expected ')' to close the '(' at column %zu", open + 1);
     advance(p, &t);
     p->depth--;
     return 0;
@@ -396,13 +396,9 @@ static int parse_primary(struct parser *p, int *out)
             return rc;
         advance(p, &t);
         return 0;
-    case TOK_NAME:
-        return parse_name(p, &t, out);
-    case TOK_LPAREN:
-        advance(p, &t);
-        return parse_parenthesised(p, t.start, out);
-    default:
-        return expected_operand(p, &t);
+    case TOK_NAME: return parse_name(p, &t, out);
+    case TOK_LPAREN: advance(p, &t); return parse_parenthesised(p, t.start, out);
+    default: return expected_operand(p, &t);
     }
 }
 
@@ -483,21 +479,15 @@ static void collect_needs(struct formula *f, int index, struct formula_shift shi
     const struct node *n = &f->nodes[index];
 
     switch (n->kind) {
-    case NODE_NUMBER:
-        return;
+    case NODE_NUMBER: return;
     case NODE_MEASURE:
         f->needs[f->need_count].measure = n->measure;
         f->needs[f->need_count].shift = shift;
         f->need_count++;
         return;
-    case NODE_PREV:
-        shift.prev++;
-        break;
-    case NODE_YOY:
-        shift.years++;
-        break;
-    default:
-        break;
+    case NODE_PREV: shift.prev++; break;
+    case NODE_YOY: shift.years++; break;
+    default: break;
     }
     collect_needs(f, n->left, shift);
     if (n->right >= 0)
@@ -594,22 +584,15 @@ static int eval_node(const struct evaluation *ev, int index, struct formula_shif
     int rc;
 
     switch (n->kind) {
-    case NODE_NUMBER:
-        *out = n->value;
-        return 0;
+    case NODE_NUMBER: *out = n->value; return 0;
     case NODE_MEASURE:
         if ((rc = ev->value(ev->ctx, n->measure, shift, &got, ev->err)) != 0)
             return rc;
         *out = got == FORMULA_NONE ? NAN : (long double)got;
         return 0;
-    case NODE_PREV:
-        shift.prev++;
-        return eval_node(ev, n->left, shift, out);
-    case NODE_YOY:
-        shift.years++;
-        return eval_node(ev, n->left, shift, out);
-    default:
-        break;
+    case NODE_PREV: shift.prev++; return eval_node(ev, n->left, shift, out);
+    case NODE_YOY: shift.years++; return eval_node(ev, n->left, shift, out);
+    default: break;
     }
     if ((rc = eval_node(ev, n->left, shift, &left)) != 0)
         return rc;
@@ -700,8 +683,7 @@ static int format_node(const struct formula *f, int index, struct strbuf *out)
     int p = precedence(n->kind), rc;
 
     switch (n->kind) {
-    case NODE_NUMBER:
-        return format_number(n, out);
+    case NODE_NUMBER: return format_number(n, out);
     case NODE_MEASURE:
         if (n->measure == FORMULA_TARGET)
             return strbuf_addstr(out, "target");
@@ -716,8 +698,7 @@ static int format_node(const struct formula *f, int index, struct strbuf *out)
         if ((rc = strbuf_addstr(out, n->kind == NODE_PREV ? "prev" : "yoy")) != 0)
             return rc;
         return format_wrapped(f, n->left, 1, out);
-    default:
-        break;
+    default: break;
     }
     if ((rc = format_wrapped(f, n->left, precedence(f->nodes[n->left].kind) < p, out)) != 0 ||
         (rc = strbuf_addstr(out, operators[n->kind])) != 0)

@@ -52,10 +52,10 @@
 #include "base/error.h"
 #include "base/strbuf.h"
 
-#define FORMULA_TEXT_MAX 512  /* bytes of formula text */
-#define FORMULA_DEPTH_MAX 32  /* nested parentheses, function calls included */
-#define FORMULA_NODES_MAX 256 /* numbers, names, operators, calls */
-#define FORMULA_DIGITS_MAX 18 /* significant digits of a number */
+#define FORMULA_TEXT_MAX   512 /* bytes of formula text */
+#define FORMULA_DEPTH_MAX  32  /* nested parentheses, function calls included */
+#define FORMULA_NODES_MAX  256 /* numbers, names, operators, calls */
+#define FORMULA_DIGITS_MAX 18  /* significant digits of a number */
 
 /* The measure id of the identifier `target`. */
 #define FORMULA_TARGET (-1)

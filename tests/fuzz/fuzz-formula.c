@@ -51,8 +51,8 @@ static int answer(void *ctx, int measure, struct formula_shift shift, int64_t *v
                   struct sd_error *err)
 {
     const struct values *v = ctx;
-    uint64_t h = mix(v->seed ^ (uint64_t)(measure + 2) * 1000003u ^
-                     (uint64_t)shift.prev * 7919u ^ (uint64_t)shift.years * 104729u);
+    uint64_t h = mix(v->seed ^ (uint64_t)(measure + 2) * 1000003u ^ (uint64_t)shift.prev * 7919u ^
+                     (uint64_t)shift.years * 104729u);
 
     if (measure < FORMULA_TARGET || measure >= (int)NAME_COUNT || shift.prev < 0 ||
         shift.years < 0 || !is_need(v->f, measure, shift))

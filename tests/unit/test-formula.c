@@ -30,7 +30,7 @@
 static const char *const names[] = {"revenue", "cost", "orders", "margin", "net_2024"};
 #define NAME_COUNT (sizeof(names) / sizeof(names[0]))
 
-#define KEY_MAX 48
+#define KEY_MAX   48
 #define CALLS_MAX 64
 
 /* name[@prev[,years]]: how the case files write a value the formula needs. */
@@ -108,14 +108,13 @@ static void check_accepted(struct case_file *cf, const char *input, int rc, stru
         case_fail(cf, "'%s': expected normalised '%s', got '%s'", input, want, sb.buf);
     needs_text(f, needs, sizeof(needs));
     if (strcmp(needs, case_field(cf, "needs")) != 0)
-        case_fail(cf, "'%s': expected needs '%s', got '%s'", input, case_field(cf, "needs"),
-                  needs);
+        case_fail(cf, "'%s': expected needs '%s', got '%s'", input, case_field(cf, "needs"), needs);
     check_round_trip(cf, want);
     strbuf_release(&sb);
 }
 
-static void check_rejected(struct case_file *cf, const char *input, int rc,
-                           const struct formula *f, const struct sd_error *err)
+static void check_rejected(struct case_file *cf, const char *input, int rc, const struct formula *f,
+                           const struct sd_error *err)
 {
     const char *want = case_field(cf, "expected");
     const char *fragment = case_field(cf, "message");
@@ -204,8 +203,7 @@ static void result_text(int rc, int64_t result, char *buf)
 }
 
 /* Every distinct call must be a need and every need a call. */
-static void check_calls_are_needs(struct case_file *cf, const struct formula *f,
-                                  const char *asked)
+static void check_calls_are_needs(struct case_file *cf, const struct formula *f, const char *asked)
 {
     char needs[CALLS_MAX * KEY_MAX], padded_asked[CALLS_MAX * KEY_MAX + 2];
     char padded_needs[CALLS_MAX * KEY_MAX + 2], key[KEY_MAX + 2];
@@ -367,12 +365,9 @@ static void test_format_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_eval),
-        cmocka_unit_test(test_text_limit),
-        cmocka_unit_test(test_null_arguments),
-        cmocka_unit_test(test_long_known_list),
-        cmocka_unit_test(test_name_resolution),
+        cmocka_unit_test(test_parse),           cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_text_limit),      cmocka_unit_test(test_null_arguments),
+        cmocka_unit_test(test_long_known_list), cmocka_unit_test(test_name_resolution),
         cmocka_unit_test(test_format_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
