@@ -59,12 +59,38 @@ static const struct cli_option trend_options[] = {
     {"by", "DIM", "one series per value of region, segment, country, account, rep, team, "
                   "product or category"},
     {"top", "N", "with --by: only the N values with the largest total"},
+    {"forecast", "N", "forecast N periods after the last complete one (default 3; 0: none)"},
     {"period", "P", "the range: 2024, 2024-Q3, 2024-07, FY2024, FROM..TO (default: all data)"},
     {"from", "DATE", "first order day (overrides the start of --period)"},
     {"to", "DATE", "last order day (overrides the end of --period)"},
     {"where", "FILTER", "DIM=V[,V...][;DIM=V...]: only lines matching every clause"},
     {"status", "LIST", "only orders in these statuses (comma separated)"},
     {"today", "DATE", "the current day (default: the demo's day, else today)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
+static const struct cli_option kpi_options[] = {
+    CLI_OPT_DB,
+    {"period", "P", "the period: 2024, 2024-Q3, 2024-07, 2024-W05, FY2024, FROM..TO "
+                    "(default: the current quarter)"},
+    {"scope", "S", "company (default), region=R, team=T, rep=R or category=C"},
+    {"by", "DIM", "one row per value of region, team, rep, category (or any dimension)"},
+    {"kpi", "LIST", "only these KPIs (comma separated)"},
+    {"today", "DATE", "the current day, for pacing (default: the demo's day, else today)"},
+    {"label", "TEXT", "define: the KPI's name for people"},
+    {"unit", "U", "define: money (default), count, percent or days"},
+    {"lower-is-better", NULL, "define: a falling value is good (costs, delays)"},
+    {"green", "PCT", "target: green at or above this % of the expected value (default 100)"},
+    {"amber", "PCT", "target: amber at or above this % (default 90); below it red"},
+    CLI_OPT_JSON,
+    {0},
+};
+
+static const struct cli_option alerts_options[] = {
+    CLI_OPT_DB,
+    {"all", NULL, "list acknowledged alerts too"},
+    {"today", "DATE", "check: the current day (default: the demo's day, else today)"},
     CLI_OPT_JSON,
     {0},
 };
@@ -134,6 +160,32 @@ const struct cli_command cli_commands[] = {
         .max_args = 1,
         .options = trend_options,
         .run = cmd_trend,
+    },
+    {
+        .name = "kpi",
+        .args = "[list | define NAME FORMULA | target KPI VALUE | targets]",
+        .summary = "KPI cards: value, target, pacing and status; define KPIs and set targets",
+        .details = "Without a subcommand shows every KPI for the period and scope. A formula "
+                   "combines measures with + - * / ( ), prev(x) (previous period), yoy(x) (same "
+                   "period last year) and target, e.g. 'margin / revenue * 100'. A target is "
+                   "per KPI, scope and period; a rep's or team's revenue quota counts as a "
+                   "revenue target. docs/engine.md explains pacing and status.",
+        .min_args = 0,
+        .max_args = 3,
+        .options = kpi_options,
+        .run = cmd_kpi,
+    },
+    {
+        .name = "alerts",
+        .args = "[list | check | ack ID]",
+        .summary = "KPI alerts: list the open ones, check the targets now, acknowledge one",
+        .details = "An alert is raised once per KPI, scope, period and level when a KPI with a "
+                   "target goes amber or red: after every import that applies changes, and on "
+                   "'alerts check'.",
+        .min_args = 0,
+        .max_args = 2,
+        .options = alerts_options,
+        .run = cmd_alerts,
     },
 };
 

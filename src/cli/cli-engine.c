@@ -31,19 +31,31 @@ static void progress(void *ctx, int64_t done, int64_t total)
     fflush(stderr);
 }
 
+int cli_fiscal_start(struct db *db)
+{
+    struct arena a;
+    const char *value = NULL;
+    arena_init(&a, 0);
+    int rc = store_setting_get(db, &a, "fiscal_year_start_month", &value, NULL);
+    long month = rc == 0 && value ? strtol(value, NULL, 10) : 1;
+    arena_release(&a);
+    return month >= 1 && month <= 12 ? (int)month : 1;
+}
+
+int cli_fail_rejected(const struct sd_error *err, int rejected)
+{
+    cli_fail(err);
+    return rejected ? CLI_EXIT_REJECTED : CLI_EXIT_FAIL;
+}
+
 static int read_settings(struct cli_engine *e, const struct cli_args *args,
                          struct sd_error *err)
 {
     struct arena a;
     const char *value = NULL;
     arena_init(&a, 0);
-    int rc = store_setting_get(e->db, &a, "fiscal_year_start_month", &value, err);
-    e->fy_start_month = rc == 0 && value ? (int)strtol(value, NULL, 10) : 1;
-    if (e->fy_start_month < 1 || e->fy_start_month > 12)
-        e->fy_start_month = 1;
-    value = NULL;
-    if (rc == 0)
-        rc = store_setting_get(e->db, &a, "demo_today", &value, err);
+    e->fy_start_month = cli_fiscal_start(e->db);
+    int rc = store_setting_get(e->db, &a, "demo_today", &value, err);
     if (rc == 0 && !cli_opt(args, "today") && value &&
         date_parse(value, strlen(value), &e->today, NULL) == 0) {
         arena_release(&a);

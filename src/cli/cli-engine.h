@@ -43,6 +43,11 @@ int cli_opt_bucket(const struct cli_args *args, const char *name, enum period_ki
 /* --period P (or --from/--to) as a day range; DATE_NONE ends when absent. */
 int cli_opt_range(const struct cli_args *args, int fy_start_month, int32_t *from, int32_t *to);
 
+/* The setting fiscal_year_start_month (1..12; 1 when unset or bad). */
+int cli_fiscal_start(struct db *db);
+/* Prints the error; CLI_EXIT_REJECTED when `rejected` (bad input), else CLI_EXIT_FAIL. */
+int cli_fail_rejected(const struct sd_error *err, int rejected);
+
 /* A measure value in its unit: "1234.5", "42", "12.5%", "3.25 d"; "-" for none. */
 void cli_format_value(enum measure_unit unit, int64_t v, char *buf, size_t size);
 /* The lowercase name of a bucket kind ("month"). */

@@ -97,5 +97,7 @@ int cmd_order(const struct cli_args *args);
 int cmd_account(const struct cli_args *args);
 int cmd_import(const struct cli_args *args);
 int cmd_trend(const struct cli_args *args);
+int cmd_kpi(const struct cli_args *args);
+int cmd_alerts(const struct cli_args *args);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "base/money.h"
 #include "base/strbuf.h"
 #include "cli/cli-engine.h"
 #include "engine/series.h"
@@ -19,6 +20,8 @@ struct trend_cmd {
     struct series_spec spec;
     struct cli_filters filters;
     struct series_set set;
+    struct series_analysis analysis;
+    uint64_t horizon;
     int json;
 };
 
@@ -38,6 +41,9 @@ static int parse(const struct cli_args *args, struct trend_cmd *t)
         rc = cli_opt_statuses(args, &t->spec.status_mask);
     if (rc == 0)
         rc = cli_opt_uint(args, "top", 100000, &top);
+    t->horizon = 3;
+    if (rc == 0)
+        rc = cli_opt_uint(args, "forecast", 1000, &t->horizon);
     t->spec.top = (size_t)top;
     t->spec.where = t->filters.items;
     t->spec.nwhere = t->filters.n;
@@ -65,22 +71,84 @@ static void sparkline(struct strbuf *out, const int64_t *v, size_t n)
     }
 }
 
+static void growth_text(const struct trend_growth *g, char *buf, size_t size)
+{
+    if (!g || !g->defined)
+        snprintf(buf, size, "-");
+    else
+        cli_format_value(UNIT_PERCENT, g->pct, buf, size);
+}
+
+static void text_forecast(struct strbuf *out, const struct trend_cmd *t)
+{
+    const struct series_analysis *a = &t->analysis;
+    enum measure_unit u = measure_table[t->spec.measure].unit;
+    char mape[64];
+    if (!a->horizon)
+        return;
+    if (!a->forecast_ok) {
+        strbuf_addstr(out, "\nno forecast: the series has periods without a value\n");
+        return;
+    }
+    money_format_fixed(a->backtest.mape, 1, mape);
+    strbuf_addf(out, "\nforecast (%s", trend_method_name(a->fit.method));
+    if (a->backtest.held_out)
+        strbuf_addf(out, "; backtest MAPE %s%% over %zu points", mape, a->backtest.used);
+    strbuf_addstr(out, "):\n");
+    for (size_t h = 0; h < a->horizon; h++) {
+        char period[PERIOD_TEXT_MAX], v[64], lo[64], hi[64];
+        const struct trend_point *p = &a->forecast[h];
+        period_format(&a->forecast_periods[h], period);
+        cli_format_value(u, p->value, v, sizeof(v));
+        cli_format_value(u, p->lo95, lo, sizeof(lo));
+        cli_format_value(u, p->hi95, hi, sizeof(hi));
+        strbuf_addf(out, "%-12s %20s   95%%: %s .. %s\n", period, v, lo, hi);
+    }
+}
+
+static void text_anomalies(struct strbuf *out, const struct trend_cmd *t)
+{
+    const struct series_analysis *a = &t->analysis;
+    enum measure_unit u = measure_table[t->spec.measure].unit;
+    size_t kept = a->n_anomalies < 32 ? a->n_anomalies : 32;
+    if (!a->forecast_ok)
+        return;
+    strbuf_addf(out, "\nanomalies (|z| > 3.5 against the seasonal baseline): %zu\n",
+                a->n_anomalies);
+    for (size_t i = 0; i < kept; i++) {
+        const struct trend_anomaly *x = &a->anomalies[i];
+        char period[PERIOD_TEXT_MAX], v[64], e[64];
+        period_format(&t->set.periods[x->index], period);
+        cli_format_value(u, x->actual, v, sizeof(v));
+        cli_format_value(u, x->expected, e, sizeof(e));
+        strbuf_addf(out, "%-12s %20s   expected %s, z %+.1f\n", period, v, e, x->z);
+    }
+}
+
 static void text_single(struct strbuf *out, const struct trend_cmd *t, int tty)
 {
     const struct measure_info *m = &measure_table[t->spec.measure];
     const struct series_set *s = &t->set;
-    strbuf_addf(out, "%-12s %20s\n", cli_bucket_name(t->spec.bucket), m->name);
+    const struct series_analysis *a = &t->analysis;
+    strbuf_addf(out, "%-12s %20s %12s %12s %20s\n", cli_bucket_name(t->spec.bucket), m->name,
+                "vs prev", "vs last yr", "moving avg");
     for (size_t p = 0; p < s->nperiods; p++) {
-        char period[PERIOD_TEXT_MAX], value[64];
+        char period[PERIOD_TEXT_MAX], value[64], pop[32], yoy[32], ma[64];
         period_format(&s->periods[p], period);
         cli_format_value(m->unit, s->values[p], value, sizeof(value));
-        strbuf_addf(out, "%-12s %20s\n", period, value);
+        growth_text(&a->pop[p], pop, sizeof(pop));
+        growth_text(a->yoy ? &a->yoy[p] : NULL, yoy, sizeof(yoy));
+        cli_format_value(m->unit, a->moving[p], ma, sizeof(ma));
+        strbuf_addf(out, "%-12s %20s %12s %12s %20s%s\n", period, value, pop, yoy, ma,
+                    p + 1 == s->nperiods && s->partial_last ? "  (so far)" : "");
     }
     if (tty && s->nperiods > 1) {
         strbuf_addstr(out, "\n");
         sparkline(out, s->values, s->nperiods);
         strbuf_addstr(out, "\n");
     }
+    text_forecast(out, t);
+    text_anomalies(out, t);
 }
 
 static void text_by(struct strbuf *out, const struct trend_cmd *t, int tty)
@@ -106,6 +174,79 @@ static void text_by(struct strbuf *out, const struct trend_cmd *t, int tty)
             sparkline(out, v, s->nperiods);
         strbuf_addstr(out, "\n");
     }
+}
+
+static void json_growth(struct json_writer *w, const char *key, const struct trend_growth *g,
+                        size_t n)
+{
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; i < n; i++)
+        json_money(w, g && g[i].defined ? g[i].pct : MONEY_NONE);
+    json_array_end(w);
+}
+
+static void json_forecast(struct json_writer *w, const struct trend_cmd *t)
+{
+    const struct series_analysis *a = &t->analysis;
+    json_key(w, "forecast");
+    if (!a->forecast_ok) {
+        json_null(w);
+        return;
+    }
+    json_object_begin(w);
+    json_kv_string(w, "method", trend_method_name(a->fit.method));
+    json_key(w, "points");
+    json_array_begin(w);
+    for (size_t h = 0; h < a->horizon; h++) {
+        char period[PERIOD_TEXT_MAX];
+        period_format(&a->forecast_periods[h], period);
+        json_object_begin(w);
+        json_kv_string(w, "period", period);
+        json_kv_money(w, "value", a->forecast[h].value);
+        json_kv_money(w, "lo80", a->forecast[h].lo80);
+        json_kv_money(w, "hi80", a->forecast[h].hi80);
+        json_kv_money(w, "lo95", a->forecast[h].lo95);
+        json_kv_money(w, "hi95", a->forecast[h].hi95);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_key(w, "backtest");
+    json_object_begin(w);
+    json_kv_money(w, "mape_pct", a->backtest.held_out ? a->backtest.mape : MONEY_NONE);
+    json_kv_int(w, "held_out", (int64_t)a->backtest.held_out);
+    json_kv_int(w, "points", (int64_t)a->backtest.used);
+    json_kv_int(w, "covered95", (int64_t)a->backtest.covered95);
+    json_object_end(w);
+    json_object_end(w);
+}
+
+static void json_analysis(struct json_writer *w, const struct trend_cmd *t)
+{
+    const struct series_analysis *a = &t->analysis;
+    size_t n = t->set.nperiods, kept = a->n_anomalies < 32 ? a->n_anomalies : 32;
+    json_growth(w, "vs_prev_pct", a->pop, n);
+    json_growth(w, "vs_last_year_pct", a->yoy, a->yoy ? n : 0);
+    json_key(w, "moving_average");
+    json_array_begin(w);
+    for (size_t i = 0; i < n; i++)
+        json_money(w, a->moving[i]);
+    json_array_end(w);
+    json_forecast(w, t);
+    json_key(w, "anomalies");
+    json_array_begin(w);
+    for (size_t i = 0; i < kept; i++) {
+        char period[PERIOD_TEXT_MAX], z[32];
+        period_format(&t->set.periods[a->anomalies[i].index], period);
+        json_object_begin(w);
+        json_kv_string(w, "period", period);
+        json_kv_money(w, "actual", a->anomalies[i].actual);
+        json_kv_money(w, "expected", a->anomalies[i].expected);
+        json_key(w, "z");
+        json_raw(w, z, (size_t)snprintf(z, sizeof(z), "%.2f", a->anomalies[i].z));
+        json_object_end(w);
+    }
+    json_array_end(w);
 }
 
 static void json_out(struct strbuf *out, const struct trend_cmd *t)
@@ -146,6 +287,9 @@ static void json_out(struct strbuf *out, const struct trend_cmd *t)
         json_object_end(&w);
     }
     json_array_end(&w);
+    json_kv_bool(&w, "partial_last", s->partial_last);
+    if (!t->spec.by)
+        json_analysis(&w, t);
     json_object_end(&w);
     strbuf_addch(out, '\n');
 }
@@ -166,6 +310,9 @@ int cmd_trend(const struct cli_args *args)
     rc = cli_opt_range(args, t.engine.fy_start_month, &t.spec.from, &t.spec.to);
     if (rc == 0 && series_build(t.engine.facts, &t.spec, &t.set, &err))
         rc = cli_fail(&err);
+    if (rc == 0 && !t.spec.by && t.set.nseries == 1 &&
+        series_analyse(&t.set, &t.spec, 0, (size_t)t.horizon, &t.analysis, &err))
+        rc = cli_fail(&err);
     if (rc == 0) {
         int tty = isatty(STDOUT_FILENO);
         if (t.json)
@@ -177,6 +324,7 @@ int cmd_trend(const struct cli_args *args)
         rc = cli_write_stdout(out.buf, out.len);
     }
     strbuf_release(&out);
+    series_analysis_release(&t.analysis);
     series_release(&t.set);
     cli_engine_close(&t.engine);
     return rc;

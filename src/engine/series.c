@@ -141,6 +141,7 @@ int series_build(const struct facts *f, const struct series_spec *spec, struct s
     if (from == DATE_NONE || to == DATE_NONE || from > to)
         return 0;
     make_periods(out, spec, from, to);
+    out->partial_last = out->nperiods > 0 && out->periods[out->nperiods - 1].last > to;
     if ((uint64_t)out->nperiods * (spec->by ? facts_dim_count(f, spec->by) : 1) >
         QUERY_MAX_GROUPS) {
         series_release(out);
@@ -157,5 +158,102 @@ int series_build(const struct facts *f, const struct series_spec *spec, struct s
     }
     if (rc)
         series_release(out);
+    return rc;
+}
+
+static size_t season_of(enum period_kind bucket)
+{
+    switch (bucket) {
+    case PERIOD_DAY:
+        return 7;
+    case PERIOD_WEEK:
+        return 52;
+    case PERIOD_MONTH:
+        return 12;
+    case PERIOD_QUARTER:
+    case PERIOD_FQUARTER:
+        return 4;
+    default:
+        return 1;
+    }
+}
+
+void series_analysis_release(struct series_analysis *a)
+{
+    free(a->pop);
+    free(a->yoy);
+    free(a->moving);
+    free(a->forecast);
+    free(a->forecast_periods);
+    memset(a, 0, sizeof(*a));
+}
+
+static int has_gaps(const int64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] == QUERY_NONE)
+            return 1;
+    }
+    return n == 0;
+}
+
+/* The periods after the last complete one, for the forecast's labels. */
+static void forecast_periods(const struct series_set *s, const struct series_spec *spec,
+                             struct series_analysis *a)
+{
+    a->forecast_periods = xmalloc(a->horizon * sizeof(*a->forecast_periods));
+    int32_t day = s->periods[a->complete - 1].last + 1;
+    for (size_t h = 0; h < a->horizon; h++) {
+        a->forecast_periods[h] = period_containing(day, spec->bucket, spec->fy_start_month);
+        day = a->forecast_periods[h].last + 1;
+    }
+}
+
+static int forecast(const struct series_set *s, const struct series_spec *spec,
+                    const int64_t *v, struct series_analysis *a, struct sd_error *err)
+{
+    size_t season = a->season > 1 ? a->season : 0;
+    if (!a->horizon || has_gaps(v, a->complete))
+        return 0;
+    a->forecast = xmalloc(a->horizon * sizeof(*a->forecast));
+    int rc = trend_forecast(v, a->complete, season, a->horizon, a->forecast, &a->fit, err);
+    if (rc == 0 && a->complete >= 4)
+        rc = trend_backtest(v, a->complete, season, a->horizon, &a->backtest, err);
+    if (rc == 0 && a->complete >= 3)
+        rc = trend_anomalies(v, a->complete, season, 3.5, a->anomalies,
+                             sizeof(a->anomalies) / sizeof(a->anomalies[0]), &a->n_anomalies,
+                             err);
+    if (rc == 0) {
+        a->forecast_ok = 1;
+        forecast_periods(s, spec, a);
+    }
+    return rc;
+}
+
+int series_analyse(const struct series_set *s, const struct series_spec *spec, size_t k,
+                   size_t horizon, struct series_analysis *out, struct sd_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (k >= s->nseries)
+        return sd_error_set(err, SD_EINVAL, "no series %zu", k);
+    const int64_t *v = &s->values[k * s->nperiods];
+    size_t n = s->nperiods;
+    out->season = season_of(spec->bucket);
+    out->complete = s->partial_last ? n - 1 : n;
+    out->horizon = horizon;
+    out->window = out->season > 1 ? out->season : 3;
+    out->pop = xcalloc(n ? n : 1, sizeof(*out->pop));
+    out->moving = xcalloc(n ? n : 1, sizeof(*out->moving));
+    int rc = trend_growth(v, n, 1, out->pop, err);
+    if (rc == 0 && out->season > 1) {
+        out->yoy = xcalloc(n ? n : 1, sizeof(*out->yoy));
+        rc = trend_growth(v, n, out->season, out->yoy, err);
+    }
+    if (rc == 0)
+        rc = trend_moving_average(v, n, out->window, TREND_MA_TRAILING, out->moving, err);
+    if (rc == 0)
+        rc = forecast(s, spec, v, out, err);
+    if (rc)
+        series_analysis_release(out);
     return rc;
 }

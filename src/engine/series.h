@@ -9,6 +9,7 @@
 #define SD_ENGINE_SERIES_H
 
 #include "engine/query.h"
+#include "engine/trend.h"
 
 struct series_spec {
     enum measure measure;
@@ -24,6 +25,7 @@ struct series_spec {
 
 struct series_set {
     size_t nperiods;
+    int partial_last; /* the last period is not over yet (the data end before it does) */
     struct period *periods;
     size_t nseries;
     uint32_t *key;   /* dimension value per series (0 when not by a dimension) */
@@ -38,6 +40,34 @@ struct series_set {
 int series_build(const struct facts *f, const struct series_spec *spec, struct series_set *out,
                  struct sd_error *err);
 void series_release(struct series_set *s);
+
+/* Growth, smoothing, forecast and anomalies of one series (trend.c on it). */
+struct series_analysis {
+    size_t season;                  /* periods in a year for the bucket (1 for years) */
+    size_t complete;                /* periods analysed: all but a running last one */
+    struct trend_growth *pop, *yoy; /* per period; yoy NULL when season is 1 */
+    int64_t *moving;                /* trailing moving average over `season` (3 when 1) */
+    size_t window;
+    int forecast_ok;                /* 0: the series has gaps (no value) or no history */
+    size_t horizon;
+    struct trend_point *forecast;   /* horizon points after the last complete period */
+    struct period *forecast_periods;
+    struct trend_fit fit;
+    struct trend_backtest backtest;
+    struct trend_anomaly anomalies[32];
+    size_t n_anomalies;             /* found (those beyond 32 not kept) */
+};
+
+/*
+ * Analyses series `k` of `s` (bucket as in `spec`): growth against the
+ * previous period and the same period last year, a trailing moving average,
+ * a forecast of `horizon` periods with its backtest, and anomalies with
+ * |z| > 3.5 against the seasonal baseline. A running last period is left
+ * out of the forecast and anomalies. Release with series_analysis_release.
+ */
+int series_analyse(const struct series_set *s, const struct series_spec *spec, size_t k,
+                   size_t horizon, struct series_analysis *out, struct sd_error *err);
+void series_analysis_release(struct series_analysis *a);
 /* 1 when missing buckets of this measure read 0 (sums and counts), 0 when they have no value. */
 int measure_is_additive(enum measure m);
 

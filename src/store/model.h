@@ -210,6 +210,51 @@ struct import_job {
     const char *error;  /* NULL when done */
 };
 
+
+/* A KPI definition (kpi_definitions): a formula over the engine's measures. */
+struct kpi_definition {
+    int64_t id;
+    const char *name;
+    const char *label;
+    const char *formula;
+    const char *unit; /* money count percent days */
+    int higher_is_better;
+    int builtin;
+};
+
+/* A target of a KPI for a scope and period (kpi_targets), or a quota seen as one. */
+struct kpi_target {
+    int64_t id;
+    int64_t kpi_id;
+    const char *kpi_name;
+    const char *scope_kind; /* company region team rep category */
+    const char *scope_key;  /* "" for the company */
+    const char *period;     /* canonical period text */
+    int32_t first_day;
+    int32_t last_day;
+    int64_t target;   /* the KPI's unit × 10^4 */
+    int64_t green_at; /* millionths of the expected value */
+    int64_t amber_at;
+};
+
+/* An alert raised when a KPI went amber or red (kpi_alerts). */
+struct kpi_alert {
+    int64_t id;
+    int64_t kpi_id;
+    const char *kpi_name;
+    const char *scope_kind;
+    const char *scope_key;
+    const char *period;
+    const char *level; /* amber red */
+    const char *message;
+    int64_t value;    /* MONEY_NONE when none */
+    int64_t target;
+    int64_t expected;
+    int64_t raised_at; /* ms */
+    int64_t acked_by;  /* users.id; 0 when acknowledged from the command line or not yet */
+    int64_t acked_at;  /* ms; INT_NONE while open */
+};
+
 /* Order status names as in DESIGN.md ("on_hold"), and back. */
 const char *order_status_name(enum order_status status);
 /* 0 and *out, or SD_EINVAL for an unknown name. */

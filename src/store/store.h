@@ -265,6 +265,29 @@ int store_account_view(struct db *db, struct arena *arena, const char *ext_id, i
                        struct account_view *out, struct sd_error *err);
 
 /*
+ * KPIs (kpis.c). store_kpi_define upserts a definition by name (d->id is set).
+ * store_kpi_targets lists every target, or with `quotas` the quotas as
+ * revenue targets (kpi_name "revenue", kpi_id 0, scope rep or team by
+ * external id, thresholds 100 % / 90 %). store_kpi_alert_raise stores an
+ * alert unless one with the same KPI, scope, period and level exists
+ * (*raised says which). store_kpi_alert_ack: SD_ENOTFOUND for no such
+ * alert, SD_ECONFLICT when it was acknowledged already.
+ */
+int store_kpi_define(struct db *db, struct kpi_definition *d, enum store_write *result,
+                     struct sd_error *err);
+int store_kpi_definitions(struct db *db, struct arena *arena, struct kpi_definition **items,
+                          size_t *n, struct sd_error *err);
+int store_kpi_target_set(struct db *db, struct kpi_target *t, enum store_write *result,
+                         struct sd_error *err);
+int store_kpi_targets(struct db *db, struct arena *arena, int quotas, struct kpi_target **items,
+                      size_t *n, struct sd_error *err);
+int store_kpi_alert_raise(struct db *db, struct kpi_alert *a, int *raised, struct sd_error *err);
+int store_kpi_alerts(struct db *db, struct arena *arena, int open_only, struct kpi_alert **items,
+                     size_t *n, struct sd_error *err);
+int store_kpi_alert_ack(struct db *db, int64_t id, int64_t user_id, int64_t at,
+                        struct sd_error *err);
+
+/*
  * Reads for the numbers engine (scan.c). Rows go to the callback one at a
  * time; its strings are valid only during the call; a non-zero return from
  * the callback stops the scan and is returned.
