@@ -494,21 +494,45 @@ int trend_anomalies(const int64_t *values, size_t n, size_t season, double thres
     if (n == 0)
         return 0;
     int64_t *expected = xcalloc(n, sizeof(int64_t));
+    int64_t *work = xmalloc(n * sizeof(int64_t));
     double *residual = xcalloc(n, sizeof(double));
     double *scratch = xcalloc(n, sizeof(double));
-    struct trend_anomaly *all = xcalloc(n, sizeof(*all));
+    struct trend_anomaly *all = xcalloc(TREND_MAX_ANOMALIES, sizeof(*all));
     size_t count = 0;
 
-    (void)trend_baseline(values, n, season, expected, NULL);
+    /*
+     * One anomaly per pass: the point furthest from the baseline, if past the
+     * threshold, is recorded and replaced by its expected value before the
+     * next pass, so a spike does not distort the seasonal baseline of the
+     * same month in other years (with three years, one spike in three values).
+     */
+    memcpy(work, values, n * sizeof(int64_t));
     for (size_t t = 0; t < n; t++)
-        residual[t] = (double)((__int128)values[t] - expected[t]);
-    memcpy(scratch, residual, n * sizeof(double));
-    double centre = median_of(scratch, n);
-    double scale = robust_scale(residual_spread(residual, n, centre, scratch));
-    for (size_t t = 0; scale > 0 && t < n; t++) {
-        double z = (residual[t] - centre) / scale;
-        if (fabs(z) > threshold)
-            all[count++] = (struct trend_anomaly){t, values[t], expected[t], z};
+        scratch[t] = fabs((double)values[t]);
+    /* Deviations under 0.1 % of the typical level are never anomalies (rounding, not demand). */
+    double floor_scale = 1e-3 * median_of(scratch, n);
+    while (count < TREND_MAX_ANOMALIES) {
+        (void)trend_baseline(work, n, season, expected, NULL);
+        for (size_t t = 0; t < n; t++)
+            residual[t] = (double)((__int128)work[t] - expected[t]);
+        memcpy(scratch, residual, n * sizeof(double));
+        double centre = median_of(scratch, n);
+        double scale = robust_scale(residual_spread(residual, n, centre, scratch));
+        if (scale > 0 && scale < floor_scale)
+            scale = floor_scale;
+        size_t worst = n;
+        double worst_z = 0;
+        for (size_t t = 0; scale > 0 && t < n; t++) {
+            double z = (residual[t] - centre) / scale;
+            if (fabs(z) > threshold && fabs(z) > fabs(worst_z)) {
+                worst = t;
+                worst_z = z;
+            }
+        }
+        if (worst == n)
+            break;
+        all[count++] = (struct trend_anomaly){worst, values[worst], expected[worst], worst_z};
+        work[worst] = expected[worst];
     }
     qsort(all, count, sizeof(*all), compare_anomaly);
     if (count > 0 && cap > 0)
@@ -517,6 +541,7 @@ int trend_anomalies(const int64_t *values, size_t n, size_t season, double thres
     free(all);
     free(scratch);
     free(residual);
+    free(work);
     free(expected);
     return 0;
 }

@@ -44,6 +44,7 @@
 #define TREND_MAX_POINTS 100000    /* longest series (and forecast horizon) */
 #define TREND_MAX_SEASON 366       /* longest season: daily data, yearly cycle */
 #define TREND_MAX_KEYS 1000000     /* most keys trend_movers ranks */
+#define TREND_MAX_ANOMALIES 100    /* most anomalies trend_anomalies finds */
 
 /*
  * Rounds `v` half away from zero to an int64, saturating at ±INT64_MAX (never
@@ -218,6 +219,12 @@ struct trend_anomaly {
  * half the residuals are equal (MAD 0), 1.2533 · mean(|r − median(r)|);
  * when both are 0 nothing is an anomaly (a constant series). z = (r − median(r)) / σ,
  * and a point is an anomaly when |z| > threshold (3.5 is the usual choice).
+ * Anomalies are found one per pass, strongest first: each found point is
+ * replaced by its expected value and the baseline and scale are computed
+ * again, so one spike does not drag the same season of other years with it;
+ * at most TREND_MAX_ANOMALIES are found. The scale is at least 0.1 % of the
+ * median |value|, so rounding-sized deviations of an exact series are not
+ * anomalies.
  * Stores the strongest min(found, cap) anomalies into out, by |z| descending
  * (equal |z|: lower index first), and sets *found to how many there are.
  * Returns 0; SD_EINVAL when threshold is not a positive finite number or a

@@ -4,7 +4,7 @@
 // code (0 ok, 1 failure, 2 usage, 3 rejected), never a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync, existsSync, chmodSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, chmodSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ function commandNames() {
 
 test('every command has --help, and README.md tours every command', () => {
   const names = commandNames();
-  assert.deepEqual(names, ['init', 'demo', 'import', 'order', 'account']);
+  assert.deepEqual(names, ['init', 'demo', 'import', 'order', 'account', 'trend', 'kpi', 'alerts']);
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const name of names) {
     const r = run([name, '--help']);
@@ -102,8 +102,11 @@ test('init creates, reports a current schema, and refuses a newer one untouched'
   const db = path.join(dir, 'new.db');
   const first = run(['init', '--db', db]);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /created \(schema version 1\)/);
-  assert.match(run(['init', '--db', db]).stdout, /schema is current \(version 1\)/);
+  // The latest version is the number of migration files in the source tree.
+  const latest = readdirSync(path.join(ROOT, 'src/db/migrations')).filter((f) => /^\d{4}_\w+\.sql$/.test(f)).length;
+  assert.ok(latest >= 2);
+  assert.match(first.stdout, new RegExp(`created \\(schema version ${latest}\\)`));
+  assert.match(run(['init', '--db', db]).stdout, new RegExp(`schema is current \\(version ${latest}\\)`));
   const tables = sql(db, "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'")[0].n;
   assert.ok(Number(tables) >= 30, `${tables} tables`);
   assertOneLineError(run(['order', '1', '--db', db]), 1, /no order with id '1'/);
@@ -137,4 +140,16 @@ test('a read-only directory gives a one-line error, not a crash or a stray file'
   } finally {
     if (process.getuid() === 0) spawnSync('chattr', ['-i', ro]);
   }
+});
+
+test('the measures the engine knows are the ones trend --help and docs/engine.md list', () => {
+  const r = run(['trend', 'no_such_measure']);
+  assert.equal(r.code, 2);
+  const known = /unknown measure 'no_such_measure' \(([^)]*)\)/.exec(r.stderr)[1].split(', ');
+  assert.ok(known.length >= 16);
+  const help = run(['trend', '--help']).stdout.replace(/\s+/g, ' ');
+  const doc = readFileSync(path.join(ROOT, 'docs/engine.md'), 'utf8');
+  const documented = [...doc.matchAll(/^\| `([a-z_]+)` \| (money|count|percent|days) \|/gm)].map((m) => m[1]);
+  assert.deepEqual(documented, known);
+  for (const name of known) assert.match(help, new RegExp(`\\b${name}\\b`), `trend --help names ${name}`);
 });
