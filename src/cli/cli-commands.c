@@ -154,8 +154,10 @@ const struct cli_command cli_commands[] = {
         .summary = "a measure over time: table, sparkline, growth, forecast and anomalies",
         .details = "MEASURE is revenue, cost, margin, margin_pct, units, lines, orders, accounts, "
                    "new_accounts, aov, on_time_rate, days_to_ship, days_to_ship_median, "
-                   "fill_rate, return_rate or discount (docs/engine.md defines each). Amounts "
-                   "are in the base currency, converted at the order date.",
+                   "fill_rate, return_rate, discount, pipeline, weighted_pipeline, win_rate, "
+                   "deals_won, avg_deal, sales_cycle, requests, first_response, resolution, "
+                   "sla_breach_rate, receivables, overdue or dso (docs/engine.md defines each). "
+                   "Amounts are in the base currency, converted at the order date.",
         .min_args = 1,
         .max_args = 1,
         .options = trend_options,

@@ -234,6 +234,10 @@ void cli_format_value(enum measure_unit unit, int64_t v, char *buf, size_t size)
         money_format_fixed(v, 2, num);
         snprintf(buf, size, "%s d", num);
         break;
+    case UNIT_HOURS:
+        money_format_fixed(v, 1, num);
+        snprintf(buf, size, "%s h", num);
+        break;
     default:
         snprintf(buf, size, "%s", num);
         break;

@@ -293,13 +293,13 @@ static int parse_unit(const struct cli_args *args, enum measure_unit *unit)
 {
     const char *text = cli_opt(args, "unit");
     *unit = UNIT_MONEY;
-    for (int u = UNIT_MONEY; text && u <= UNIT_DAYS; u++) {
+    for (int u = UNIT_MONEY; text && u <= UNIT_HOURS; u++) {
         if (strcmp(text, measure_unit_name((enum measure_unit)u)) == 0) {
             *unit = (enum measure_unit)u;
             return 0;
         }
     }
-    return text ? cli_usage_error(args, "--unit: '%s' is not money, count, percent or days", text)
+    return text ? cli_usage_error(args, "--unit: '%s' is not money, count, percent, days or hours", text)
                 : 0;
 }
 

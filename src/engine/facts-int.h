@@ -49,6 +49,36 @@ struct facts_fx {
     size_t n, cap;
 };
 
+/*
+ * Opportunities, customer requests and invoices: small tables, reloaded whole
+ * when any row of theirs changes. Amounts in the base currency (opportunities
+ * at their created day, invoices at their issue day); reps as rep keys.
+ */
+struct facts_side {
+    size_t nopps;
+    uint32_t *opp_account, *opp_rep, *opp_stage; /* stage: key in `stages` */
+    uint8_t *opp_outcome;                        /* 0 open, 1 won, 2 lost */
+    int32_t *opp_created, *opp_closed;
+    int64_t *opp_amount;
+    uint32_t *opp_hist_first, *opp_hist_n;       /* the opportunity's stage history */
+    size_t nhist;
+    uint32_t *hist_stage;
+    int32_t *hist_day;
+    int64_t *stage_win;                          /* per stage key: won share, millionths */
+    struct facts_dict stages;
+
+    size_t nrequests;
+    uint32_t *req_account, *req_rep;
+    uint8_t *req_priority;                       /* 0 low, 1 normal, 2 high, 3 urgent */
+    int64_t *req_opened, *req_first, *req_resolved; /* ms; INT64_MIN: not yet */
+    int64_t sla_first_ms[4], sla_resolve_ms[4];
+
+    size_t ninvoices;
+    uint32_t *inv_account, *inv_rep;
+    int32_t *inv_issue, *inv_due, *inv_paid_day;
+    int64_t *inv_amount, *inv_paid;
+};
+
 struct facts {
     /* Lines, one entry per line in every array. */
     size_t n, cap, dead;
@@ -80,10 +110,30 @@ struct facts {
     uint32_t fx_n;
     char base_currency[16];
 
+    struct facts_side side;
+
     int64_t seq;
-    int64_t unrated;
     int32_t first_day, last_day;
     struct arena strings;
 };
+
+/* Shared by facts.c, query.c and side.c. */
+void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value);
+int facts_idmap_get(const struct facts_idmap *m, int64_t key, uint32_t *value);
+void facts_idmap_release(struct facts_idmap *m);
+void facts_dict_init(struct facts_dict *d);
+void facts_dict_release(struct facts_dict *d);
+/* The key of `text` (NULL or "" → 0), added when new; `label` (may be NULL) renames it. */
+uint32_t facts_dict_key(struct facts *f, struct facts_dict *d, const char *text,
+                        const char *label);
+/* The rate of `currency` for `day`, × 10^8 (facts.h). */
+int64_t facts_fx_rate(const struct facts *f, const char *currency, int32_t day);
+/* `amount` in `currency` at `day`, in the base currency, rounded half away from zero. */
+int facts_to_base(const struct facts *f, int64_t amount, const char *currency, int32_t day,
+                  int64_t *out);
+
+/* side.c: (re)loads the opportunities, requests and invoices; frees them. */
+int side_load(struct facts *f, struct db *db, struct sd_error *err);
+void side_release(struct facts_side *s);
 
 #endif

@@ -42,7 +42,7 @@ int dim_parse(const char *name, enum dim *out, struct sd_error *err)
 
 /* ---- store id → index maps ---- */
 
-static void idmap_release(struct facts_idmap *m)
+void facts_idmap_release(struct facts_idmap *m)
 {
     free(m->keys);
     free(m->values);
@@ -58,7 +58,7 @@ static size_t idmap_slot(const struct facts_idmap *m, int64_t key)
     return i;
 }
 
-static void idmap_put(struct facts_idmap *m, int64_t key, uint32_t value);
+void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value);
 
 static void idmap_grow(struct facts_idmap *m)
 {
@@ -69,12 +69,12 @@ static void idmap_grow(struct facts_idmap *m)
     m->values = xcalloc(m->cap, sizeof(*m->values));
     for (size_t i = 0; i < old.cap; i++) {
         if (old.keys[i])
-            idmap_put(m, old.keys[i], old.values[i]);
+            facts_idmap_put(m, old.keys[i], old.values[i]);
     }
-    idmap_release(&old);
+    facts_idmap_release(&old);
 }
 
-static void idmap_put(struct facts_idmap *m, int64_t key, uint32_t value)
+void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value)
 {
     if ((m->count + 1) * 10 > m->cap * 7)
         idmap_grow(m);
@@ -85,7 +85,7 @@ static void idmap_put(struct facts_idmap *m, int64_t key, uint32_t value)
 }
 
 /* 1 and *value when present. */
-static int idmap_get(const struct facts_idmap *m, int64_t key, uint32_t *value)
+int facts_idmap_get(const struct facts_idmap *m, int64_t key, uint32_t *value)
 {
     if (m->cap == 0)
         return 0;
@@ -98,7 +98,7 @@ static int idmap_get(const struct facts_idmap *m, int64_t key, uint32_t *value)
 
 /* ---- dictionaries ---- */
 
-static void dict_init(struct facts_dict *d)
+void facts_dict_init(struct facts_dict *d)
 {
     memset(d, 0, sizeof(*d));
     hashmap_init(&d->map);
@@ -110,7 +110,7 @@ static void dict_init(struct facts_dict *d)
     hashmap_put(&d->map, "", 0, 0);
 }
 
-static void dict_release(struct facts_dict *d)
+void facts_dict_release(struct facts_dict *d)
 {
     hashmap_release(&d->map);
     free(d->text);
@@ -118,7 +118,7 @@ static void dict_release(struct facts_dict *d)
 }
 
 /* The key of `text` (NULL or "" → 0), added when new; `label` (may be NULL) renames it. */
-static uint32_t dict_key(struct facts *f, struct facts_dict *d, const char *text,
+uint32_t facts_dict_key(struct facts *f, struct facts_dict *d, const char *text,
                          const char *label)
 {
     if (!text || !*text)
@@ -161,7 +161,7 @@ static void entities_init(struct facts_entities *e, int with_none)
 
 static void entities_release(struct facts_entities *e)
 {
-    idmap_release(&e->ids);
+    facts_idmap_release(&e->ids);
     free(e->id);
     free(e->ext);
     free(e->name);
@@ -192,13 +192,13 @@ static const char *keep(struct facts *f, const char *old, const char *s)
 static uint32_t entities_put(struct facts *f, struct facts_entities *e, const struct scan_dim *row)
 {
     uint32_t ix;
-    if (!idmap_get(&e->ids, row->id, &ix)) {
+    if (!facts_idmap_get(&e->ids, row->id, &ix)) {
         if (e->n == e->cap)
             entities_grow(e);
         ix = e->n++;
         e->id[ix] = row->id;
         e->ext[ix] = e->name[ix] = NULL;
-        idmap_put(&e->ids, row->id, ix);
+        facts_idmap_put(&e->ids, row->id, ix);
     }
     e->ext[ix] = keep(f, e->ext[ix], row->ext_id);
     e->name[ix] = keep(f, e->name[ix], row->name);
@@ -210,19 +210,19 @@ static int account_row(void *ctx, const struct scan_dim *row)
 {
     struct facts *f = ctx;
     uint32_t ix = entities_put(f, &f->accounts, row);
-    f->accounts.attr[0][ix] = dict_key(f, &f->regions, row->attr[0], NULL);
-    f->accounts.attr[1][ix] = dict_key(f, &f->segments, row->attr[1], NULL);
-    f->accounts.attr[2][ix] = dict_key(f, &f->countries, row->attr[2], NULL);
+    f->accounts.attr[0][ix] = facts_dict_key(f, &f->regions, row->attr[0], NULL);
+    f->accounts.attr[1][ix] = facts_dict_key(f, &f->segments, row->attr[1], NULL);
+    f->accounts.attr[2][ix] = facts_dict_key(f, &f->countries, row->attr[2], NULL);
     return 0;
 }
 
 static int rep_row(void *ctx, const struct scan_dim *row)
 {
     struct facts *f = ctx;
-    if (f->reps.n > UINT16_MAX && !idmap_get(&f->reps.ids, row->id, &(uint32_t){0}))
+    if (f->reps.n > UINT16_MAX && !facts_idmap_get(&f->reps.ids, row->id, &(uint32_t){0}))
         return SD_ELIMIT;
     uint32_t ix = entities_put(f, &f->reps, row);
-    f->reps.attr[0][ix] = dict_key(f, &f->teams, row->attr[0], row->attr[1]);
+    f->reps.attr[0][ix] = facts_dict_key(f, &f->teams, row->attr[0], row->attr[1]);
     return 0;
 }
 
@@ -230,7 +230,7 @@ static int product_row(void *ctx, const struct scan_dim *row)
 {
     struct facts *f = ctx;
     uint32_t ix = entities_put(f, &f->products, row);
-    f->products.attr[0][ix] = dict_key(f, &f->categories, row->attr[0], NULL);
+    f->products.attr[0][ix] = facts_dict_key(f, &f->categories, row->attr[0], NULL);
     return 0;
 }
 
@@ -255,7 +255,7 @@ static int load_dims(struct facts *f, struct db *db, int64_t id_account, int64_t
 static int fx_row(void *ctx, const struct fx_rate *fx)
 {
     struct facts *f = ctx;
-    uint32_t c = dict_key(f, &f->currencies, fx->currency, NULL);
+    uint32_t c = facts_dict_key(f, &f->currencies, fx->currency, NULL);
     if (c >= f->fx_n) {
         f->fx = xreallocarray(f->fx, c + 1, sizeof(*f->fx));
         memset(f->fx + f->fx_n, 0, (c + 1 - f->fx_n) * sizeof(*f->fx));
@@ -273,7 +273,7 @@ static int fx_row(void *ctx, const struct fx_rate *fx)
 }
 
 /* The rate of `currency` for an order of `day` (× 10^8), see facts.h. */
-static int64_t fx_rate_for(struct facts *f, const char *currency, int32_t day)
+int64_t facts_fx_rate(const struct facts *f, const char *currency, int32_t day)
 {
     if (strcmp(currency, f->base_currency) == 0)
         return 100000000;
@@ -291,6 +291,17 @@ static int64_t fx_rate_for(struct facts *f, const char *currency, int32_t day)
             hi = mid;
     }
     return r->rate[lo > 0 ? lo - 1 : 0];
+}
+
+int facts_to_base(const struct facts *f, int64_t amount, const char *currency, int32_t day,
+                  int64_t *out)
+{
+    int64_t rate = facts_fx_rate(f, currency, day);
+    if (rate == 100000000) {
+        *out = amount;
+        return 0;
+    }
+    return money_div_round((__int128)amount * rate, 100000000, out);
 }
 
 static int to_base(int64_t amount, int64_t rate, int64_t *out)
@@ -342,7 +353,7 @@ struct line_sink {
 static uint32_t new_slot(struct facts *f, const struct scan_line *l)
 {
     uint32_t old;
-    if (idmap_get(&f->order_slot, l->order_id, &old) && f->slot_nlines[old]) {
+    if (facts_idmap_get(&f->order_slot, l->order_id, &old) && f->slot_nlines[old]) {
         for (uint32_t i = 0; i < f->slot_nlines[old]; i++)
             f->status[f->slot_first[old] + i] = FACTS_DEAD;
         f->dead += f->slot_nlines[old];
@@ -358,7 +369,7 @@ static uint32_t new_slot(struct facts *f, const struct scan_line *l)
     f->slot_first[s] = (uint32_t)f->n;
     f->slot_nlines[s] = 0;
     f->live_orders++;
-    idmap_put(&f->order_slot, l->order_id, s);
+    facts_idmap_put(&f->order_slot, l->order_id, s);
     return s;
 }
 
@@ -381,17 +392,17 @@ static int line_keys(struct line_sink *k, const struct scan_line *l, uint32_t *a
     uint32_t ix;
     int rc = 0;
     *rep = 0;
-    if (!idmap_get(&f->accounts.ids, l->account_id, &ix))
+    if (!facts_idmap_get(&f->accounts.ids, l->account_id, &ix))
         rc = load_dims(f, k->db, l->account_id, -1, -1, k->err);
-    if (rc == 0 && !idmap_get(&f->products.ids, l->product_id, &ix))
+    if (rc == 0 && !facts_idmap_get(&f->products.ids, l->product_id, &ix))
         rc = load_dims(f, k->db, -1, -1, l->product_id, k->err);
-    if (rc == 0 && l->rep_id && !idmap_get(&f->reps.ids, l->rep_id, &ix))
+    if (rc == 0 && l->rep_id && !facts_idmap_get(&f->reps.ids, l->rep_id, &ix))
         rc = load_dims(f, k->db, -1, l->rep_id, -1, k->err);
     if (rc)
         return rc;
-    if (!idmap_get(&f->accounts.ids, l->account_id, account) ||
-        !idmap_get(&f->products.ids, l->product_id, product) ||
-        (l->rep_id && !idmap_get(&f->reps.ids, l->rep_id, rep)))
+    if (!facts_idmap_get(&f->accounts.ids, l->account_id, account) ||
+        !facts_idmap_get(&f->products.ids, l->product_id, product) ||
+        (l->rep_id && !facts_idmap_get(&f->reps.ids, l->rep_id, rep)))
         return sd_error_set(k->err, SD_ENOTFOUND,
                             "order id %lld refers to an account, product or rep the engine "
                             "has not read",
@@ -411,7 +422,7 @@ static int add_line(void *ctx, const struct scan_line *l)
     if (l->qty < INT32_MIN || l->qty > INT32_MAX || l->shipped_qty < INT32_MIN ||
         l->shipped_qty > INT32_MAX)
         return line_error(k, l, "quantity");
-    rate = fx_rate_for(f, l->currency, l->order_date);
+    rate = facts_fx_rate(f, l->currency, l->order_date);
     if (money_line_net(l->unit_price, l->qty, l->discount, &net) ||
         money_mul_qty(l->unit_price, l->qty, &gross) || to_base(net, rate, &net_base) ||
         to_base(gross - net, rate, &disc_base))
@@ -456,12 +467,12 @@ static struct facts *facts_new(void)
     entities_init(&f->accounts, 0);
     entities_init(&f->reps, 1);
     entities_init(&f->products, 0);
-    dict_init(&f->regions);
-    dict_init(&f->segments);
-    dict_init(&f->countries);
-    dict_init(&f->teams);
-    dict_init(&f->categories);
-    dict_init(&f->currencies);
+    facts_dict_init(&f->regions);
+    facts_dict_init(&f->segments);
+    facts_dict_init(&f->countries);
+    facts_dict_init(&f->teams);
+    facts_dict_init(&f->categories);
+    facts_dict_init(&f->currencies);
     f->first_day = f->last_day = DATE_NONE;
     return f;
 }
@@ -474,21 +485,22 @@ void facts_free(struct facts *f)
     LINE_ARRAYS(FREE)
     SLOT_ARRAYS(FREE)
 #undef FREE
-    idmap_release(&f->order_slot);
+    facts_idmap_release(&f->order_slot);
     entities_release(&f->accounts);
     entities_release(&f->reps);
     entities_release(&f->products);
-    dict_release(&f->regions);
-    dict_release(&f->segments);
-    dict_release(&f->countries);
-    dict_release(&f->teams);
-    dict_release(&f->categories);
-    dict_release(&f->currencies);
+    facts_dict_release(&f->regions);
+    facts_dict_release(&f->segments);
+    facts_dict_release(&f->countries);
+    facts_dict_release(&f->teams);
+    facts_dict_release(&f->categories);
+    facts_dict_release(&f->currencies);
     for (uint32_t c = 0; c < f->fx_n; c++) {
         free(f->fx[c].day);
         free(f->fx[c].rate);
     }
     free(f->fx);
+    side_release(&f->side);
     arena_release(&f->strings);
     free(f);
 }
@@ -533,6 +545,8 @@ static int load_all(struct facts *f, struct db *db, facts_progress_fn *progress,
         rc = store_scan_fx(db, fx_row, f, err);
     if (rc == 0)
         rc = store_scan_lines(db, 0, add_line, &sink, err);
+    if (rc == 0)
+        rc = side_load(f, db, err);
     if (own_tx && db_in_transaction(db))
         db_rollback(db);
     if (rc == 0 && progress)
@@ -560,7 +574,7 @@ int facts_build(struct db *db, facts_progress_fn *progress, void *ctx, struct fa
 static void order_drop(struct facts *f, int64_t order_id)
 {
     uint32_t s;
-    if (!idmap_get(&f->order_slot, order_id, &s) || f->slot_nlines[s] == 0)
+    if (!facts_idmap_get(&f->order_slot, order_id, &s) || f->slot_nlines[s] == 0)
         return;
     memset(f->status + f->slot_first[s], FACTS_DEAD, f->slot_nlines[s]);
     f->dead += f->slot_nlines[s];
@@ -589,7 +603,7 @@ static void compact(struct facts *f)
         SLOT_ARRAYS(MOVE)
 #undef MOVE
         f->slot_first[slots] = (uint32_t)(to - count);
-        idmap_put(&f->order_slot, f->slot_id[slots], slots);
+        facts_idmap_put(&f->order_slot, f->slot_id[slots], slots);
         slots++;
     }
     f->n = to;
@@ -597,7 +611,7 @@ static void compact(struct facts *f)
     f->dead = 0;
 }
 
-enum change_kind { CHANGE_DIMS, CHANGE_ORDER, CHANGE_REBUILD };
+enum change_kind { CHANGE_DIMS, CHANGE_ORDER, CHANGE_SIDE, CHANGE_REBUILD };
 
 struct change {
     enum change_kind kind;
@@ -636,6 +650,9 @@ static int change_row(void *ctx, int64_t seq, const char *entity, int64_t id, co
         change_add(l, CHANGE_DIMS, ENTITY_REP, 0);
     else if (strcmp(entity, "product") == 0)
         change_add(l, CHANGE_DIMS, ENTITY_PRODUCT, id);
+    else if (strcmp(entity, "opportunity") == 0 || strcmp(entity, "request") == 0 ||
+             strcmp(entity, "invoice") == 0)
+        change_add(l, CHANGE_SIDE, ENTITY_COUNT, 0);
     else if (strcmp(entity, "fx_rate") == 0)
         change_add(l, CHANGE_REBUILD, ENTITY_COUNT, 0);
     return 0;
@@ -687,6 +704,10 @@ static int apply_changes(struct facts *f, struct db *db, const struct change_lis
         order_drop(f, l->items[i].id);
         sink.last_order_id = 0;
         rc = store_scan_lines(db, l->items[i].id, add_line, &sink, err);
+    }
+    for (size_t i = 0; rc == 0 && i < l->n; i++) {
+        if (l->items[i].kind == CHANGE_SIDE)
+            return side_load(f, db, err); /* small tables: read again whole, once */
     }
     return rc;
 }

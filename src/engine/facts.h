@@ -71,7 +71,8 @@ void facts_free(struct facts *f);
 /*
  * Catches up with the store: applies the change_log rows written since the
  * build or the last refresh (orders re-read whole; accounts, reps and
- * products re-read; a change of currency rates rebuilds everything).
+ * products re-read; opportunities, requests and invoices re-read whole when
+ * any of them changed; a change of currency rates rebuilds everything).
  * *applied (may be NULL) receives the number of change_log rows read. On
  * failure the facts are as before the call.
  */
@@ -84,7 +85,6 @@ struct facts_stats {
     int64_t accounts, reps, products;
     int64_t seq;        /* the last change_log row applied */
     int64_t bytes;      /* memory held, all arrays and dictionaries */
-    int64_t unrated;    /* live lines whose currency had no rate (taken at 1) */
     int32_t first_day, last_day; /* order days covered; DATE_NONE when empty */
 };
 void facts_stats(const struct facts *f, struct facts_stats *out);

@@ -33,6 +33,17 @@ static const struct {
     {"fill_rate", "Fill rate", "fill_rate", UNIT_PERCENT, 1},
     {"return_rate", "Return rate", "return_rate", UNIT_PERCENT, 0},
     {"discount", "Discount given", "discount", UNIT_MONEY, 0},
+    {"pipeline", "Open pipeline", "pipeline", UNIT_MONEY, 1},
+    {"weighted_pipeline", "Weighted pipeline", "weighted_pipeline", UNIT_MONEY, 1},
+    {"win_rate", "Win rate", "win_rate", UNIT_PERCENT, 1},
+    {"avg_deal", "Average deal size", "avg_deal", UNIT_MONEY, 1},
+    {"sales_cycle", "Sales cycle (days)", "sales_cycle", UNIT_DAYS, 0},
+    {"first_response", "First response (hours)", "first_response", UNIT_HOURS, 0},
+    {"resolution", "Resolution (hours)", "resolution", UNIT_HOURS, 0},
+    {"sla_breach_rate", "SLA breach rate", "sla_breach_rate", UNIT_PERCENT, 0},
+    {"receivables", "Receivables", "receivables", UNIT_MONEY, 0},
+    {"overdue", "Overdue receivables", "overdue", UNIT_MONEY, 0},
+    {"dso", "Days sales outstanding", "dso", UNIT_DAYS, 0},
     {"revenue_growth", "Revenue vs previous period %", "revenue / prev(revenue) * 100 - 100",
      UNIT_PERCENT, 1},
     {"revenue_yoy", "Revenue vs last year %", "revenue / yoy(revenue) * 100 - 100", UNIT_PERCENT,
@@ -58,7 +69,7 @@ static int parse_formula(const char *text, struct formula **out, struct sd_error
 
 static int unit_parse(const char *text, enum measure_unit *out)
 {
-    for (int u = UNIT_MONEY; u <= UNIT_DAYS; u++) {
+    for (int u = UNIT_MONEY; u <= UNIT_HOURS; u++) {
         if (text && strcmp(text, measure_unit_name((enum measure_unit)u)) == 0) {
             *out = (enum measure_unit)u;
             return 0;
@@ -75,7 +86,7 @@ static int kpi_compile(struct kpi *k, struct sd_error *err)
         return rc;
     enum measure m;
     k->single_measure = -1;
-    if (measure_parse(k->formula_text, &m, NULL) == 0 && measure_is_additive(m))
+    if (measure_parse(k->formula_text, &m, NULL) == 0 && measure_is_flow(m))
         k->single_measure = (int)m;
     return 0;
 }

@@ -14,7 +14,7 @@
 #include "base/json.h"
 #include "base/xalloc.h"
 #include "engine/facts-int.h"
-#include "engine/query.h"
+#include "engine/query-int.h"
 #include "store/model.h"
 #include "base/banned.h"
 
@@ -49,6 +49,31 @@ const struct measure_info measure_table[MEASURE_COUNT] = {
                              "net of returned orders / (booked + returned net) x 100"},
     [MEASURE_DISCOUNT] = {"discount", "Discount given", UNIT_MONEY, 0,
                           "qty x unit price - net, booked lines"},
+    [MEASURE_PIPELINE] = {"pipeline", "Open pipeline", UNIT_MONEY, 1,
+                          "amount of the opportunities open at the end"},
+    [MEASURE_WEIGHTED_PIPELINE] = {"weighted_pipeline", "Weighted pipeline", UNIT_MONEY, 1,
+                                   "open amount x the win share of each one's stage"},
+    [MEASURE_WIN_RATE] = {"win_rate", "Win rate", UNIT_PERCENT, 1,
+                          "opportunities closed: won / (won + lost), %"},
+    [MEASURE_DEALS_WON] = {"deals_won", "Deals won", UNIT_COUNT, 1, "opportunities won"},
+    [MEASURE_AVG_DEAL] = {"avg_deal", "Average deal size", UNIT_MONEY, 1,
+                          "amount won / deals won"},
+    [MEASURE_SALES_CYCLE] = {"sales_cycle", "Sales cycle", UNIT_DAYS, 0,
+                             "deals won: closed - created day, mean"},
+    [MEASURE_REQUESTS] = {"requests", "Customer requests", UNIT_COUNT, 0, "requests opened"},
+    [MEASURE_FIRST_RESPONSE] = {"first_response", "First response time", UNIT_HOURS, 0,
+                                "requests opened and answered: hours to the first response"},
+    [MEASURE_RESOLUTION] = {"resolution", "Resolution time", UNIT_HOURS, 0,
+                            "requests opened and resolved: hours to resolution"},
+    [MEASURE_SLA_BREACH_RATE] = {"sla_breach_rate", "SLA breach rate", UNIT_PERCENT, 0,
+                                 "requests opened: past the first-response or resolution SLA "
+                                 "of their priority, %"},
+    [MEASURE_RECEIVABLES] = {"receivables", "Receivables", UNIT_MONEY, 0,
+                             "invoiced and not paid at the end"},
+    [MEASURE_OVERDUE] = {"overdue", "Overdue receivables", UNIT_MONEY, 0,
+                         "receivables past their due day at the end"},
+    [MEASURE_DSO] = {"dso", "Days sales outstanding", UNIT_DAYS, 0,
+                     "receivables / invoiced in the last 90 days x 90"},
 };
 
 int measure_parse(const char *name, enum measure *out, struct sd_error *err)
@@ -76,7 +101,7 @@ int measure_parse(const char *name, enum measure *out, struct sd_error *err)
 
 const char *measure_unit_name(enum measure_unit unit)
 {
-    static const char *const names[] = {"money", "count", "percent", "days"};
+    static const char *const names[] = {"money", "count", "percent", "days", "hours"};
     return names[unit];
 }
 
@@ -113,26 +138,6 @@ static const unsigned measure_needs[MEASURE_COUNT] = {
     [MEASURE_FILL_RATE] = A_QTY | A_SHIPPED,
     [MEASURE_RETURN_RATE] = A_NET | A_RET,
     [MEASURE_DISCOUNT] = A_DISC,
-};
-
-/* Where a dimension's value comes from for a line. */
-enum level { LEVEL_ACCOUNT, LEVEL_REP, LEVEL_PRODUCT };
-
-struct plan {
-    const struct facts *f;
-    unsigned need;
-    unsigned status_ok;
-    int32_t day_lo;
-    uint32_t span; /* lines with 0 <= day - day_lo <= span pass */
-    uint32_t *bucket_of;
-    uint32_t nbuckets;
-    int32_t *bucket_first, *bucket_last;
-    enum level level[2];
-    const uint32_t *map[2]; /* entity index → key; NULL: the index is the key */
-    uint32_t nkey[2];
-    uint8_t *ok[3];         /* per account, rep, product: 1 passes; NULL: no filter */
-    size_t ngroups;
-    int32_t *first_day;     /* per account, for new accounts */
 };
 
 /* (group, value) pairs, for distinct counts: open addressing, key 0 unused (+1 offset). */
@@ -523,11 +528,12 @@ static int plan_build(struct plan *p, const struct facts *f, const struct query 
 {
     memset(p, 0, sizeof(*p));
     p->f = f;
+    p->measures = q->measures;
     for (int m = 0; m < MEASURE_COUNT; m++) {
         if (q->measures & (1u << m))
             p->need |= measure_needs[m];
     }
-    if (!p->need)
+    if (!p->need && !side_wanted(q->measures))
         return sd_error_set(err, SD_EINVAL, "a query needs at least one measure");
     if (q->nwhere > QUERY_MAX_FILTERS)
         return sd_error_set(err, SD_ELIMIT, "at most %d filters", QUERY_MAX_FILTERS);
@@ -648,7 +654,7 @@ static void row_values(const struct acc *a, const struct extras *x, size_t g, ui
 }
 
 static void make_rows(const struct plan *p, const struct query *q, struct acc *a,
-                      struct query_result *out)
+                      const struct side_acc *side, struct query_result *out)
 {
     struct extras x = {
         (p->need & A_ACCOUNTS) ? set_counts(p, &a->accounts) : NULL,
@@ -658,7 +664,7 @@ static void make_rows(const struct plan *p, const struct query *q, struct acc *a
     size_t cap = 0;
     size_t per_bucket = (size_t)p->nkey[0] * p->nkey[1];
     for (size_t g = 0; g < p->ngroups; g++) {
-        if (a->hits[g] == 0)
+        if (a->hits[g] == 0 && !(side->hits && side->hits[g]))
             continue;
         if (out->n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -671,6 +677,8 @@ static void make_rows(const struct plan *p, const struct query *q, struct acc *a
         r->key[0] = (uint32_t)(rest / p->nkey[1]);
         r->key[1] = (uint32_t)(rest % p->nkey[1]);
         row_values(a, &x, g, q->measures, r->value);
+        if (side->hits)
+            side_values(p, side, g, r->value);
         out->lines_scanned += a->hits[g];
     }
     free(x.accounts);
@@ -739,8 +747,12 @@ int query_run(const struct facts *f, const struct query *q, struct query_result 
     }
     int nthreads = thread_count(q, f->n);
     struct worker w[MAX_THREADS];
+    struct side_acc side = {0};
     scan_all(&p, w, nthreads);
-    make_rows(&p, q, &w[0].acc, out);
+    if (side_wanted(q->measures))
+        side_scan(&p, &side);
+    make_rows(&p, q, &w[0].acc, &side, out);
+    side_acc_release(&side);
     acc_release(&w[0].acc);
     plan_release(&p);
     sort_rows(f, q, out);

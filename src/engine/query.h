@@ -12,6 +12,14 @@
  * when at least one counted line falls in it. Dates filter and bucket on the
  * order date.
  *
+ * The pipeline, service and receivables measures count opportunities,
+ * customer requests and invoices instead, attributed to their account and
+ * rep (the opportunity's rep, the request's assignee, the invoiced order's
+ * rep); grouped or filtered by product or category they have no value.
+ * Events bucket on their own day (closed, opened); snapshots (pipeline,
+ * receivables, overdue, DSO) are taken at the end of each bucket, or of the
+ * range, and the range never reaches past the last order day.
+ *
  * Values are int64 fixed point × 10^4 in every unit: money in 1/10000 of the
  * base currency, counts × 10^4 (5 orders: 50000), percentages × 10^4
  * (12.5 %: 125000), days × 10^4. Ratios are rounded once, half away from
@@ -50,10 +58,24 @@ enum measure {
     MEASURE_FILL_RATE,     /* Σ shipped qty / Σ qty × 100 */
     MEASURE_RETURN_RATE,   /* returned net / (booked + returned net) × 100 */
     MEASURE_DISCOUNT,      /* Σ (gross − net): discount given */
+    /* Pipeline, service and receivables (side.c): account and rep dimensions only. */
+    MEASURE_PIPELINE,          /* open opportunities' amount at the window's end */
+    MEASURE_WEIGHTED_PIPELINE, /* the same × each one's stage win share */
+    MEASURE_WIN_RATE,          /* closed in the window: won / (won + lost), % */
+    MEASURE_DEALS_WON,         /* won in the window */
+    MEASURE_AVG_DEAL,          /* amount won / deals won */
+    MEASURE_SALES_CYCLE,       /* won in the window: closed − created day, mean */
+    MEASURE_REQUESTS,          /* customer requests opened in the window */
+    MEASURE_FIRST_RESPONSE,    /* opened in the window and answered: hours to first response */
+    MEASURE_RESOLUTION,        /* opened in the window and resolved: hours to resolution */
+    MEASURE_SLA_BREACH_RATE,   /* opened in the window: over a first-response or resolution SLA, % */
+    MEASURE_RECEIVABLES,       /* invoices unpaid at the window's end */
+    MEASURE_OVERDUE,           /* of those, past their due day */
+    MEASURE_DSO,               /* receivables / invoiced in the 90 days to the end × 90 */
     MEASURE_COUNT
 };
 
-enum measure_unit { UNIT_MONEY, UNIT_COUNT, UNIT_PERCENT, UNIT_DAYS };
+enum measure_unit { UNIT_MONEY, UNIT_COUNT, UNIT_PERCENT, UNIT_DAYS, UNIT_HOURS };
 
 struct measure_info {
     const char *name;  /* as typed: "revenue", "on_time_rate"... */
@@ -66,7 +88,7 @@ struct measure_info {
 extern const struct measure_info measure_table[MEASURE_COUNT];
 /* 0 and *out, or SD_EINVAL naming the known measures. */
 int measure_parse(const char *name, enum measure *out, struct sd_error *err);
-/* "money", "count", "percent", "days". */
+/* "money", "count", "percent", "days", "hours". */
 const char *measure_unit_name(enum measure_unit unit);
 
 /* Orders statuses that count as booked (bit per enum order_status). */

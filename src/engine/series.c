@@ -21,9 +21,35 @@ int measure_is_additive(enum measure m)
     case MEASURE_DAYS_TO_SHIP_MEDIAN:
     case MEASURE_FILL_RATE:
     case MEASURE_RETURN_RATE:
+    case MEASURE_WIN_RATE:
+    case MEASURE_AVG_DEAL:
+    case MEASURE_SALES_CYCLE:
+    case MEASURE_FIRST_RESPONSE:
+    case MEASURE_RESOLUTION:
+    case MEASURE_SLA_BREACH_RATE:
+    case MEASURE_DSO:
         return 0;
     default:
         return 1;
+    }
+}
+
+int measure_is_flow(enum measure m)
+{
+    switch (m) {
+    case MEASURE_REVENUE:
+    case MEASURE_COST:
+    case MEASURE_MARGIN:
+    case MEASURE_UNITS:
+    case MEASURE_LINES:
+    case MEASURE_ORDERS:
+    case MEASURE_NEW_ACCOUNTS:
+    case MEASURE_DISCOUNT:
+    case MEASURE_DEALS_WON:
+    case MEASURE_REQUESTS:
+        return 1;
+    default:
+        return 0;
     }
 }
 

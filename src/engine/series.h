@@ -70,5 +70,7 @@ int series_analyse(const struct series_set *s, const struct series_spec *spec, s
 void series_analysis_release(struct series_analysis *a);
 /* 1 when missing buckets of this measure read 0 (sums and counts), 0 when they have no value. */
 int measure_is_additive(enum measure m);
+/* 1 for measures that accumulate over a period (revenue, orders...): they can be paced. */
+int measure_is_flow(enum measure m);
 
 #endif

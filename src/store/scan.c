@@ -217,3 +217,122 @@ int store_change_last(struct db *db, int64_t *seq, struct sd_error *err)
     db_reset(st);
     return 0;
 }
+
+static const char opps_all_sql[] =
+    "SELECT id, account_id, rep_id, stage, amount, currency, created_date, closed_date, outcome "
+    "FROM opportunities ORDER BY id";
+static const char opps_one_sql[] =
+    "SELECT id, account_id, rep_id, stage, amount, currency, created_date, closed_date, outcome "
+    "FROM opportunities WHERE id = ?";
+static const char stages_all_sql[] =
+    "SELECT opportunity_id, stage, entered_date FROM opportunity_stages "
+    "ORDER BY opportunity_id, entered_date, stage";
+static const char stages_one_sql[] =
+    "SELECT opportunity_id, stage, entered_date FROM opportunity_stages "
+    "WHERE opportunity_id = ? ORDER BY entered_date, stage";
+static const char requests_all_sql[] =
+    "SELECT id, account_id, assignee_rep_id, priority, status, opened_at, first_response_at, "
+    "resolved_at FROM requests ORDER BY id";
+static const char requests_one_sql[] =
+    "SELECT id, account_id, assignee_rep_id, priority, status, opened_at, first_response_at, "
+    "resolved_at FROM requests WHERE id = ?";
+static const char invoices_all_sql[] =
+    "SELECT i.id, i.account_id, o.rep_id, i.issue_date, i.due_date, i.amount, i.paid_amount, "
+    "i.paid_date, i.currency FROM invoices i LEFT JOIN orders o ON o.id = i.order_id ORDER BY i.id";
+static const char invoices_one_sql[] =
+    "SELECT i.id, i.account_id, o.rep_id, i.issue_date, i.due_date, i.amount, i.paid_amount, "
+    "i.paid_date, i.currency FROM invoices i LEFT JOIN orders o ON o.id = i.order_id "
+    "WHERE i.id = ?";
+
+struct side_ctx {
+    store_scan_side_fn *fn;
+    void *ctx;
+    enum store_entity kind;
+};
+
+static int side_row(struct db_stmt *st, void *p)
+{
+    struct side_ctx *c = p;
+    struct scan_side r = {.kind = c->kind,
+                          .id = db_column_int64(st, 0),
+                          .account_id = db_column_int64(st, 1),
+                          .rep_id = db_column_is_null(st, 2) ? 0 : db_column_int64(st, 2)};
+    switch (c->kind) {
+    case ENTITY_OPPORTUNITY:
+        r.text = text_or_empty(st, 3);
+        r.amount = db_column_int64(st, 4);
+        r.currency = text_or_empty(st, 5);
+        r.t[0] = db_column_int64(st, 6);
+        r.t[1] = db_column_opt_date(st, 7);
+        r.text2 = db_column_text(st, 8);
+        break;
+    case ENTITY_REQUEST:
+        r.text = text_or_empty(st, 3);
+        r.text2 = text_or_empty(st, 4);
+        r.t[0] = db_column_int64(st, 5);
+        r.t[1] = db_column_opt_int64(st, 6);
+        r.t[2] = db_column_opt_int64(st, 7);
+        break;
+    default:
+        r.t[0] = db_column_int64(st, 3);
+        r.t[1] = db_column_int64(st, 4);
+        r.amount = db_column_int64(st, 5);
+        r.paid = db_column_int64(st, 6);
+        r.t[2] = db_column_opt_date(st, 7);
+        r.currency = text_or_empty(st, 8);
+        break;
+    }
+    return c->fn(c->ctx, &r);
+}
+
+int store_scan_side(struct db *db, enum store_entity kind, int64_t id, store_scan_side_fn *fn,
+                    void *ctx, struct sd_error *err)
+{
+    const char *sql;
+    switch (kind) {
+    case ENTITY_OPPORTUNITY:
+        sql = id ? opps_one_sql : opps_all_sql;
+        break;
+    case ENTITY_REQUEST:
+        sql = id ? requests_one_sql : requests_all_sql;
+        break;
+    case ENTITY_INVOICE:
+        sql = id ? invoices_one_sql : invoices_all_sql;
+        break;
+    default:
+        return sd_error_set(err, SD_EINVAL, "no scan for '%s'", store_entity_name(kind));
+    }
+    struct db_stmt *st;
+    struct side_ctx c = {fn, ctx, kind};
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc)
+        return rc;
+    if (id)
+        db_bind_int64(st, 1, id);
+    return each_row(st, side_row, &c, err);
+}
+
+struct stage_ctx {
+    store_scan_stage_fn *fn;
+    void *ctx;
+};
+
+static int stage_row(struct db_stmt *st, void *p)
+{
+    struct stage_ctx *c = p;
+    return c->fn(c->ctx, db_column_int64(st, 0), text_or_empty(st, 1),
+                 (int32_t)db_column_int64(st, 2));
+}
+
+int store_scan_stages(struct db *db, int64_t opportunity_id, store_scan_stage_fn *fn, void *ctx,
+                      struct sd_error *err)
+{
+    struct db_stmt *st;
+    struct stage_ctx c = {fn, ctx};
+    int rc = db_prepare(db, opportunity_id ? stages_one_sql : stages_all_sql, &st, err);
+    if (rc)
+        return rc;
+    if (opportunity_id)
+        db_bind_int64(st, 1, opportunity_id);
+    return each_row(st, stage_row, &c, err);
+}

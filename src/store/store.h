@@ -329,6 +329,39 @@ typedef int store_scan_dim_fn(void *ctx, const struct scan_dim *row);
 int store_scan_dims(struct db *db, enum store_entity e, int64_t id, store_scan_dim_fn *fn,
                     void *ctx, struct sd_error *err);
 
+/*
+ * An opportunity, customer request or invoice, for the engine's pipeline,
+ * service and receivables measures. rep_id: the opportunity's rep, the
+ * request's assignee, the invoiced order's rep (0: none). By kind:
+ *   opportunity: text stage, text2 outcome (NULL while open), amount, currency,
+ *                t[0] created day, t[1] closed day (DATE_NONE);
+ *   request:     text priority, text2 status, t[0] opened ms, t[1] first
+ *                response ms, t[2] resolved ms (INT_NONE when not yet);
+ *   invoice:     amount, paid, currency, t[0] issue day, t[1] due day, t[2]
+ *                paid day (DATE_NONE).
+ */
+struct scan_side {
+    enum store_entity kind;
+    int64_t id;
+    int64_t account_id;
+    int64_t rep_id;
+    const char *text;
+    const char *text2;
+    const char *currency;
+    int64_t amount;
+    int64_t paid;
+    int64_t t[3];
+};
+typedef int store_scan_side_fn(void *ctx, const struct scan_side *row);
+/* Every row (id 0) or row `id` of ENTITY_OPPORTUNITY, ENTITY_REQUEST or ENTITY_INVOICE. */
+int store_scan_side(struct db *db, enum store_entity kind, int64_t id, store_scan_side_fn *fn,
+                    void *ctx, struct sd_error *err);
+typedef int store_scan_stage_fn(void *ctx, int64_t opportunity_id, const char *stage,
+                                int32_t entered);
+/* The stage history of every opportunity (0) or of one, by opportunity and day. */
+int store_scan_stages(struct db *db, int64_t opportunity_id, store_scan_stage_fn *fn, void *ctx,
+                      struct sd_error *err);
+
 typedef int store_scan_fx_fn(void *ctx, const struct fx_rate *fx);
 /* Every currency rate, by currency and day. */
 int store_scan_fx(struct db *db, store_scan_fx_fn *fn, void *ctx, struct sd_error *err);

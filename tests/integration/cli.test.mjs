@@ -149,7 +149,7 @@ test('the measures the engine knows are the ones trend --help and docs/engine.md
   assert.ok(known.length >= 16);
   const help = run(['trend', '--help']).stdout.replace(/\s+/g, ' ');
   const doc = readFileSync(path.join(ROOT, 'docs/engine.md'), 'utf8');
-  const documented = [...doc.matchAll(/^\| `([a-z_]+)` \| (money|count|percent|days) \|/gm)].map((m) => m[1]);
+  const documented = [...doc.matchAll(/^\| `([a-z_]+)` \| (money|count|percent|days|hours) \|/gm)].map((m) => m[1]);
   assert.deepEqual(documented, known);
   for (const name of known) assert.match(help, new RegExp(`\\b${name}\\b`), `trend --help names ${name}`);
 });

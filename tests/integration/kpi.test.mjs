@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, tempDir, lineNet, moneyText, moneyUnits, parseExact } from './helpers.mjs';
+import { run, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NORTHWIND = path.join(ROOT, 'tests/data/northwind');
@@ -228,4 +228,72 @@ test('a forecast on the demo reports its backtest MAPE', (t) => {
   assert.ok(Number(tr.forecast.backtest.mape_pct) > 0 && Number(tr.forecast.backtest.mape_pct) < 100);
   const text = run(['trend', 'revenue', '--db', db]);
   assert.match(text.stdout, /backtest MAPE \d+\.\d% over \d+ points/);
+});
+
+/** Days since 1970-01-01 of an ISO date. */
+const dayOf = (iso) => Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / 86400000;
+
+/** amount × rate (latest rate on or before `day`, else the earliest after, else 1) / 10^8, half away from zero. */
+function toBase(fx, currency, amount, day) {
+  if (currency === 'USD') return amount;
+  const rates = fx.filter((r) => r.currency === currency);
+  if (rates.length === 0) return amount;
+  const before = rates.filter((r) => BigInt(r.day) <= BigInt(day));
+  const rate = BigInt((before.length ? before[before.length - 1] : rates[0]).rate_to_base);
+  return divRound(amount * rate, 100000000n);
+}
+
+test('pipeline, win rate, deal size, service times, SLA breaches, receivables and DSO match the store', (t) => {
+  const dir = tempDir(t, 'side');
+  const db = path.join(dir, 'demo.db');
+  assert.equal(run(['demo', '--scale', 'small', '--db', db, '--quiet', '--today', '2026-11-20']).code, 0);
+  const [from, to] = [dayOf('2026-07-01'), dayOf('2026-09-30')];
+  const k = json(['kpi', '--period', '2026-Q3', '--db', db, '--today', '2026-11-20']);
+  const card = (name) => k.cards.find((c) => c.name === name).value;
+  const fx = sql(db, 'SELECT currency, day, rate_to_base FROM fx_rates ORDER BY currency, day');
+
+  const opps = sql(db, 'SELECT amount, currency, created_date, closed_date, outcome FROM opportunities')
+    .map((o) => ({ ...o, base: toBase(fx, o.currency, BigInt(o.amount), o.created_date) }));
+  const closed = opps.filter((o) => o.closed_date !== null && +o.closed_date >= from && +o.closed_date <= to);
+  const won = closed.filter((o) => o.outcome === 'won');
+  assert.ok(won.length > 0 && closed.length > won.length);
+  assert.equal(card('win_rate'), moneyText(divRound(BigInt(won.length) * 1000000n, BigInt(closed.length))));
+  const wonAmount = won.reduce((s, o) => s + o.base, 0n);
+  assert.equal(card('avg_deal'), moneyText(divRound(wonAmount, BigInt(won.length))));
+  const cycle = won.reduce((s, o) => s + BigInt(+o.closed_date - +o.created_date), 0n);
+  assert.equal(card('sales_cycle'), moneyText(divRound(cycle * 10000n, BigInt(won.length))));
+  const open = opps.filter((o) => +o.created_date <= to && (o.closed_date === null || +o.closed_date > to));
+  assert.equal(card('pipeline'), moneyText(open.reduce((s, o) => s + o.base, 0n)));
+
+  const reqs = sql(db, 'SELECT priority, opened_at, first_response_at, resolved_at FROM requests')
+    .filter((r) => Math.floor(Number(r.opened_at) / 86400000) >= from && Math.floor(Number(r.opened_at) / 86400000) <= to);
+  assert.ok(reqs.length > 0);
+  const answered = reqs.filter((r) => r.first_response_at !== null);
+  const firstMs = answered.reduce((s, r) => s + BigInt(r.first_response_at) - BigInt(r.opened_at), 0n);
+  assert.equal(card('first_response'), moneyText(divRound(firstMs * 10000n, BigInt(answered.length) * 3600000n)));
+  const sla = { low: [24n, 168n], normal: [8n, 72n], high: [4n, 24n], urgent: [1n, 8n] };
+  const asof = BigInt(to + 1) * 86400000n;
+  const breached = reqs.filter((r) => {
+    const [f, res] = sla[r.priority].map((h) => h * 3600000n);
+    const first = r.first_response_at === null ? asof : BigInt(r.first_response_at);
+    const done = r.resolved_at === null ? asof : BigInt(r.resolved_at);
+    return first - BigInt(r.opened_at) > f || done - BigInt(r.opened_at) > res;
+  });
+  assert.equal(card('sla_breach_rate'), moneyText(divRound(BigInt(breached.length) * 1000000n, BigInt(reqs.length))));
+
+  const invs = sql(db, 'SELECT issue_date, due_date, amount, paid_amount, paid_date, currency FROM invoices')
+    .filter((i) => +i.issue_date <= to);
+  let ar = 0n, overdue = 0n, invoiced90 = 0n;
+  for (const i of invs) {
+    const amount = toBase(fx, i.currency, BigInt(i.amount), i.issue_date);
+    const paid = toBase(fx, i.currency, BigInt(i.paid_amount), i.issue_date);
+    const openAmount = i.paid_date !== null && +i.paid_date > to ? amount : amount - paid;
+    ar += openAmount;
+    if (+i.due_date < to) overdue += openAmount;
+    if (+i.issue_date > to - 90) invoiced90 += amount;
+  }
+  assert.ok(overdue > 0n);
+  assert.equal(card('receivables'), moneyText(ar));
+  assert.equal(card('overdue'), moneyText(overdue));
+  assert.equal(card('dso'), moneyText(divRound(ar * 900000n, invoiced90)));
 });

@@ -2,7 +2,7 @@
 -- KPIs as the engine uses them (issue 4). Version 1 created kpi_definitions,
 -- kpi_targets and kpi_alerts, but no released code wrote to them, so they are
 -- made again here rather than altered (SQLite cannot change a CHECK):
--- - units are money, count, percent and days (values × 10^4 in every unit);
+-- - units are money, count, percent, days and hours (values × 10^4 in every unit);
 -- - targets and alerts are scoped to the company, a region, a team, a rep or
 --   a product category, named by scope_key: the team's or rep's external id,
 --   the region's or category's text ('' for the company), the same text a
@@ -21,7 +21,8 @@ CREATE TABLE kpi_definitions (
     name TEXT NOT NULL UNIQUE,
     label TEXT NOT NULL,
     formula TEXT NOT NULL,
-    unit TEXT NOT NULL DEFAULT 'money' CHECK (unit IN ('money', 'count', 'percent', 'days')),
+    unit TEXT NOT NULL DEFAULT 'money' CHECK (unit IN ('money', 'count', 'percent', 'days',
+                                                     'hours')),
     higher_is_better INTEGER NOT NULL DEFAULT 1,
     builtin INTEGER NOT NULL DEFAULT 0
 );
