@@ -49,6 +49,7 @@ static const struct cli_option import_options[] = {
     {"encoding", "NAME", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1 (default: auto)"},
     {"sheet", "NAME|N", "XLSX sheet to read (default: the first)"},
     {"list-presets", NULL, "list the built-in mappings and exit"},
+    {"no-alerts", NULL, "do not check KPI targets for alerts after the import"},
     CLI_OPT_JSON,
     {0},
 };

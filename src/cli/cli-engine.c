@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/money.h"
 #include "cli/cli-engine.h"
+#include "engine/kpi.h"
 #include "base/banned.h"
 
 static const char *const bucket_names[] = {
@@ -56,7 +57,7 @@ static int read_settings(struct cli_engine *e, const struct cli_args *args,
     arena_init(&a, 0);
     e->fy_start_month = cli_fiscal_start(e->db);
     int rc = store_setting_get(e->db, &a, "demo_today", &value, err);
-    if (rc == 0 && !cli_opt(args, "today") && value &&
+    if (rc == 0 && !(args && cli_opt(args, "today")) && value &&
         date_parse(value, strlen(value), &e->today, NULL) == 0) {
         arena_release(&a);
         return 0;
@@ -242,4 +243,50 @@ void cli_format_value(enum measure_unit unit, int64_t v, char *buf, size_t size)
         snprintf(buf, size, "%s", num);
         break;
     }
+}
+
+/* 1 when some target's period is recent enough for kpi_check_alerts to look at it. */
+static int targets_due(struct db *db, int32_t today, int *due, struct sd_error *err)
+{
+    struct kpi_targets t;
+    *due = 0;
+    int rc = kpi_targets_load(db, &t, err);
+    const struct kpi_target *lists[2] = {t.explicit_targets, t.quotas};
+    size_t counts[2] = {t.n_explicit, t.n_quotas};
+    for (int l = 0; rc == 0 && l < 2; l++) {
+        for (size_t i = 0; i < counts[l]; i++)
+            *due |= lists[l][i].first_day <= today && lists[l][i].last_day >= today - 31;
+    }
+    if (rc == 0)
+        kpi_targets_release(&t);
+    return rc;
+}
+
+int cli_alerts_after_write(struct db *db, int *raised, struct sd_error *err)
+{
+    struct cli_engine e = {.db = db, .today = ts_to_date(ts_now_ms())};
+    struct kpi_set set;
+    int due;
+    *raised = -1;
+    int rc = read_settings(&e, NULL, err);
+    if (rc == 0)
+        rc = targets_due(db, e.today, &due, err);
+    if (rc || !due)
+        return rc;
+    rc = facts_build(db, NULL, NULL, &e.facts, err);
+    if (rc == 0)
+        rc = kpi_set_load(db, &set, err);
+    if (rc == 0) {
+        rc = db_begin(db, err);
+        if (rc == 0)
+            rc = kpi_check_alerts(db, e.facts, &set, e.today, e.fy_start_month, ts_now_ms(), raised,
+                                  err);
+        if (rc == 0)
+            rc = db_commit(db, err);
+        else if (db_in_transaction(db))
+            db_rollback(db);
+        kpi_set_release(&set);
+    }
+    facts_free(e.facts);
+    return rc;
 }

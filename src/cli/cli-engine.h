@@ -48,6 +48,14 @@ int cli_fiscal_start(struct db *db);
 /* Prints the error; CLI_EXIT_REJECTED when `rejected` (bad input), else CLI_EXIT_FAIL. */
 int cli_fail_rejected(const struct sd_error *err, int rejected);
 
+/*
+ * After a write that changed data: checks the KPI targets and raises alerts
+ * (engine/kpi.h) as of the setting demo_today, else today. Cheap when no
+ * target's period is recent enough to alert. *raised: new alerts (-1 when
+ * nothing was checked).
+ */
+int cli_alerts_after_write(struct db *db, int *raised, struct sd_error *err);
+
 /* A measure value in its unit: "1234.5", "42", "12.5%", "3.25 d"; "-" for none. */
 void cli_format_value(enum measure_unit unit, int64_t v, char *buf, size_t size);
 /* The lowercase name of a bucket kind ("month"). */

@@ -15,7 +15,7 @@
 
 #include "base/json.h"
 #include "base/strbuf.h"
-#include "cli/cli.h"
+#include "cli/cli-engine.h"
 #include "ingest/import.h"
 #include "store/store.h"
 #include "base/banned.h"
@@ -277,6 +277,12 @@ static int run_import(const struct cli_args *args, int kind, struct file_list *f
     rc = import_run(db, files->files, files->n, &opt, &rep, err);
     if (progress.enabled)
         fputc('\n', stderr);
+    int alerts = -1;
+    struct sd_error alert_err = {0};
+    if (rc == 0 && rep.applied && rep.changes > 0 && !cli_flag(args, "no-alerts") &&
+        cli_alerts_after_write(db, &alerts, &alert_err))
+        fprintf(stderr, "salesdesk: the import was applied, but checking KPI alerts failed: %s\n",
+                alert_err.message);
     db_close(db);
     int exit_code = CLI_EXIT_OK;
     struct strbuf out = STRBUF_INIT;
@@ -285,6 +291,8 @@ static int run_import(const struct cli_args *args, int kind, struct file_list *f
         exit_code = cli_write_stdout(out.buf, out.len);
     } else if (rc == 0) {
         print_counts(&rep, opt.dry_run);
+        if (alerts > 0)
+            printf("KPI alerts: %d new (salesdesk alerts)\n", alerts);
     }
     if (rc && rep.n_issues)
         print_issues(&rep);

@@ -297,3 +297,24 @@ test('pipeline, win rate, deal size, service times, SLA breaches, receivables an
   assert.equal(card('overdue'), moneyText(overdue));
   assert.equal(card('dso'), moneyText(divRound(ar * 900000n, invoiced90)));
 });
+
+test('an import that changes data checks the targets and raises the alerts due', (t) => {
+  const { dir, db } = northwindDb(t);
+  sql(db, "INSERT INTO settings(key, value) VALUES ('demo_today', '1998-03-15')");
+  assert.equal(run(['kpi', 'target', 'revenue', '500000', '--period', '1998-03', '--db', db]).code, 0);
+  const header = 'id,name,segment,region,country,city,owner_rep,account_manager,credit_limit,payment_terms_days,status,currency\n';
+  writeFileSync(path.join(dir, 'a1.csv'), header + 'NEW1,New One,smb,EMEA,DE,Berlin,,,,30,active,USD\n');
+  writeFileSync(path.join(dir, 'a2.csv'), header + 'NEW2,New Two,smb,EMEA,DE,Berlin,,,,30,active,USD\n');
+  const quiet = run(['import', 'accounts', path.join(dir, 'a1.csv'), '--no-alerts', '--db', db]);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stdout, /KPI alerts/);
+  assert.equal(json(['alerts', '--db', db]).length, 0);
+  const r = run(['import', 'accounts', path.join(dir, 'a2.csv'), '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /KPI alerts: 1 new/);
+  const alerts = json(['alerts', '--db', db]);
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].level, 'red');
+  // The same file again changes nothing, checks nothing, raises nothing.
+  assert.doesNotMatch(run(['import', 'accounts', path.join(dir, 'a2.csv'), '--db', db]).stdout, /KPI alerts/);
+});
