@@ -592,7 +592,8 @@ static int64_t *medians(const struct plan *p, struct acc *a)
     int64_t *out = xmalloc(p->ngroups * sizeof(*out));
     for (size_t g = 0; g < p->ngroups; g++)
         out[g] = QUERY_NONE;
-    qsort(a->medians, a->nmedians, sizeof(*a->medians), cmp_median);
+    if (a->nmedians) /* medians is NULL when there is none; qsort must not see NULL */
+        qsort(a->medians, a->nmedians, sizeof(*a->medians), cmp_median);
     for (size_t i = 0; i < a->nmedians;) {
         size_t j = i;
         while (j < a->nmedians && a->medians[j].group == a->medians[i].group)
