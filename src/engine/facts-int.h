@@ -100,6 +100,7 @@ struct facts {
     int32_t *slot_due;
     uint32_t *slot_first;
     uint32_t *slot_nlines;
+    uint8_t *slot_unrated; /* 1: the order's currency had no rate (taken at 1) */
     struct facts_idmap order_slot;
 
     struct facts_entities accounts; /* attr: region, segment, country */
@@ -113,6 +114,7 @@ struct facts {
     struct facts_side side;
 
     int64_t seq;
+    int64_t unrated; /* live lines of orders whose currency had no rate */
     int32_t first_day, last_day;
     struct arena strings;
 };

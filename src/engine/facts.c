@@ -293,6 +293,16 @@ int64_t facts_fx_rate(const struct facts *f, const char *currency, int32_t day)
     return r->rate[lo > 0 ? lo - 1 : 0];
 }
 
+/* 1 for a currency other than the base one that has no rate at all (taken at 1). */
+static int facts_unrated_currency(const struct facts *f, const char *currency)
+{
+    int64_t c;
+    if (strcmp(currency, f->base_currency) == 0)
+        return 0;
+    return !hashmap_get(&f->currencies.map, currency, strlen(currency), &c) || c >= f->fx_n ||
+           f->fx[c].n == 0;
+}
+
 int facts_to_base(const struct facts *f, int64_t amount, const char *currency, int32_t day,
                   int64_t *out)
 {
@@ -318,7 +328,7 @@ static int to_base(int64_t amount, int64_t rate, int64_t *out)
 #define LINE_ARRAYS(X)                                                                 \
     X(day) X(order) X(account) X(product) X(rep) X(status) X(qty) X(shipped) X(net) \
     X(disc)
-#define SLOT_ARRAYS(X) X(slot_id) X(slot_ship) X(slot_due) X(slot_first) X(slot_nlines)
+#define SLOT_ARRAYS(X) X(slot_id) X(slot_ship) X(slot_due) X(slot_first) X(slot_nlines) X(slot_unrated)
 
 static void lines_reserve(struct facts *f, size_t cap)
 {
@@ -357,6 +367,7 @@ static uint32_t new_slot(struct facts *f, const struct scan_line *l)
         for (uint32_t i = 0; i < f->slot_nlines[old]; i++)
             f->status[f->slot_first[old] + i] = FACTS_DEAD;
         f->dead += f->slot_nlines[old];
+        f->unrated -= f->slot_unrated[old] ? f->slot_nlines[old] : 0;
         f->slot_nlines[old] = 0;
         f->live_orders--;
     }
@@ -449,6 +460,8 @@ static int add_line(void *ctx, const struct scan_line *l)
     f->net[i] = net_base;
     f->disc[i] = disc_base;
     f->slot_nlines[slot]++;
+    f->slot_unrated[slot] = facts_unrated_currency(f, l->currency);
+    f->unrated += f->slot_unrated[slot];
     if (f->first_day == DATE_NONE || l->order_date < f->first_day)
         f->first_day = l->order_date;
     if (f->last_day == DATE_NONE || l->order_date > f->last_day)
@@ -578,6 +591,7 @@ static void order_drop(struct facts *f, int64_t order_id)
         return;
     memset(f->status + f->slot_first[s], FACTS_DEAD, f->slot_nlines[s]);
     f->dead += f->slot_nlines[s];
+    f->unrated -= f->slot_unrated[s] ? f->slot_nlines[s] : 0;
     f->slot_nlines[s] = 0;
     f->live_orders--;
 }
@@ -772,6 +786,7 @@ void facts_stats(const struct facts *f, struct facts_stats *out)
         .reps = f->reps.n - 1,
         .products = f->products.n,
         .seq = f->seq,
+        .unrated = f->unrated,
         .bytes = bytes,
         .first_day = f->first_day,
         .last_day = f->last_day,

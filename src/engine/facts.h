@@ -85,6 +85,7 @@ struct facts_stats {
     int64_t accounts, reps, products;
     int64_t seq;        /* the last change_log row applied */
     int64_t bytes;      /* memory held, all arrays and dictionaries */
+    int64_t unrated;    /* live lines whose currency had no rate (taken at 1) */
     int32_t first_day, last_day; /* order days covered; DATE_NONE when empty */
 };
 void facts_stats(const struct facts *f, struct facts_stats *out);
