@@ -17,6 +17,7 @@
  *
  * Usage: bench-queries DB RUNS TODAY REGION REP ACCOUNT COHORT_START
  * (dates ISO; COHORT_START the first day of the first cohort month).
+ * BENCH_QUERIES_ONLY=Qn (or cloop) runs that one alone, e.g. under perf.
  *
  * It reads the facts' column arrays for the C loop through facts-int.h, read
  * only; everything else goes through facts.h and query.h.
@@ -100,8 +101,12 @@ static int32_t add_months(int32_t first_of_month, int months)
 /* Q1: revenue by month over the whole data (3 years), booked lines. */
 static int q1(struct bench *b)
 {
-    struct query q = {.measures = 1u << MEASURE_REVENUE, .bucketed = 1, .bucket = PERIOD_MONTH,
-                      .fy_start_month = 1, .from = DATE_NONE, .to = DATE_NONE,
+    struct query q = {.measures = 1u << MEASURE_REVENUE,
+                      .bucketed = 1,
+                      .bucket = PERIOD_MONTH,
+                      .fy_start_month = 1,
+                      .from = DATE_NONE,
+                      .to = DATE_NONE,
                       .status_mask = QUERY_BOOKED};
     struct query_result r;
     run(b->f, &q, &r);
@@ -118,9 +123,16 @@ static int q2(struct bench *b)
 {
     const char *values[] = {b->p.region};
     struct query_filter where = {DIM_REGION, values, 1};
-    struct query q = {.measures = 1u << MEASURE_REVENUE, .bucketed = 1, .bucket = PERIOD_MONTH,
-                      .fy_start_month = 1, .by = {DIM_TEAM, DIM_NONE}, .from = DATE_NONE,
-                      .to = DATE_NONE, .status_mask = QUERY_BOOKED, .where = &where, .nwhere = 1};
+    struct query q = {.measures = 1u << MEASURE_REVENUE,
+                      .bucketed = 1,
+                      .bucket = PERIOD_MONTH,
+                      .fy_start_month = 1,
+                      .by = {DIM_TEAM, DIM_NONE},
+                      .from = DATE_NONE,
+                      .to = DATE_NONE,
+                      .status_mask = QUERY_BOOKED,
+                      .where = &where,
+                      .nwhere = 1};
     struct query_result r;
     run(b->f, &q, &r);
     int64_t sum = 0;
@@ -152,8 +164,11 @@ static int cmp_growth(const void *a, const void *b)
 static int q3(struct bench *b)
 {
     int32_t t = b->p.today;
-    struct query q = {.measures = 1u << MEASURE_REVENUE, .by = {DIM_PRODUCT, DIM_NONE},
-                      .from = t - 179, .to = t - 90, .status_mask = QUERY_BOOKED};
+    struct query q = {.measures = 1u << MEASURE_REVENUE,
+                      .by = {DIM_PRODUCT, DIM_NONE},
+                      .from = t - 179,
+                      .to = t - 90,
+                      .status_mask = QUERY_BOOKED};
     struct query_result prev, last;
     run(b->f, &q, &prev);
     q.from = t - 89;
@@ -196,8 +211,11 @@ static int q4(struct bench *b)
     struct query q = {.measures = (1u << MEASURE_REVENUE) | (1u << MEASURE_ORDERS) |
                                   (1u << MEASURE_AOV) | (1u << MEASURE_ACCOUNTS) |
                                   (1u << MEASURE_ON_TIME_RATE),
-                      .from = quarter.first, .to = quarter.last, .status_mask = QUERY_BOOKED,
-                      .where = &where, .nwhere = 1};
+                      .from = quarter.first,
+                      .to = quarter.last,
+                      .status_mask = QUERY_BOOKED,
+                      .where = &where,
+                      .nwhere = 1};
     struct query_result r;
     run(b->f, &q, &r);
     if (r.n != 1) {
@@ -236,8 +254,11 @@ static int q5(struct bench *b)
     const char *values[] = {b->p.account};
     struct query_filter where = {DIM_ACCOUNT, values, 1};
     struct query q = {.measures = (1u << MEASURE_ORDERS) | (1u << MEASURE_REVENUE),
-                      .from = DATE_NONE, .to = DATE_NONE, .status_mask = OPEN_STATUSES,
-                      .where = &where, .nwhere = 1};
+                      .from = DATE_NONE,
+                      .to = DATE_NONE,
+                      .status_mask = OPEN_STATUSES,
+                      .where = &where,
+                      .nwhere = 1};
     struct query_result r;
     run(b->f, &q, &r);
     int64_t open_orders = r.n ? r.rows[0].value[MEASURE_ORDERS] / 10000 : 0;
@@ -260,9 +281,8 @@ static int q5(struct bench *b)
     q.from = t - 729;
     q.to = t - 365;
     int64_t before = single(b->f, &q, MEASURE_REVENUE);
-    snprintf(b->checksum, sizeof(b->checksum),
-             "%" PRId64 " %" PRId64 " %s %" PRId64 " %" PRId64, open_orders, open_value,
-             last_day, trailing, before);
+    snprintf(b->checksum, sizeof(b->checksum), "%" PRId64 " %" PRId64 " %s %" PRId64 " %" PRId64,
+             open_orders, open_value, last_day, trailing, before);
     return 0;
 }
 
@@ -284,9 +304,13 @@ static int q7(struct bench *b)
     const struct facts *f = b->f;
     int32_t start = b->p.cohort_start;
     struct query q = {.measures = (1u << MEASURE_NEW_ACCOUNTS) | (1u << MEASURE_ORDERS),
-                      .bucketed = 1, .bucket = PERIOD_MONTH, .fy_start_month = 1,
-                      .by = {DIM_ACCOUNT, DIM_NONE}, .from = start,
-                      .to = add_months(start, 24) - 1, .status_mask = QUERY_BOOKED};
+                      .bucketed = 1,
+                      .bucket = PERIOD_MONTH,
+                      .fy_start_month = 1,
+                      .by = {DIM_ACCOUNT, DIM_NONE},
+                      .from = start,
+                      .to = add_months(start, 24) - 1,
+                      .status_mask = QUERY_BOOKED};
     struct query_result r;
     run(f, &q, &r);
     uint32_t naccounts = facts_dim_count(f, DIM_ACCOUNT);
@@ -321,8 +345,8 @@ static int q7(struct bench *b)
         sum_accounts += accounts[c];
         sum_repeats += orders[c] - accounts[c];
     }
-    snprintf(b->checksum, sizeof(b->checksum), "%d %" PRId64 " %" PRId64, ncohorts,
-             sum_accounts, sum_repeats);
+    snprintf(b->checksum, sizeof(b->checksum), "%d %" PRId64 " %" PRId64, ncohorts, sum_accounts,
+             sum_repeats);
     free(cohort);
     query_result_release(&r);
     return 0;
@@ -528,9 +552,14 @@ int main(int argc, char **argv)
     printf("info unrated %" PRId64 "\n", st.unrated);
     fflush(stdout);
     b.f = f;
-    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
-        time_query(&b, queries[i].name, queries[i].fn, runs);
-    time_cloop(f, runs);
+    /* BENCH_QUERIES_ONLY=Q7: that query alone (for a profile); "cloop": the C loop alone. */
+    const char *only = getenv("BENCH_QUERIES_ONLY");
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        if (!only || strcmp(only, queries[i].name) == 0)
+            time_query(&b, queries[i].name, queries[i].fn, runs);
+    }
+    if (!only || strcmp(only, "cloop") == 0)
+        time_cloop(f, runs);
     facts_free(f);
     db_close(db);
     return 0;
