@@ -12,7 +12,7 @@ CMAKE ?= cmake
 FUZZ_SECONDS ?= 300
 
 .PHONY: all release deps demo check check-normal check-asan check-fuzz fuzz checksrc bench \
-	install clean
+	bench-queries install clean
 
 all: release
 
@@ -57,12 +57,21 @@ fuzz:
 checksrc:
 	tools/checksrc .
 
-# Demo build times, then imports against sqlite3, PostgreSQL COPY and DuckDB (long).
+# Demo build times, imports against sqlite3, PostgreSQL COPY and DuckDB, then the
+# query set against DuckDB, SQLite, PostgreSQL and a C loop (long: the large demo).
+BENCH_SCALE ?= large
 bench:
 	@scripts/install-deps --bench
 	@$(MAKE) --no-print-directory release
 	bench/run
-	bench/import
+	bench/import $(BENCH_SCALE)
+	bench/queries $(BENCH_SCALE)
+
+# Only the query benchmark (BENCH_SCALE=medium for a quick one).
+bench-queries:
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory release
+	bench/queries $(BENCH_SCALE)
 
 install: release
 	$(CMAKE) --install build --prefix $(PREFIX)
