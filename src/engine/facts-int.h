@@ -21,9 +21,16 @@ struct facts_dict {
     uint32_t n, cap;
 };
 
-/* Store ids → dense indexes, open addressing. */
+/*
+ * Store ids → dense indexes. Ids are mostly 1..N (autoincrement), so an id
+ * below a few times the number of entries goes into a plain array (4 bytes
+ * an id); others into an open-addressing table (12 bytes a slot, at most 70 %
+ * full).
+ */
 struct facts_idmap {
-    int64_t *keys; /* 0: empty (store ids start at 1) */
+    uint32_t *direct; /* index + 1 by id; 0: absent */
+    size_t direct_cap, direct_count;
+    int64_t *keys;    /* 0: empty (store ids start at 1) */
     uint32_t *values;
     size_t cap, count;
 };
@@ -95,7 +102,7 @@ struct facts {
 
     /* Order slots. first_line + nlines locate the lines; nlines 0: dead. */
     size_t nslots, slot_cap, live_orders;
-    int64_t *slot_id;
+    uint32_t *slot_id; /* the order's store id (ids past 2^32 are refused) */
     int32_t *slot_ship;
     int32_t *slot_due;
     uint32_t *slot_first;
@@ -137,5 +144,6 @@ int facts_to_base(const struct facts *f, int64_t amount, const char *currency, i
 /* side.c: (re)loads the opportunities, requests and invoices; frees them. */
 int side_load(struct facts *f, struct db *db, struct sd_error *err);
 void side_release(struct facts_side *s);
+int64_t side_bytes(const struct facts_side *s);
 
 #endif

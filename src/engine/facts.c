@@ -44,6 +44,7 @@ int dim_parse(const char *name, enum dim *out, struct sd_error *err)
 
 void facts_idmap_release(struct facts_idmap *m)
 {
+    free(m->direct);
     free(m->keys);
     free(m->values);
     memset(m, 0, sizeof(*m));
@@ -58,7 +59,7 @@ static size_t idmap_slot(const struct facts_idmap *m, int64_t key)
     return i;
 }
 
-void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value);
+static void hash_put(struct facts_idmap *m, int64_t key, uint32_t value);
 
 static void idmap_grow(struct facts_idmap *m)
 {
@@ -69,12 +70,13 @@ static void idmap_grow(struct facts_idmap *m)
     m->values = xcalloc(m->cap, sizeof(*m->values));
     for (size_t i = 0; i < old.cap; i++) {
         if (old.keys[i])
-            facts_idmap_put(m, old.keys[i], old.values[i]);
+            hash_put(m, old.keys[i], old.values[i]);
     }
-    facts_idmap_release(&old);
+    free(old.keys);
+    free(old.values);
 }
 
-void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value)
+static void hash_put(struct facts_idmap *m, int64_t key, uint32_t value)
 {
     if ((m->count + 1) * 10 > m->cap * 7)
         idmap_grow(m);
@@ -84,9 +86,30 @@ void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value)
     m->values[i] = value;
 }
 
-/* 1 and *value when present. */
+void facts_idmap_put(struct facts_idmap *m, int64_t key, uint32_t value)
+{
+    size_t entries = m->direct_count + m->count;
+    if (key > 0 && (uint64_t)key < 4 * (uint64_t)entries + 65536) {
+        if ((size_t)key >= m->direct_cap) {
+            size_t cap = m->direct_cap ? m->direct_cap + m->direct_cap / 2 : 1024;
+            cap = cap > (size_t)key ? cap : (size_t)key + 1;
+            m->direct = xreallocarray(m->direct, cap, sizeof(*m->direct));
+            memset(m->direct + m->direct_cap, 0, (cap - m->direct_cap) * sizeof(*m->direct));
+            m->direct_cap = cap;
+        }
+        m->direct_count += m->direct[key] == 0;
+        m->direct[key] = value + 1;
+        return;
+    }
+    hash_put(m, key, value);
+}
+
 int facts_idmap_get(const struct facts_idmap *m, int64_t key, uint32_t *value)
 {
+    if (key > 0 && (size_t)key < m->direct_cap && m->direct[key]) {
+        *value = m->direct[key] - 1;
+        return 1;
+    }
     if (m->cap == 0)
         return 0;
     size_t i = idmap_slot(m, key);
@@ -94,6 +117,12 @@ int facts_idmap_get(const struct facts_idmap *m, int64_t key, uint32_t *value)
         return 0;
     *value = m->values[i];
     return 1;
+}
+
+static int64_t idmap_bytes(const struct facts_idmap *m)
+{
+    return (int64_t)(m->direct_cap * sizeof(*m->direct) +
+                     m->cap * (sizeof(*m->keys) + sizeof(*m->values)));
 }
 
 /* ---- dictionaries ---- */
@@ -374,7 +403,7 @@ static uint32_t new_slot(struct facts *f, const struct scan_line *l)
     if (f->nslots == f->slot_cap)
         slots_reserve(f, f->slot_cap ? f->slot_cap + f->slot_cap / 2 : 1024);
     uint32_t s = (uint32_t)f->nslots++;
-    f->slot_id[s] = l->order_id;
+    f->slot_id[s] = (uint32_t)l->order_id;
     f->slot_ship[s] = l->ship_date;
     f->slot_due[s] = l->due_date;
     f->slot_first[s] = (uint32_t)f->n;
@@ -438,6 +467,8 @@ static int add_line(void *ctx, const struct scan_line *l)
         money_mul_qty(l->unit_price, l->qty, &gross) || to_base(net, rate, &net_base) ||
         to_base(gross - net, rate, &disc_base))
         return line_error(k, l, "amount");
+    if (l->order_id < 1 || l->order_id > UINT32_MAX)
+        return line_error(k, l, "order id (past 2^32)");
     if (f->n > UINT32_MAX - 2)
         return line_error(k, l, "position (more than 4 billion lines)");
     uint32_t slot;
@@ -757,8 +788,8 @@ static int64_t dict_bytes(const struct facts_dict *d)
 
 static int64_t entities_bytes(const struct facts_entities *e)
 {
-    return (int64_t)(e->cap * (sizeof(int64_t) * 2 + sizeof(char *) * 2 + sizeof(uint32_t) * 3) +
-                     e->ids.cap * (sizeof(int64_t) + sizeof(uint32_t)));
+    return (int64_t)(e->cap * (sizeof(int64_t) * 2 + sizeof(char *) * 2 + sizeof(uint32_t) * 3)) +
+           idmap_bytes(&e->ids);
 }
 
 void facts_stats(const struct facts *f, struct facts_stats *out)
@@ -770,7 +801,7 @@ void facts_stats(const struct facts *f, struct facts_stats *out)
 #define SIZE(a) bytes += (int64_t)(f->slot_cap * sizeof(*f->a));
     SLOT_ARRAYS(SIZE)
 #undef SIZE
-    bytes += (int64_t)(f->order_slot.cap * (sizeof(int64_t) + sizeof(uint32_t)));
+    bytes += idmap_bytes(&f->order_slot);
     bytes += entities_bytes(&f->accounts) + entities_bytes(&f->reps) +
              entities_bytes(&f->products);
     bytes += dict_bytes(&f->regions) + dict_bytes(&f->segments) + dict_bytes(&f->countries) +
@@ -788,6 +819,7 @@ void facts_stats(const struct facts *f, struct facts_stats *out)
         .seq = f->seq,
         .unrated = f->unrated,
         .bytes = bytes,
+        .side_bytes = side_bytes(&f->side),
         .first_day = f->first_day,
         .last_day = f->last_day,
     };

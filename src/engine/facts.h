@@ -84,7 +84,8 @@ struct facts_stats {
     int64_t orders;     /* live orders with lines */
     int64_t accounts, reps, products;
     int64_t seq;        /* the last change_log row applied */
-    int64_t bytes;      /* memory held, all arrays and dictionaries */
+    int64_t bytes;      /* memory held for the order lines: arrays, order slots, dimensions */
+    int64_t side_bytes; /* memory held for opportunities, requests and invoices */
     int64_t unrated;    /* live lines whose currency had no rate (taken at 1) */
     int32_t first_day, last_day; /* order days covered; DATE_NONE when empty */
 };

@@ -426,7 +426,7 @@ static int parse_binary(struct parser *p, int (*operand)(struct parser *, int *)
                         enum token_kind second_tok, enum node_kind second_node, int *out)
 {
     struct token t;
-    int left, node, rc;
+    int left, node = 0, rc;
 
     if ((rc = operand(p, &left)) != 0)
         return rc;

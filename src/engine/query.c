@@ -281,6 +281,87 @@ static void scan(const struct plan *p, struct acc *a, size_t lo, size_t hi)
     }
 }
 
+/*
+ * The common case — no dimension, no filter but dates and statuses, only
+ * sums — in a tighter loop: it reads status, day and net (plus what the sums
+ * need), and keeps the running bucket's sums in registers, since consecutive
+ * lines mostly share an order day.
+ */
+static void scan_flat(const struct plan *p, struct acc *a, size_t lo, size_t hi)
+{
+    const struct facts *f = p->f;
+    const uint8_t *status = f->status;
+    const int32_t *day = f->day;
+    const int64_t *net = f->net;
+    const uint32_t *bucket = p->bucket_of;
+    const unsigned ok = p->status_ok;
+    const int64_t day_lo = p->day_lo;
+    const uint64_t span = p->span;
+    const int more = a->cost || a->qty || a->shipped || a->lines || a->disc;
+    size_t g = SIZE_MAX;
+    int64_t hits = 0, sum = 0, ret = 0;
+    for (size_t i = lo; i < hi; i++) {
+        unsigned st = status[i];
+        if (!((ok >> st) & 1))
+            continue;
+        uint64_t off = (uint64_t)((int64_t)day[i] - day_lo);
+        if (off > span)
+            continue;
+        size_t gi = bucket ? bucket[off] : 0;
+        if (gi != g) {
+            if (g != SIZE_MAX) {
+                a->hits[g] += hits;
+                if (a->net)
+                    a->net[g] += sum;
+                if (a->ret)
+                    a->ret[g] += ret;
+            }
+            g = gi;
+            hits = sum = ret = 0;
+        }
+        hits++;
+        if (st == ORDER_RETURNED) {
+            ret += net[i];
+            continue;
+        }
+        sum += net[i];
+        if (!more)
+            continue;
+        if (a->cost)
+            a->cost[g] += (int64_t)f->qty[i] * f->products.cost[f->product[i]];
+        if (a->qty)
+            a->qty[g] += f->qty[i];
+        if (a->shipped)
+            a->shipped[g] += f->shipped[i];
+        if (a->lines)
+            a->lines[g]++;
+        if (a->disc)
+            a->disc[g] += f->disc[i];
+    }
+    if (g != SIZE_MAX) {
+        a->hits[g] += hits;
+        if (a->net)
+            a->net[g] += sum;
+        if (a->ret)
+            a->ret[g] += ret;
+    }
+}
+
+/* 1 when scan_flat gives the same result as scan for this plan. */
+static int plan_is_flat(const struct plan *p)
+{
+    return p->nkey[0] <= 1 && p->nkey[1] <= 1 && !p->ok[0] && !p->ok[1] && !p->ok[2] &&
+           !(p->need & (A_ORDERS | A_SHIP | A_MEDIAN | A_ACCOUNTS | A_NEW));
+}
+
+static void scan_any(const struct plan *p, struct acc *a, size_t lo, size_t hi)
+{
+    if (plan_is_flat(p))
+        scan_flat(p, a, lo, hi);
+    else
+        scan(p, a, lo, hi);
+}
+
 /* ---- accumulators ---- */
 
 static int64_t *acc_array(const struct plan *p, unsigned bits)
@@ -365,7 +446,7 @@ struct worker {
 static void *worker_run(void *arg)
 {
     struct worker *w = arg;
-    scan(w->plan, &w->acc, w->lo, w->hi);
+    scan_any(w->plan, &w->acc, w->lo, w->hi);
     return NULL;
 }
 
@@ -405,8 +486,8 @@ static void scan_all(const struct plan *p, struct worker *w, int nthreads)
         started++;
     }
     for (int t = started; t < nthreads; t++)
-        scan(p, &w[t].acc, w[t].lo, w[t].hi); /* no thread to be had: do it here */
-    scan(p, &w[0].acc, w[0].lo, w[0].hi);
+        scan_any(p, &w[t].acc, w[t].lo, w[t].hi); /* no thread to be had: do it here */
+    scan_any(p, &w[0].acc, w[0].lo, w[0].hi);
     for (int t = 1; t < started; t++)
         pthread_join(w[t].thread, NULL);
     for (int t = 1; t < nthreads; t++) {
@@ -764,4 +845,87 @@ void query_result_release(struct query_result *r)
 {
     free(r->rows);
     memset(r, 0, sizeof(*r));
+}
+
+/* ---- orders ---- */
+
+static int cmp_order_rows(const void *a, const void *b)
+{
+    const struct order_row *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value > y->value ? -1 : 1;
+    return (x->order_id > y->order_id) - (x->order_id < y->order_id);
+}
+
+/* 1 when one of the order's lines passes the product filter (or there is none). */
+static int order_has_product(const struct plan *p, uint32_t first, uint32_t n)
+{
+    if (!p->ok[2])
+        return 1;
+    for (uint32_t i = first; i < first + n; i++) {
+        if (p->ok[2][p->f->product[i]])
+            return 1;
+    }
+    return 0;
+}
+
+static int order_matches(const struct plan *p, const struct order_query *q, unsigned mask,
+                         size_t s)
+{
+    const struct facts *f = p->f;
+    uint32_t first = f->slot_first[s], n = f->slot_nlines[s];
+    if (n == 0 || !((mask >> f->status[first]) & 1))
+        return 0;
+    int32_t day = f->day[first];
+    if ((q->from != DATE_NONE && day < q->from) || (q->to != DATE_NONE && day > q->to))
+        return 0;
+    if ((p->ok[0] && !p->ok[0][f->account[first]]) || (p->ok[1] && !p->ok[1][f->rep[first]]))
+        return 0;
+    return order_has_product(p, first, n);
+}
+
+int query_orders(const struct facts *f, const struct order_query *q, struct order_row **rows,
+                 size_t *n, struct sd_error *err)
+{
+    struct plan p;
+    size_t cap = 0;
+    unsigned mask = q->status_mask ? q->status_mask
+                                   : (1u << ORDER_PENDING) | (1u << ORDER_CONFIRMED) |
+                                         (1u << ORDER_ON_HOLD);
+    int rc = 0;
+    memset(&p, 0, sizeof(p));
+    p.f = f;
+    *rows = NULL;
+    *n = 0;
+    if (q->nwhere > QUERY_MAX_FILTERS)
+        return sd_error_set(err, SD_ELIMIT, "at most %d filters", QUERY_MAX_FILTERS);
+    for (size_t i = 0; rc == 0 && i < q->nwhere; i++)
+        rc = plan_filter(&p, &q->where[i], err);
+    for (size_t s = 0; rc == 0 && s < f->nslots; s++) {
+        if (!order_matches(&p, q, mask, s))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *rows = xreallocarray(*rows, cap, sizeof(**rows));
+        }
+        uint32_t first = f->slot_first[s];
+        struct order_row *r = &(*rows)[(*n)++];
+        *r = (struct order_row){f->slot_id[s], f->day[first], f->slot_ship[s], f->slot_due[s],
+                                f->status[first], f->account[first], f->rep[first], 0,
+                                f->slot_nlines[s]};
+        for (uint32_t i = first; i < first + f->slot_nlines[s]; i++)
+            r->value += f->net[i];
+    }
+    plan_release(&p);
+    if (rc) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return rc;
+    }
+    if (*n > 1)
+        qsort(*rows, *n, sizeof(**rows), cmp_order_rows);
+    if (q->top && *n > q->top)
+        *n = q->top;
+    return 0;
 }

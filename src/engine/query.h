@@ -140,4 +140,30 @@ int query_run(const struct facts *f, const struct query *q, struct query_result 
               struct sd_error *err);
 void query_result_release(struct query_result *r);
 
+/* Orders, one row each, for queues and look-ups (query_orders). */
+struct order_query {
+    unsigned status_mask; /* bit per enum order_status; 0: open (pending, confirmed, on_hold) */
+    int32_t from, to;     /* order days, both included; DATE_NONE: open */
+    const struct query_filter *where; /* product and category: the order has such a line */
+    size_t nwhere;
+    size_t top;           /* 0: every matching order */
+};
+
+struct order_row {
+    int64_t order_id; /* the store's id */
+    int32_t order_day, ship_day, due_day;
+    int status;       /* enum order_status */
+    uint32_t account, rep; /* keys of DIM_ACCOUNT and DIM_REP */
+    int64_t value;    /* Σ net of its lines, base currency */
+    uint32_t lines;
+};
+
+/*
+ * The orders matching `q`, by value descending (ties: store id ascending),
+ * cut to `top`. *rows is the caller's (free()). SD_EINVAL / SD_ENOTFOUND for
+ * a bad filter, as query_run.
+ */
+int query_orders(const struct facts *f, const struct order_query *q, struct order_row **rows,
+                 size_t *n, struct sd_error *err);
+
 #endif

@@ -214,6 +214,29 @@ static void read_slas(struct facts_side *s, struct db *db)
     arena_release(&a);
 }
 
+/* Each array and its row count, for trimming and for statistics. */
+#define SIDE_SIZES(X)                                                                           \
+    X(opp_account, s->nopps) X(opp_rep, s->nopps) X(opp_stage, s->nopps)                     \
+        X(opp_outcome, s->nopps) X(opp_created, s->nopps) X(opp_closed, s->nopps)            \
+            X(opp_amount, s->nopps) X(opp_hist_first, s->nopps) X(opp_hist_n, s->nopps)      \
+                X(hist_stage, s->nhist) X(hist_day, s->nhist) X(stage_win, s->stages.n)      \
+                    X(req_account, s->nrequests) X(req_rep, s->nrequests)                    \
+                        X(req_priority, s->nrequests) X(req_opened, s->nrequests)            \
+                            X(req_first, s->nrequests) X(req_resolved, s->nrequests)         \
+                                X(inv_account, s->ninvoices) X(inv_rep, s->ninvoices)        \
+                                    X(inv_issue, s->ninvoices) X(inv_due, s->ninvoices)      \
+                                        X(inv_paid_day, s->ninvoices)                        \
+                                            X(inv_amount, s->ninvoices)                      \
+                                                X(inv_paid, s->ninvoices)
+
+/* Gives back the room the arrays grew into. */
+static void shrink(struct facts_side *s)
+{
+#define TRIM(a, n) GROW(a, n);
+    SIDE_SIZES(TRIM)
+#undef TRIM
+}
+
 int side_load(struct facts *f, struct db *db, struct sd_error *err)
 {
     struct side_load l = {.f = f};
@@ -231,8 +254,19 @@ int side_load(struct facts *f, struct db *db, struct sd_error *err)
         rc = store_scan_side(db, ENTITY_INVOICE, 0, side_row, &l, err);
     if (rc == 0)
         stage_odds(&f->side);
+    if (rc == 0)
+        shrink(&f->side);
     facts_idmap_release(&l.opp_ix);
     return rc;
+}
+
+int64_t side_bytes(const struct facts_side *s)
+{
+    int64_t bytes = 0;
+#define SIZE(a, n) bytes += (int64_t)((n) * sizeof(*s->a));
+    SIDE_SIZES(SIZE)
+#undef SIZE
+    return bytes + (int64_t)(s->stages.cap * 2 * sizeof(char *) + s->stages.map.keys.used);
 }
 
 /* ---- measures ---- */

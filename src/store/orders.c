@@ -11,6 +11,8 @@
 #include "base/json.h"
 #include "base/money.h"
 #include "base/xalloc.h"
+#include <stdio.h>
+
 #include "store/store-int.h"
 #include "base/banned.h"
 
@@ -238,6 +240,24 @@ int store_invoice_upsert(struct db *db, struct invoice *inv, enum store_write *r
 /* ---- reading ---- */
 
 static const char order_status_sql[] = "SELECT status FROM orders WHERE id = ?";
+static const char order_ext_sql[] = "SELECT ext_id FROM orders WHERE id = ?";
+
+int store_order_ext_id(struct db *db, int64_t id, char *buf, size_t size, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, order_ext_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, id);
+    rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == DB_DONE)
+        return sd_error_set(err, SD_ENOTFOUND, "no order with internal id %lld", (long long)id);
+    snprintf(buf, size, "%s", db_column_text(st, 0));
+    db_reset(st);
+    return 0;
+}
 
 int store_order_status(struct db *db, int64_t id, enum order_status *status,
                        struct sd_error *err)

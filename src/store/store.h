@@ -193,6 +193,8 @@ int store_order_status(struct db *db, int64_t id, enum order_status *status,
 
 /* Net of one order (sum of rounded line nets). */
 int store_order_net(struct db *db, int64_t order_id, int64_t *net, struct sd_error *err);
+/* The external id of the order with internal id `id` into buf (cut to size); SD_ENOTFOUND. */
+int store_order_ext_id(struct db *db, int64_t id, char *buf, size_t size, struct sd_error *err);
 
 struct order_summary {
     int64_t id;

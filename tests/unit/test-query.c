@@ -1283,6 +1283,68 @@ static void test_median_without_shipped_orders(void **state)
     gen_free(g);
 }
 
+
+/*
+ * query_orders against SQL over the same per-line view: open orders (pending,
+ * confirmed, on hold) up to a day, optionally in one region, by value then id.
+ */
+static const char orders_twin_sql[] =
+    "SELECT order_id, SUM(net_base), COUNT(*), MIN(day) FROM tl"
+    " WHERE st IN (1, 2, 3) AND day <= ?1 AND (?2 = '' OR region = ?2)"
+    " GROUP BY order_id ORDER BY 2 DESC, 1 LIMIT ?3";
+
+static size_t check_orders(struct facts *f, struct db *db, int32_t to, const char *region,
+                           size_t top)
+{
+    struct sd_error err = {0};
+    struct db_stmt *st;
+    struct order_row *rows;
+    size_t n, i = 0;
+    const char *values[1] = {region};
+    struct query_filter where = {DIM_REGION, values, 1};
+    struct order_query q = {.from = DATE_NONE, .to = to, .top = top, .where = &where,
+                            .nwhere = *region ? 1 : 0};
+    assert_sd_ok(query_orders(f, &q, &rows, &n, &err), &err);
+    assert_sd_ok(db_prepare(db, orders_twin_sql, &st, &err), &err);
+    db_bind_int64(st, 1, to);
+    db_bind_text(st, 2, region);
+    db_bind_int64(st, 3, (int64_t)top);
+    int rc;
+    while ((rc = db_step(st, &err)) == DB_ROW) {
+        if (i >= n)
+            fail_msg("orders to %d in '%s': the engine has %zu rows, SQL more", to, region, n);
+        assert_int_equal(rows[i].order_id, db_column_int64(st, 0));
+        assert_int_equal(rows[i].value, db_column_int64(st, 1));
+        assert_int_equal(rows[i].lines, db_column_int64(st, 2));
+        assert_int_equal(rows[i].order_day, db_column_int64(st, 3));
+        i++;
+    }
+    assert_int_equal(rc, DB_DONE);
+    assert_int_equal(i, n);
+    free(rows);
+    return n;
+}
+
+static void test_orders(void **state)
+{
+    struct fixture *fx = *state;
+    struct gen *g = gen_new(fx->db, 0x5eed0007, 900);
+    gen_fill(g, "USD", 40, 30, 800);
+    struct facts *f = build_facts(fx->db);
+    struct twin tw;
+    twin_init(&tw, fx->db);
+    assert_true(tw.lo != DATE_NONE);
+    size_t seen = 0, top = 0;
+    for (int k = 0; k < 4; k++) {
+        int32_t to = tw.lo + (tw.hi - tw.lo) * (k + 1) / 4;
+        top += check_orders(f, fx->db, to, "", 50);
+        seen += check_orders(f, fx->db, to, "EMEA", 1000000);
+    }
+    assert_true(seen > 0 && top > 0);
+    facts_free(f);
+    twin_values_release(&tw);
+    gen_free(g);
+}
 static void test_random_data(void **state)
 {
     struct fixture *fx = *state;
@@ -1813,6 +1875,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats_unrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_median_without_shipped_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_data_eur_base, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
