@@ -708,31 +708,83 @@ static int64_t at(const int64_t *a, size_t g)
     return a ? a[g] : 0;
 }
 
+static int64_t measure_value(const struct acc *a, const struct extras *x, size_t g, int m)
+{
+    int64_t net = at(a->net, g), cost = at(a->cost, g);
+    switch (m) {
+    case MEASURE_REVENUE:
+        return net;
+    case MEASURE_COST:
+        return cost;
+    case MEASURE_MARGIN:
+        return net - cost;
+    case MEASURE_MARGIN_PCT:
+        return ratio((__int128)(net - cost) * 1000000, net);
+    case MEASURE_UNITS:
+        return at(a->qty, g) * 10000;
+    case MEASURE_LINES:
+        return at(a->lines, g) * 10000;
+    case MEASURE_ORDERS:
+        return at(a->orders, g) * 10000;
+    case MEASURE_ACCOUNTS:
+        return at(x->accounts, g) * 10000;
+    case MEASURE_NEW_ACCOUNTS:
+        return at(x->news, g) * 10000;
+    case MEASURE_AOV:
+        return ratio(net, at(a->orders, g));
+    case MEASURE_ON_TIME_RATE:
+        return ratio((__int128)at(a->on_time, g) * 1000000, at(a->due_n, g));
+    case MEASURE_DAYS_TO_SHIP:
+        return ratio((__int128)at(a->ship_days, g) * 10000, at(a->ship_n, g));
+    case MEASURE_DAYS_TO_SHIP_MEDIAN:
+        return x->median ? x->median[g] : QUERY_NONE;
+    case MEASURE_FILL_RATE:
+        return ratio((__int128)at(a->shipped, g) * 1000000, at(a->qty, g));
+    case MEASURE_RETURN_RATE:
+        return ratio((__int128)at(a->ret, g) * 1000000, (__int128)net + at(a->ret, g));
+    case MEASURE_DISCOUNT:
+        return at(a->disc, g);
+    default:
+        return 0; /* side measures: side_values fills them */
+    }
+}
+
 static void row_values(const struct acc *a, const struct extras *x, size_t g, uint32_t wanted,
                        int64_t *v)
 {
-    int64_t net = at(a->net, g), cost = at(a->cost, g);
-    int64_t all[MEASURE_COUNT] = {
-        [MEASURE_REVENUE] = net,
-        [MEASURE_COST] = cost,
-        [MEASURE_MARGIN] = net - cost,
-        [MEASURE_MARGIN_PCT] = ratio((__int128)(net - cost) * 1000000, net),
-        [MEASURE_UNITS] = at(a->qty, g) * 10000,
-        [MEASURE_LINES] = at(a->lines, g) * 10000,
-        [MEASURE_ORDERS] = at(a->orders, g) * 10000,
-        [MEASURE_ACCOUNTS] = at(x->accounts, g) * 10000,
-        [MEASURE_NEW_ACCOUNTS] = at(x->news, g) * 10000,
-        [MEASURE_AOV] = ratio(net, at(a->orders, g)),
-        [MEASURE_ON_TIME_RATE] = ratio((__int128)at(a->on_time, g) * 1000000, at(a->due_n, g)),
-        [MEASURE_DAYS_TO_SHIP] = ratio((__int128)at(a->ship_days, g) * 10000, at(a->ship_n, g)),
-        [MEASURE_DAYS_TO_SHIP_MEDIAN] = x->median ? x->median[g] : QUERY_NONE,
-        [MEASURE_FILL_RATE] = ratio((__int128)at(a->shipped, g) * 1000000, at(a->qty, g)),
-        [MEASURE_RETURN_RATE] =
-            ratio((__int128)at(a->ret, g) * 1000000, (__int128)net + at(a->ret, g)),
-        [MEASURE_DISCOUNT] = at(a->disc, g),
-    };
     for (int m = 0; m < MEASURE_COUNT; m++)
-        v[m] = (wanted & (1u << m)) ? all[m] : QUERY_NONE;
+        v[m] = (wanted & (1u << m)) ? measure_value(a, x, g, m) : QUERY_NONE;
+}
+
+struct key_text {
+    const char *text;
+    uint32_t key;
+};
+
+static int cmp_key_text(const void *a, const void *b)
+{
+    const struct key_text *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x->key > y->key) - (x->key < y->key);
+}
+
+/* The keys of a dimension in the order of their texts (just {0} without one). */
+static uint32_t *keys_in_text_order(const struct facts *f, enum dim d, uint32_t n)
+{
+    uint32_t *order = xmalloc(n * sizeof(*order));
+    if (d == DIM_NONE || n <= 1) {
+        for (uint32_t k = 0; k < n; k++)
+            order[k] = k;
+        return order;
+    }
+    struct key_text *kt = xmalloc(n * sizeof(*kt));
+    for (uint32_t k = 0; k < n; k++)
+        kt[k] = (struct key_text){facts_dim_key(f, d, k), k};
+    qsort(kt, n, sizeof(*kt), cmp_key_text);
+    for (uint32_t k = 0; k < n; k++)
+        order[k] = kt[k].key;
+    free(kt);
+    return order;
 }
 
 static void make_rows(const struct plan *p, const struct query *q, struct acc *a,
@@ -744,75 +796,71 @@ static void make_rows(const struct plan *p, const struct query *q, struct acc *a
         (p->need & A_MEDIAN) ? medians(p, a) : NULL,
     };
     size_t cap = 0;
-    size_t per_bucket = (size_t)p->nkey[0] * p->nkey[1];
-    for (size_t g = 0; g < p->ngroups; g++) {
-        if (a->hits[g] == 0 && !(side->hits && side->hits[g]))
-            continue;
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            out->rows = xreallocarray(out->rows, cap, sizeof(*out->rows));
+    uint32_t *order[2] = {keys_in_text_order(p->f, q->by[0], p->nkey[0]),
+                          keys_in_text_order(p->f, q->by[1], p->nkey[1])};
+    /* Groups in presentation order: bucket, then the dimensions' texts. */
+    for (size_t b = 0; b < p->nbuckets; b++) {
+        for (uint32_t i0 = 0; i0 < p->nkey[0]; i0++) {
+            for (uint32_t i1 = 0; i1 < p->nkey[1]; i1++) {
+                size_t g = (b * p->nkey[0] + order[0][i0]) * p->nkey[1] + order[1][i1];
+                if (a->hits[g] == 0 && !(side->hits && side->hits[g]))
+                    continue;
+                if (out->n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    out->rows = xreallocarray(out->rows, cap, sizeof(*out->rows));
+                }
+                struct query_row *r = &out->rows[out->n++];
+                r->bucket_first = p->bucket_first ? p->bucket_first[b] : DATE_NONE;
+                r->bucket_last = p->bucket_last ? p->bucket_last[b] : DATE_NONE;
+                r->key[0] = order[0][i0];
+                r->key[1] = order[1][i1];
+                row_values(a, &x, g, q->measures, r->value);
+                if (side->hits)
+                    side_values(p, side, g, r->value);
+                out->lines_scanned += a->hits[g];
+            }
         }
-        struct query_row *r = &out->rows[out->n++];
-        size_t b = g / per_bucket, rest = g % per_bucket;
-        r->bucket_first = p->bucket_first ? p->bucket_first[b] : DATE_NONE;
-        r->bucket_last = p->bucket_last ? p->bucket_last[b] : DATE_NONE;
-        r->key[0] = (uint32_t)(rest / p->nkey[1]);
-        r->key[1] = (uint32_t)(rest % p->nkey[1]);
-        row_values(a, &x, g, q->measures, r->value);
-        if (side->hits)
-            side_values(p, side, g, r->value);
-        out->lines_scanned += a->hits[g];
     }
+    free(order[0]);
+    free(order[1]);
     free(x.accounts);
     free(x.news);
     free(x.median);
 }
 
-struct sort_item {
-    struct query_row row;
-    const char *text[2];
+struct ranked {
+    int64_t value;
+    size_t pos; /* in presentation order */
 };
 
-static int sort_top; /* set only under sort_lock */
-static int sort_by;
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int cmp_rows(const void *a, const void *b)
+static int cmp_ranked(const void *a, const void *b)
 {
-    const struct sort_item *x = a, *y = b;
-    if (sort_top) {
-        int64_t vx = x->row.value[sort_by], vy = y->row.value[sort_by];
-        if (vx != vy)
-            return vx == QUERY_NONE ? 1 : vy == QUERY_NONE ? -1 : vx > vy ? -1 : 1;
-    }
-    if (x->row.bucket_first != y->row.bucket_first)
-        return x->row.bucket_first < y->row.bucket_first ? -1 : 1;
-    for (int k = 0; k < 2; k++) {
-        int c = strcmp(x->text[k], y->text[k]);
-        if (c)
-            return c;
-    }
-    return 0;
+    const struct ranked *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value == QUERY_NONE ? 1
+               : y->value == QUERY_NONE ? -1
+               : x->value > y->value    ? -1
+                                        : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-static void sort_rows(const struct facts *f, const struct query *q, struct query_result *r)
+/* With top: the rows by top_by descending (no value last; ties keep their order), cut. */
+static void keep_top(const struct query *q, struct query_result *r)
 {
-    struct sort_item *items = xmalloc((r->n ? r->n : 1) * sizeof(*items));
-    for (size_t i = 0; i < r->n; i++) {
-        items[i].row = r->rows[i];
-        for (int k = 0; k < 2; k++)
-            items[i].text[k] = facts_dim_key(f, q->by[k], r->rows[i].key[k]);
-    }
-    pthread_mutex_lock(&sort_lock);
-    sort_top = q->top > 0;
-    sort_by = q->top_by;
-    qsort(items, r->n, sizeof(*items), cmp_rows);
-    pthread_mutex_unlock(&sort_lock);
-    if (q->top > 0 && r->n > q->top)
-        r->n = q->top;
+    if (q->top == 0)
+        return;
+    struct ranked *rank = xmalloc((r->n ? r->n : 1) * sizeof(*rank));
     for (size_t i = 0; i < r->n; i++)
-        r->rows[i] = items[i].row;
-    free(items);
+        rank[i] = (struct ranked){r->rows[i].value[q->top_by], i};
+    qsort(rank, r->n, sizeof(*rank), cmp_ranked);
+    size_t n = r->n < q->top ? r->n : q->top;
+    struct query_row *rows = xmalloc((n ? n : 1) * sizeof(*rows));
+    for (size_t i = 0; i < n; i++)
+        rows[i] = r->rows[rank[i].pos];
+    free(r->rows);
+    free(rank);
+    r->rows = rows;
+    r->n = n;
 }
 
 int query_run(const struct facts *f, const struct query *q, struct query_result *out,
@@ -837,7 +885,7 @@ int query_run(const struct facts *f, const struct query *q, struct query_result 
     side_acc_release(&side);
     acc_release(&w[0].acc);
     plan_release(&p);
-    sort_rows(f, q, out);
+    keep_top(q, out);
     return 0;
 }
 
