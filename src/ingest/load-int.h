@@ -45,6 +45,7 @@ struct run {
     struct hashmap rejected[KIND_COUNT]; /* keys of rejected rows: no follow-on reference errors */
     struct hashmap strings;         /* interned text */
     struct hashmap teams;           /* team name → id */
+    int64_t bulk_first[KIND_COUNT]; /* written in bulk: the id of staged row 0; else 0 */
     const char **file_names;
     size_t n_file_names;
     struct strbuf scratch;
@@ -65,7 +66,8 @@ int run_entity(enum import_kind k);
 
 /*
  * The internal id of the row of kind `k` with key text `key`: applied in this
- * run, or found in the store (by this run's source). SD_ENOTFOUND otherwise.
+ * run (for a kind written in bulk: staged, its id is bulk_first + its index),
+ * or found in the store (by this run's source). SD_ENOTFOUND otherwise.
  */
 int run_resolve(struct run *r, enum import_kind k, const char *key, int64_t *id);
 

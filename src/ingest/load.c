@@ -526,6 +526,10 @@ int run_resolve(struct run *r, enum import_kind k, const char *key, int64_t *id)
 {
     size_t len = strlen(key);
     int64_t unused;
+    if (r->bulk_first[k] && hashmap_get(&r->keys[k], key, len, id)) {
+        *id += r->bulk_first[k] - 1; /* keys hold the row index + 1 */
+        return 0;
+    }
     if (hashmap_get(&r->ids[k], key, len, id))
         return 0;
     if (run_entity(k) < 0 || hashmap_get(&r->missing[k], key, len, &unused))
