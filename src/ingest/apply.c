@@ -326,11 +326,12 @@ static int has_shipped(enum order_status s)
     return s == ORDER_SHIPPED || s == ORDER_INVOICED || s == ORDER_PAID || s == ORDER_RETURNED;
 }
 
-static int build_lines(struct run *r, const struct groups *g, size_t first, size_t n,
-                       enum order_status status, struct order_line *out)
+/* The lines r->lines.rows[first .. first + n - 1] as order lines of an order in `status`. */
+static int build_lines(struct run *r, size_t first, size_t n, enum order_status status,
+                       struct order_line *out)
 {
     for (size_t i = 0; i < n; i++) {
-        const struct staged_row *row = run_row(r, KIND_LINES, g->sorted[first + i]);
+        const struct staged_row *row = run_row(r, KIND_LINES, r->lines.rows[first + i]);
         struct order_line *l = &out[i];
         l->line_no = (int)row->cells[LINE_NO].i;
         l->qty = row->cells[LINE_QTY].i;
@@ -342,6 +343,13 @@ static int build_lines(struct run *r, const struct groups *g, size_t first, size
             return rc;
     }
     return 0;
+}
+
+/* The lines of staged order `index`: first position in r->lines.rows and count. */
+static size_t lines_of(const struct run *r, size_t index, size_t *first)
+{
+    *first = r->lines.start[index];
+    return r->lines.start[index + 1] - *first;
 }
 
 static int order_from_row(struct run *r, const struct staged_row *row, struct order *o)
@@ -365,16 +373,16 @@ static int order_from_row(struct run *r, const struct staged_row *row, struct or
     return rc ? rc : ref_id(r, row, KIND_ORDERS, ORD_REP, &o->rep_id);
 }
 
-static int apply_order(struct run *r, const struct staged_row *row, struct groups *g,
-                       struct order_line *buf)
+static int apply_order(struct run *r, size_t index, struct order_line *buf)
 {
+    const struct staged_row *row = run_row(r, KIND_ORDERS, index);
     struct order o;
     int64_t existing = 0;
-    size_t first = 0, n = group_of(r, g, row->cells[ORD_ID].s, &first);
+    size_t first = 0, n = lines_of(r, index, &first);
     int exists = run_resolve(r, KIND_ORDERS, row->cells[ORD_ID].s, &existing) == 0;
     int rc = order_from_row(r, row, &o);
     if (rc == 0 && n)
-        rc = build_lines(r, g, first, n, o.status, buf);
+        rc = build_lines(r, first, n, o.status, buf);
     enum store_write w;
     if (rc == 0)
         rc = store_order_upsert(r->db, &o, exists ? NULL : buf, exists ? 0 : n, &w, r->err);
@@ -382,8 +390,6 @@ static int apply_order(struct run *r, const struct staged_row *row, struct group
         return rc;
     count(r, KIND_ORDERS, w, 1);
     remember(r, KIND_ORDERS, o.ext_id, o.id);
-    if (n)
-        g->done[first] = 1;
     if (!exists) {
         count(r, KIND_LINES, STORE_INSERTED, (int64_t)n);
         return 0;
@@ -396,10 +402,9 @@ static int apply_order(struct run *r, const struct staged_row *row, struct group
 }
 
 /* Lines whose order is not in this import: the order is in the store (checked before). */
-static int apply_lines_only(struct run *r, struct groups *g, size_t first, size_t n,
-                            struct order_line *buf)
+static int apply_lines_only(struct run *r, size_t first, size_t n, struct order_line *buf)
 {
-    const char *key = run_row(r, KIND_LINES, g->sorted[first])->cells[LINE_ORDER].s;
+    const char *key = run_row(r, KIND_LINES, r->lines.rows[first])->cells[LINE_ORDER].s;
     int64_t id = 0;
     enum order_status status = ORDER_PENDING;
     int changed = 0;
@@ -407,11 +412,29 @@ static int apply_lines_only(struct run *r, struct groups *g, size_t first, size_
     if (rc == 0)
         rc = store_order_status(r->db, id, &status, r->err);
     if (rc == 0)
-        rc = build_lines(r, g, first, n, status, buf);
+        rc = build_lines(r, first, n, status, buf);
     if (rc == 0)
         rc = store_order_lines_set(r->db, id, buf, n, &changed, r->err);
     if (rc == 0)
         count(r, KIND_LINES, changed ? STORE_UPDATED : STORE_UNCHANGED, (int64_t)n);
+    return rc;
+}
+
+/* The store-only lines (after the staged orders' groups), one order at a time. */
+static int apply_store_orders_lines(struct run *r, struct order_line *buf)
+{
+    const struct line_groups *g = &r->lines;
+    size_t i = g->start[r->staged[KIND_ORDERS].len];
+    int rc = 0;
+    while (rc == 0 && i < g->n) {
+        const char *key = run_row(r, KIND_LINES, g->rows[i])->cells[LINE_ORDER].s;
+        size_t n = 1;
+        while (i + n < g->n &&
+               strcmp(run_row(r, KIND_LINES, g->rows[i + n])->cells[LINE_ORDER].s, key) == 0)
+            n++;
+        rc = apply_lines_only(r, i, n, buf);
+        i += n;
+    }
     return rc;
 }
 
@@ -423,17 +446,15 @@ struct line_buffer {
 };
 
 /* Stages order `index` and its lines (appended to `lines`) for a bulk write. */
-static int bulk_order(struct run *r, struct groups *g, size_t index, struct order *o,
-                      struct line_buffer *lines)
+static int bulk_order(struct run *r, size_t index, struct order *o, struct line_buffer *lines)
 {
     const struct staged_row *row = run_row(r, KIND_ORDERS, index);
-    size_t first = 0, n = group_of(r, g, row->cells[ORD_ID].s, &first);
+    size_t first = 0, n = lines_of(r, index, &first);
     int rc = order_from_row(r, row, o);
     o->id = r->bulk_first[KIND_ORDERS] + (int64_t)index;
     if (rc || n == 0)
         return rc;
-    g->done[first] = 1;
-    rc = build_lines(r, g, first, n, o->status, lines->items + lines->len);
+    rc = build_lines(r, first, n, o->status, lines->items + lines->len);
     for (size_t i = 0; i < n; i++)
         lines->items[lines->len + i].order_id = o->id;
     lines->len += n;
@@ -452,17 +473,18 @@ static int flush_lines(struct run *r, struct line_buffer *lines, int all)
 }
 
 /* Every staged order with its lines, STORE_BULK_ROWS orders at a time. */
-static int apply_orders_bulk(struct run *r, struct groups *g)
+static int apply_orders_bulk(struct run *r)
 {
     size_t n = r->staged[KIND_ORDERS].len;
     struct order orders[STORE_BULK_ROWS];
     /* room for the lines of one chunk of orders plus what an earlier chunk left */
-    struct line_buffer lines = {calloc(g->n + STORE_BULK_ROWS, sizeof(struct order_line)), 0, 0};
+    struct line_buffer lines = {calloc(r->lines.n + STORE_BULK_ROWS, sizeof(struct order_line)),
+                                0, 0};
     int rc = 0;
     for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
         size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
         for (size_t j = 0; rc == 0 && j < m; j++)
-            rc = bulk_order(r, g, start + j, &orders[j], &lines);
+            rc = bulk_order(r, start + j, &orders[j], &lines);
         if (rc == 0)
             rc = store_bulk_orders(r->db, orders, m, r->err);
         if (rc == 0)
@@ -479,25 +501,16 @@ static int apply_orders_bulk(struct run *r, struct groups *g)
 
 static int apply_orders(struct run *r)
 {
-    struct groups g;
-    groups_build(r, KIND_LINES, LINE_NO, &g);
-    struct order_line *buf = calloc(g.n ? g.n : 1, sizeof(*buf));
+    struct order_line *buf = calloc(r->lines.n ? r->lines.n : 1, sizeof(*buf));
     int rc = bulk_start(r, KIND_ORDERS);
     if (rc == 0 && r->bulk_first[KIND_ORDERS])
-        rc = apply_orders_bulk(r, &g);
+        rc = apply_orders_bulk(r);
     for (size_t i = 0; rc == 0 && !r->bulk_first[KIND_ORDERS] && i < r->staged[KIND_ORDERS].len;
          i++)
-        rc = apply_order(r, run_row(r, KIND_ORDERS, i), &g, buf);
-    for (size_t i = 0; rc == 0 && i < g.n; i++) {
-        size_t first = 0;
-        const char *key = run_row(r, KIND_LINES, g.sorted[i])->cells[LINE_ORDER].s;
-        size_t n = group_of(r, &g, key, &first);
-        if (first == i && !g.done[i])
-            rc = apply_lines_only(r, &g, first, n, buf);
-        i = first + n - 1;
-    }
+        rc = apply_order(r, i, buf);
+    if (rc == 0)
+        rc = apply_store_orders_lines(r, buf);
     free(buf);
-    groups_release(&g);
     return rc;
 }
 

@@ -103,6 +103,11 @@ static void add_issue(struct run *r, const char *file, long row, int column, con
     is->message = arena_strndup(&rep->arena, message, strlen(message));
 }
 
+void run_issue(struct run *r, const char *file, long row, const char *message)
+{
+    add_issue(r, file, row, 0, NULL, message);
+}
+
 /* ---- column positions ---- */
 
 static int column_of(const struct ingest_columns *cols, const char *name)
@@ -323,6 +328,21 @@ static int stage_field(struct stage *s, const struct ingest_record *rec, int i,
     return 0;
 }
 
+/* Appends the decimal text of `v` (keys are built for every row: no printf). */
+static void add_integer(struct strbuf *out, int64_t v)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[--n] = '-';
+    strbuf_add(out, digits + n, sizeof(digits) - n);
+}
+
 /* The key of a staged row as text: its key fields joined by KEY_SEPARATOR. */
 static void key_text(enum import_kind k, const struct staged_row *row, struct strbuf *out)
 {
@@ -335,7 +355,7 @@ static void key_text(enum import_kind k, const struct staged_row *row, struct st
         if (kd->fields[f].type == FT_ID || kd->fields[f].type == FT_TEXT)
             strbuf_addstr(out, row->cells[f].s);
         else
-            strbuf_addf(out, "%lld", (long long)row->cells[f].i);
+            add_integer(out, row->cells[f].i);
     }
 }
 
@@ -345,10 +365,9 @@ static void check_duplicate(struct stage *s, const struct ingest_record *rec, si
     struct staged_row *row = run_row(r, s->kind, index);
     int64_t first = 0;
     key_text(s->kind, row, &r->scratch);
-    if (!hashmap_get(&r->keys[s->kind], r->scratch.buf, r->scratch.len, &first)) {
-        hashmap_put(&r->keys[s->kind], r->scratch.buf, r->scratch.len, (int64_t)index + 1);
+    if (hashmap_put_new(&r->keys[s->kind], r->scratch.buf, r->scratch.len, (int64_t)index + 1,
+                        &first))
         return;
-    }
     const struct staged_row *earlier = run_row(r, s->kind, (size_t)first - 1);
     char msg[SD_ERROR_MSG_MAX];
     for (char *c = r->scratch.buf; *c; c++)
@@ -398,7 +417,7 @@ static int on_record(void *ctx, const struct ingest_record *rec, struct sd_error
         remember_rejected(s, row);
         r->report->kinds[s->kind].rejected++;
         r->staged[s->kind].len--;
-    } else {
+    } else if (s->kind != KIND_LINES) { /* lines: when grouped, see lines.c */
         check_duplicate(s, rec, r->staged[s->kind].len - 1);
     }
     if (r->opt->progress && r->report->kinds[s->kind].read % 65536 == 0)
@@ -651,6 +670,7 @@ static void run_release(struct run *r)
     }
     hashmap_release(&r->strings);
     hashmap_release(&r->teams);
+    line_groups_release(&r->lines);
     strbuf_release(&r->scratch);
     free(r->file_names);
 }
@@ -745,6 +765,8 @@ int import_run(struct db *db, const struct import_file *files, size_t n_files,
     for (size_t i = 0; i < n_files; i++)
         r.file_names[i] = files[i].name;
     int rc = stage_all(&r, files, n_files);
+    if (rc == 0)
+        line_groups_build(&r);
     if (rc == 0)
         check_references(&r);
     if (rc == 0 && r.failed)

@@ -387,3 +387,46 @@ test('a first import (bulk path) and the row-by-row upsert path give identical s
   }
   assert.equal(dumps.bulk, dumps['row-by-row']);
 });
+
+test('duplicate order lines are named with both rows, also for orders only in the store; lines alone update their orders', (t) => {
+  const dir = tempDir(t, 'lines');
+  const data = path.join(dir, 'erp');
+  const want = writeBundle(data, 20, '');
+  const db = path.join(dir, 'store.db');
+  assert.equal(run(['init', '--db', db]).code, 0);
+  assert.equal(run(['import', 'bundle', data, '--map', 'native', '--db', db]).code, 0);
+  const before = canonical(db);
+
+  // Lines of orders that are only in the store: O3 line 1 twice (rows 2 and 4), O5 line 2 twice (rows 3 and 6).
+  const file = path.join(dir, 'lines.csv');
+  writeFileSync(file, 'order,line,sku,qty,unit_price,discount,shipped_qty\n' +
+    'O3,1,P1,1,1,,\nO5,2,P2,2,2,,\nO3,1,P2,3,3,,\nO5,1,P1,1,1,,\nO5,2,P1,9,9,,\n');
+  const r = run(['import', 'lines', file, '--db', db, '--json']);
+  assert.equal(r.code, 3);
+  const report = parseExact(r.stdout);
+  assert.deepEqual(report.issues.map((i) => i.message).sort(), [
+    "lines.csv:4: duplicate lines key 'O3/1' (first at lines.csv:2)",
+    "lines.csv:6: duplicate lines key 'O5/2' (first at lines.csv:3)",
+  ]);
+  assert.equal(report.kinds.lines.rejected, '2');
+  assert.equal(canonical(db), before);
+
+  // The same in a bundle whose orders are staged too (the file's own order: O1 line 1 at rows 2 and 3).
+  const lines = readFileSync(path.join(data, 'lines.csv'), 'utf8').split('\n');
+  writeFileSync(path.join(data, 'lines.csv'), [lines[0], lines[1], ...lines.slice(1)].join('\n'));
+  const b = run(['import', 'bundle', data, '--map', 'native', '--db', db, '--json']);
+  assert.equal(b.code, 3);
+  assert.deepEqual(parseExact(b.stdout).issues.map((i) => i.message),
+    ["lines.csv:3: duplicate lines key 'O1/1' (first at lines.csv:2)"]);
+  assert.equal(canonical(db), before);
+
+  // Lines alone replace the lines of orders in the store: O3 gets one line, O5 two; one update each.
+  writeFileSync(file, 'order,line,sku,qty,unit_price,discount,shipped_qty\nO5,2,P2,2,2,,\nO3,1,P1,1,1,,\nO5,1,P1,1,1,,\n');
+  const ok = parseExact(run(['import', 'lines', file, '--db', db, '--json']).stdout);
+  assert.equal(ok.changes, '2');
+  assert.equal(ok.kinds.lines.updated, '3');
+  const got = sql(db, "SELECT o.ext_id AS id, count(*) AS n, sum(l.qty * l.unit_price) AS gross FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.ext_id IN ('O3', 'O5') GROUP BY 1 ORDER BY 1");
+  // 1 × 1.0000 = 10000 units; 2 × 2.0000 + 1 × 1.0000 = 50000 units.
+  assert.deepEqual(got, [{ id: 'O3', n: '1', gross: '10000' }, { id: 'O5', n: '2', gross: '50000' }]);
+  assert.equal(Number(sql(db, 'SELECT count(*) AS n FROM order_lines')[0].n), want.lines - (1 + (3 % 4)) - (1 + (5 % 4)) + 3);
+});
