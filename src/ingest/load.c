@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/date.h"
+#include "base/xalloc.h"
 #include "ingest/jsonrec.h"
 #include "ingest/load-int.h"
 #include "ingest/xlsx.h"
@@ -17,6 +18,15 @@
 
 #define KEY_SEPARATOR '\x1f'
 #define DEFAULT_MAX_ISSUES 100
+
+/* A recently interned value of one field (struct stage's cache). */
+struct recent {
+    const char *text; /* interned; NULL: empty slot */
+    uint32_t hash;
+    uint32_t len;
+};
+
+#define RECENT_SLOTS 1024 /* per field, a power of two */
 
 /* Reading one file for one mapping entry. */
 struct stage {
@@ -32,6 +42,7 @@ struct stage {
     struct hashmap sequence;       /* MAP_SEQUENCE: group value → last number */
     struct hashmap *lookup[KIND_MAX_FIELDS]; /* MAP_LOOKUP: key → interned value */
     struct strbuf value;
+    struct recent *recent;         /* [KIND_MAX_FIELDS][RECENT_SLOTS], see intern_field */
 };
 
 void import_options_init(struct import_options *opt, const struct mapping *mapping)
@@ -290,6 +301,25 @@ static const char *intern(struct run *r, const char *text, size_t len)
     return hashmap_intern(&r->strings, text, len);
 }
 
+/*
+ * Interned text of field `field`, through a small cache of the field's recent
+ * values: most text cells repeat a value seen a few rows earlier (the order id
+ * on consecutive lines, SKUs, statuses, currencies), and the cache answers them
+ * from memory the CPU holds, where a look-up in the run's string map, millions
+ * of entries large, waits on a cache miss or two (a tenth of a large import).
+ */
+static const char *intern_field(struct stage *s, int field, const char *text, size_t len)
+{
+    uint32_t hash = hashmap_hash(text, len);
+    struct recent *slot = &s->recent[(size_t)field * RECENT_SLOTS + (hash & (RECENT_SLOTS - 1))];
+    if (slot->text && slot->hash == hash && slot->len == len && memcmp(slot->text, text, len) == 0)
+        return slot->text;
+    slot->text = intern(s->r, text, len);
+    slot->hash = hash;
+    slot->len = (uint32_t)len;
+    return slot->text;
+}
+
 /* Builds, validates and stores field `i` of `row`; 0, or 1 when the field was rejected. */
 static int stage_field(struct stage *s, const struct ingest_record *rec, int i,
                        struct staged_row *row)
@@ -322,7 +352,7 @@ static int stage_field(struct stage *s, const struct ingest_record *rec, int i,
     }
     if (def->type == FT_TEXT || def->type == FT_ID || def->type == FT_ENUM ||
         def->type == FT_PERIOD)
-        row->cells[i].s = intern(s->r, tv.s, tv.len);
+        row->cells[i].s = intern_field(s, i, tv.s, tv.len);
     else
         row->cells[i].i = tv.i;
     return 0;
@@ -503,6 +533,7 @@ static void stage_release(struct stage *s)
     }
     hashmap_release(&s->sequence);
     strbuf_release(&s->value);
+    free(s->recent);
 }
 
 static int stage_file(struct run *r, const struct import_file *files, size_t n, size_t index,
@@ -518,6 +549,7 @@ static int stage_file(struct run *r, const struct import_file *files, size_t n, 
     };
     hashmap_init(&s.sequence);
     strbuf_init(&s.value, 0);
+    s.recent = xcalloc((size_t)KIND_MAX_FIELDS * RECENT_SLOTS, sizeof(*s.recent));
     int rc = load_lookups(&s, files, n);
     if (rc == 0)
         rc = read_file(r, &files[index], entry->sheet, on_record, &s);
