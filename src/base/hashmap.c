@@ -34,11 +34,23 @@ void hashmap_release(struct hashmap *m)
     hashmap_init(m);
 }
 
+/*
+ * The first slot to probe. FNV-1a's low bits are poor for keys that differ only
+ * in their last characters ("O-0001234", "O-0001235", ...): taken as they are,
+ * such keys fill runs of neighbouring slots and linear probes grow long (most of
+ * a large import's time went there). Mixing all 32 bits first spreads them.
+ */
+static size_t first_slot(uint32_t hash, size_t mask)
+{
+    uint64_t h = (uint64_t)hash * 0x9E3779B97F4A7C15u;
+    return (size_t)(h >> 32) & mask;
+}
+
 static struct hashmap_slot *find(const struct hashmap *m, const char *key, size_t len,
                                  uint32_t hash)
 {
     size_t mask = m->cap - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (size_t i = first_slot(hash, mask);; i = (i + 1) & mask) {
         struct hashmap_slot *s = &m->slots[i];
         if (!s->key)
             return s;
@@ -80,6 +92,19 @@ static struct hashmap_slot *slot_for(struct hashmap *m, const char *key, size_t 
 void hashmap_put(struct hashmap *m, const char *key, size_t len, int64_t value)
 {
     slot_for(m, key, len)->value = value;
+}
+
+int hashmap_put_new(struct hashmap *m, const char *key, size_t len, int64_t value,
+                    int64_t *existing)
+{
+    size_t before = m->count;
+    struct hashmap_slot *s = slot_for(m, key, len);
+    if (m->count == before) {
+        *existing = s->value;
+        return 0;
+    }
+    s->value = value;
+    return 1;
 }
 
 const char *hashmap_intern(struct hashmap *m, const char *key, size_t len)

@@ -32,6 +32,13 @@ void hashmap_init(struct hashmap *m);
 void hashmap_release(struct hashmap *m);
 /* Sets key → value, replacing any earlier value. */
 void hashmap_put(struct hashmap *m, const char *key, size_t len, int64_t value);
+/*
+ * Adds key → value unless the key is present: returns 1 when added, else 0
+ * with *existing set to the value it has (left as it was). One look-up
+ * instead of a hashmap_get and a hashmap_put.
+ */
+int hashmap_put_new(struct hashmap *m, const char *key, size_t len, int64_t value,
+                    int64_t *existing);
 /* 1 and *value when the key is present, else 0. */
 int hashmap_get(const struct hashmap *m, const char *key, size_t len, int64_t *value);
 

@@ -44,6 +44,8 @@ static const struct cli_option import_options[] = {
     {"map", "PRESET|FILE", "how the files' columns map to native fields (default: native; "
                            "see --list-presets)"},
     {"dry-run", NULL, "check and count everything, apply nothing"},
+    {"row-by-row", NULL, "write every row through the upsert path, also on a first import "
+                         "(slower, same result)"},
     {"source", "NAME", "the source the ids come from (default: the mapping's)"},
     {"delimiter", "C", "CSV delimiter: , ; | or tab (default: detected)"},
     {"encoding", "NAME", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1 (default: auto)"},

@@ -241,6 +241,7 @@ static int parse_options(const struct cli_args *args, struct import_options *opt
     const char *delimiter = cli_opt(args, "delimiter");
     const char *encoding = cli_opt(args, "encoding");
     opt->dry_run = cli_flag(args, "dry-run");
+    opt->row_by_row = cli_flag(args, "row-by-row");
     opt->source = cli_opt(args, "source");
     opt->sheet = cli_opt(args, "sheet");
     if (delimiter) {

@@ -59,6 +59,8 @@ struct db_ops {
      */
     int (*list_indexes)(struct db *db, const char *table, struct strbuf *drops,
                         struct strbuf *creates, struct sd_error *err);
+    /* Runs CREATE INDEX statements (a script) over many rows, as fast as the driver can. */
+    int (*build_indexes)(struct db *db, const char *creates, struct sd_error *err);
     /* SQL with one text parameter, a table name, answering one row: 1 if it exists, else 0. */
     const char *table_exists_sql;
     /* SQL that starts a write transaction. */

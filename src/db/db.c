@@ -309,7 +309,7 @@ int db_indexes_restore(struct db *db, struct sd_error *err)
 {
     if (db->suspended.len == 0)
         return 0;
-    int rc = db_exec(db, db->suspended.buf, err);
+    int rc = db->ops->build_indexes(db, db->suspended.buf, err);
     strbuf_reset(&db->suspended);
     return rc;
 }

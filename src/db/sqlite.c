@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -257,6 +258,47 @@ static int sqlite_list_indexes(struct db *db, const char *table, struct strbuf *
 }
 
 /*
+ * CREATE INDEX sorts the table's keys. With temp_store=MEMORY (the
+ * connection's setting, for statement journals) SQLite sorts all of them as
+ * one linked list in memory, and its merge sort then waits on a cache miss at
+ * nearly every step: 10M order lines took 31 s of CPU. With temporary files,
+ * it sorts runs of at most cache_size bytes and merges them; with runs of
+ * 4 MiB, which fit in the CPU caches, the same index took 5 s. So indexes are
+ * built with temp_store=FILE (runs go to the temporary directory; the OS keeps
+ * them in its page cache) and a 4 MiB page cache, and both settings are put
+ * back afterwards, also when the build fails.
+ */
+#define INDEX_BUILD_CACHE "-4096"
+
+static int cache_size(struct db *db, int64_t *pages, struct sd_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(handle_of(db), "PRAGMA cache_size", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *pages = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : fail(db, rc, "database", err);
+}
+
+static int sqlite_build_indexes(struct db *db, const char *creates, struct sd_error *err)
+{
+    int64_t pages = 0;
+    char restore[96];
+    int rc = cache_size(db, &pages, err);
+    if (rc)
+        return rc;
+    snprintf(restore, sizeof(restore), "PRAGMA temp_store=MEMORY; PRAGMA cache_size=%lld",
+             (long long)pages);
+    rc = sqlite_exec(db, "PRAGMA temp_store=FILE; PRAGMA cache_size=" INDEX_BUILD_CACHE, err);
+    if (rc == 0)
+        rc = sqlite_exec(db, creates, err);
+    int back = sqlite_exec(db, restore, rc ? NULL : err);
+    return rc ? rc : back;
+}
+
+/*
  * Secondary indexes are dropped for a bulk load and built again at its end:
  * building an index over sorted rows once is several times faster than
  * keeping it up to date row by row. Unique constraints stay, so keys are
@@ -282,7 +324,7 @@ static int sqlite_bulk(struct db *db, int on, struct sd_error *err)
         int rc = sqlite_exec(db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", err);
         return rc ? rc : drop_indexes(sdb, err);
     }
-    int rc = sdb->bulk_indexes ? sqlite_exec(db, sdb->bulk_indexes, err) : 0;
+    int rc = sdb->bulk_indexes ? sqlite_build_indexes(db, sdb->bulk_indexes, err) : 0;
     free(sdb->bulk_indexes);
     sdb->bulk_indexes = NULL;
     if (rc == 0)
@@ -310,6 +352,7 @@ const struct db_ops db_sqlite_ops = {
     .dialect = sqlite_dialect,
     .bulk = sqlite_bulk,
     .list_indexes = sqlite_list_indexes,
+    .build_indexes = sqlite_build_indexes,
     .table_exists_sql =
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
     .begin_sql = "BEGIN IMMEDIATE",

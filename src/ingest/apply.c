@@ -55,6 +55,44 @@ static void remember(struct run *r, enum import_kind k, const char *key, int64_t
     hashmap_put(&r->ids[k], key, strlen(key), id);
 }
 
+/* ---- the bulk path ---- */
+
+/*
+ * A kind is written in bulk when the store holds none of its rows from this
+ * source (a first import): every staged row is then an insert, its id is
+ * assigned here (bulk_first + row index) and references to it resolve from
+ * the staged keys (run_resolve). Sets r->bulk_first[k] when it applies.
+ */
+static int bulk_start(struct run *r, enum import_kind k)
+{
+    int possible = 0;
+    r->bulk_first[k] = 0;
+    if (r->opt->row_by_row || r->staged[k].len == 0)
+        return 0;
+    int rc = store_bulk_possible(r->db, (enum store_entity)run_entity(k), r->source, &possible,
+                                 r->err);
+    if (rc == 0 && possible)
+        rc = store_bulk_next_id(r->db, (enum store_entity)run_entity(k), &r->bulk_first[k],
+                                r->err);
+    return rc;
+}
+
+/* Ends a kind's bulk write: its change_log rows, its counts. */
+static int bulk_finish(struct run *r, enum import_kind k)
+{
+    int64_t n = (int64_t)r->staged[k].len;
+    count(r, k, STORE_INSERTED, n);
+    return store_bulk_changes(r->db, (enum store_entity)run_entity(k), r->bulk_first[k],
+                              r->bulk_first[k] + n - 1, r->err);
+}
+
+static void bulk_progress(struct run *r, enum import_kind k, size_t done)
+{
+    if (r->opt->progress && done % (STORE_BULK_ROWS * 1024) == 0)
+        r->opt->progress(r->opt->progress_ctx, import_kinds[k].name, (int64_t)done,
+                         (int64_t)r->staged[k].len);
+}
+
 /* ---- reps (and their teams) ---- */
 
 enum { REP_ID, REP_NAME, REP_EMAIL, REP_TEAM, REP_REGION, REP_MANAGER, REP_LIMIT, REP_STATUS };
@@ -288,11 +326,12 @@ static int has_shipped(enum order_status s)
     return s == ORDER_SHIPPED || s == ORDER_INVOICED || s == ORDER_PAID || s == ORDER_RETURNED;
 }
 
-static int build_lines(struct run *r, const struct groups *g, size_t first, size_t n,
-                       enum order_status status, struct order_line *out)
+/* The lines r->lines.rows[first .. first + n - 1] as order lines of an order in `status`. */
+static int build_lines(struct run *r, size_t first, size_t n, enum order_status status,
+                       struct order_line *out)
 {
     for (size_t i = 0; i < n; i++) {
-        const struct staged_row *row = run_row(r, KIND_LINES, g->sorted[first + i]);
+        const struct staged_row *row = run_row(r, KIND_LINES, r->lines.rows[first + i]);
         struct order_line *l = &out[i];
         l->line_no = (int)row->cells[LINE_NO].i;
         l->qty = row->cells[LINE_QTY].i;
@@ -304,6 +343,13 @@ static int build_lines(struct run *r, const struct groups *g, size_t first, size
             return rc;
     }
     return 0;
+}
+
+/* The lines of staged order `index`: first position in r->lines.rows and count. */
+static size_t lines_of(const struct run *r, size_t index, size_t *first)
+{
+    *first = r->lines.start[index];
+    return r->lines.start[index + 1] - *first;
 }
 
 static int order_from_row(struct run *r, const struct staged_row *row, struct order *o)
@@ -327,16 +373,16 @@ static int order_from_row(struct run *r, const struct staged_row *row, struct or
     return rc ? rc : ref_id(r, row, KIND_ORDERS, ORD_REP, &o->rep_id);
 }
 
-static int apply_order(struct run *r, const struct staged_row *row, struct groups *g,
-                       struct order_line *buf)
+static int apply_order(struct run *r, size_t index, struct order_line *buf)
 {
+    const struct staged_row *row = run_row(r, KIND_ORDERS, index);
     struct order o;
     int64_t existing = 0;
-    size_t first = 0, n = group_of(r, g, row->cells[ORD_ID].s, &first);
+    size_t first = 0, n = lines_of(r, index, &first);
     int exists = run_resolve(r, KIND_ORDERS, row->cells[ORD_ID].s, &existing) == 0;
     int rc = order_from_row(r, row, &o);
     if (rc == 0 && n)
-        rc = build_lines(r, g, first, n, o.status, buf);
+        rc = build_lines(r, first, n, o.status, buf);
     enum store_write w;
     if (rc == 0)
         rc = store_order_upsert(r->db, &o, exists ? NULL : buf, exists ? 0 : n, &w, r->err);
@@ -344,8 +390,6 @@ static int apply_order(struct run *r, const struct staged_row *row, struct group
         return rc;
     count(r, KIND_ORDERS, w, 1);
     remember(r, KIND_ORDERS, o.ext_id, o.id);
-    if (n)
-        g->done[first] = 1;
     if (!exists) {
         count(r, KIND_LINES, STORE_INSERTED, (int64_t)n);
         return 0;
@@ -358,10 +402,9 @@ static int apply_order(struct run *r, const struct staged_row *row, struct group
 }
 
 /* Lines whose order is not in this import: the order is in the store (checked before). */
-static int apply_lines_only(struct run *r, struct groups *g, size_t first, size_t n,
-                            struct order_line *buf)
+static int apply_lines_only(struct run *r, size_t first, size_t n, struct order_line *buf)
 {
-    const char *key = run_row(r, KIND_LINES, g->sorted[first])->cells[LINE_ORDER].s;
+    const char *key = run_row(r, KIND_LINES, r->lines.rows[first])->cells[LINE_ORDER].s;
     int64_t id = 0;
     enum order_status status = ORDER_PENDING;
     int changed = 0;
@@ -369,7 +412,7 @@ static int apply_lines_only(struct run *r, struct groups *g, size_t first, size_
     if (rc == 0)
         rc = store_order_status(r->db, id, &status, r->err);
     if (rc == 0)
-        rc = build_lines(r, g, first, n, status, buf);
+        rc = build_lines(r, first, n, status, buf);
     if (rc == 0)
         rc = store_order_lines_set(r->db, id, buf, n, &changed, r->err);
     if (rc == 0)
@@ -377,24 +420,97 @@ static int apply_lines_only(struct run *r, struct groups *g, size_t first, size_
     return rc;
 }
 
+/* The store-only lines (after the staged orders' groups), one order at a time. */
+static int apply_store_orders_lines(struct run *r, struct order_line *buf)
+{
+    const struct line_groups *g = &r->lines;
+    size_t i = g->start[r->staged[KIND_ORDERS].len];
+    int rc = 0;
+    while (rc == 0 && i < g->n) {
+        const char *key = run_row(r, KIND_LINES, g->rows[i])->cells[LINE_ORDER].s;
+        size_t n = 1;
+        while (i + n < g->n &&
+               strcmp(run_row(r, KIND_LINES, g->rows[i + n])->cells[LINE_ORDER].s, key) == 0)
+            n++;
+        rc = apply_lines_only(r, i, n, buf);
+        i += n;
+    }
+    return rc;
+}
+
+/* Order lines waiting for a full statement (their orders are written already). */
+struct line_buffer {
+    struct order_line *items;
+    size_t len;
+    size_t cap;
+};
+
+/* Stages order `index` and its lines (appended to `lines`) for a bulk write. */
+static int bulk_order(struct run *r, size_t index, struct order *o, struct line_buffer *lines)
+{
+    const struct staged_row *row = run_row(r, KIND_ORDERS, index);
+    size_t first = 0, n = lines_of(r, index, &first);
+    int rc = order_from_row(r, row, o);
+    o->id = r->bulk_first[KIND_ORDERS] + (int64_t)index;
+    if (rc || n == 0)
+        return rc;
+    rc = build_lines(r, first, n, o->status, lines->items + lines->len);
+    for (size_t i = 0; i < n; i++)
+        lines->items[lines->len + i].order_id = o->id;
+    lines->len += n;
+    count(r, KIND_LINES, STORE_INSERTED, (int64_t)n);
+    return rc;
+}
+
+/* Writes the buffered lines in whole statements (all of them when `all`), keeps the rest. */
+static int flush_lines(struct run *r, struct line_buffer *lines, int all)
+{
+    size_t n = all ? lines->len : lines->len / STORE_BULK_ROWS * STORE_BULK_ROWS;
+    int rc = store_bulk_order_lines(r->db, lines->items, n, r->err);
+    memmove(lines->items, lines->items + n, (lines->len - n) * sizeof(*lines->items));
+    lines->len -= n;
+    return rc;
+}
+
+/* Every staged order with its lines, STORE_BULK_ROWS orders at a time. */
+static int apply_orders_bulk(struct run *r)
+{
+    size_t n = r->staged[KIND_ORDERS].len;
+    struct order orders[STORE_BULK_ROWS];
+    /* room for the lines of one chunk of orders plus what an earlier chunk left */
+    struct line_buffer lines = {calloc(r->lines.n + STORE_BULK_ROWS, sizeof(struct order_line)),
+                                0, 0};
+    int rc = 0;
+    for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
+        size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
+        for (size_t j = 0; rc == 0 && j < m; j++)
+            rc = bulk_order(r, start + j, &orders[j], &lines);
+        if (rc == 0)
+            rc = store_bulk_orders(r->db, orders, m, r->err);
+        if (rc == 0)
+            rc = flush_lines(r, &lines, 0);
+        bulk_progress(r, KIND_ORDERS, start);
+    }
+    if (rc == 0)
+        rc = flush_lines(r, &lines, 1);
+    if (rc == 0)
+        rc = bulk_finish(r, KIND_ORDERS);
+    free(lines.items);
+    return rc;
+}
+
 static int apply_orders(struct run *r)
 {
-    struct groups g;
-    groups_build(r, KIND_LINES, LINE_NO, &g);
-    struct order_line *buf = calloc(g.n ? g.n : 1, sizeof(*buf));
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < r->staged[KIND_ORDERS].len; i++)
-        rc = apply_order(r, run_row(r, KIND_ORDERS, i), &g, buf);
-    for (size_t i = 0; rc == 0 && i < g.n; i++) {
-        size_t first = 0;
-        const char *key = run_row(r, KIND_LINES, g.sorted[i])->cells[LINE_ORDER].s;
-        size_t n = group_of(r, &g, key, &first);
-        if (first == i && !g.done[i])
-            rc = apply_lines_only(r, &g, first, n, buf);
-        i = first + n - 1;
-    }
+    struct order_line *buf = calloc(r->lines.n ? r->lines.n : 1, sizeof(*buf));
+    int rc = bulk_start(r, KIND_ORDERS);
+    if (rc == 0 && r->bulk_first[KIND_ORDERS])
+        rc = apply_orders_bulk(r);
+    for (size_t i = 0; rc == 0 && !r->bulk_first[KIND_ORDERS] && i < r->staged[KIND_ORDERS].len;
+         i++)
+        rc = apply_order(r, i, buf);
+    if (rc == 0)
+        rc = apply_store_orders_lines(r, buf);
     free(buf);
-    groups_release(&g);
     return rc;
 }
 
@@ -429,6 +545,51 @@ static int apply_invoice(struct run *r, const struct staged_row *row)
         remember(r, KIND_INVOICES, inv.ext_id, inv.id);
     }
     return rc;
+}
+
+static int bulk_invoice(struct run *r, size_t index, struct invoice *inv)
+{
+    const struct staged_row *row = run_row(r, KIND_INVOICES, index);
+    *inv = (struct invoice){
+        .id = r->bulk_first[KIND_INVOICES] + (int64_t)index,
+        .source = r->source,
+        .ext_id = row->cells[INV_ID].s,
+        .issue_date = (int32_t)row->cells[INV_ISSUE].i,
+        .due_date = (int32_t)row->cells[INV_DUE].i,
+        .amount = row->cells[INV_AMOUNT].i,
+        .paid_amount = int_or(row, INV_PAID, 0),
+        .paid_date = (int32_t)int_or(row, INV_PAID_DATE, DATE_NONE),
+    };
+    int rc = ref_id(r, row, KIND_INVOICES, INV_ORDER, &inv->order_id);
+    return rc ? rc : ref_id(r, row, KIND_INVOICES, INV_ACCOUNT, &inv->account_id);
+}
+
+static int apply_invoices_bulk(struct run *r)
+{
+    size_t n = r->staged[KIND_INVOICES].len;
+    struct invoice invoices[STORE_BULK_ROWS];
+    int rc = 0;
+    for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
+        size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
+        for (size_t j = 0; rc == 0 && j < m; j++)
+            rc = bulk_invoice(r, start + j, &invoices[j]);
+        if (rc == 0)
+            rc = store_bulk_invoices(r->db, invoices, m, r->err);
+        bulk_progress(r, KIND_INVOICES, start);
+    }
+    return rc ? rc : bulk_finish(r, KIND_INVOICES);
+}
+
+typedef int row_fn(struct run *r, const struct staged_row *row);
+static int apply_rows(struct run *r, enum import_kind k, row_fn *fn);
+
+/* Invoices in bulk on a first import from this source, else row by row. */
+static int apply_invoices(struct run *r)
+{
+    int rc = bulk_start(r, KIND_INVOICES);
+    if (rc == 0 && r->bulk_first[KIND_INVOICES])
+        return apply_invoices_bulk(r);
+    return rc ? rc : apply_rows(r, KIND_INVOICES, apply_invoice);
 }
 
 /* ---- opportunities and their stage history ---- */
@@ -610,8 +771,6 @@ static int apply_fx(struct run *r, const struct staged_row *row)
 
 /* ---- all of it ---- */
 
-typedef int row_fn(struct run *r, const struct staged_row *row);
-
 static int apply_rows(struct run *r, enum import_kind k, row_fn *fn)
 {
     for (size_t i = 0; i < r->staged[k].len; i++) {
@@ -661,7 +820,7 @@ int apply_all(struct run *r)
     if (rc == 0)
         rc = apply_orders(r);
     if (rc == 0)
-        rc = apply_rows(r, KIND_INVOICES, apply_invoice);
+        rc = apply_invoices(r);
     if (rc == 0)
         rc = apply_opportunities(r);
     if (rc == 0)

@@ -53,6 +53,9 @@ struct import_options {
     const struct mapping *mapping;
     const char *source;       /* overrides the mapping's source; NULL: the mapping's */
     int dry_run;
+    /* Write every row through the upsert path, also where the bulk path would do (a kind
+     * the store holds no rows of from this source): slower, the same result. */
+    int row_by_row;
     struct csv_options csv;
     const char *sheet;        /* XLSX sheet, overrides the mapping entry's */
     size_t max_issues;        /* issues kept in the report (the rest are counted) */

@@ -30,6 +30,20 @@ struct staged_row {
     union cell cells[];
 };
 
+/*
+ * The staged order lines grouped by order (lines.c), built once staging is
+ * done. rows holds every line's row index: first the lines of staged order 0,
+ * then of order 1, ..., each group by line number; then the lines of orders
+ * only in the store, by order key and line number. The lines of staged order
+ * i are rows[start[i]] .. rows[start[i + 1] - 1]; start has one entry per
+ * staged order plus one, where the store-only lines begin.
+ */
+struct line_groups {
+    size_t *rows;
+    size_t *start;
+    size_t n;
+};
+
 struct run {
     struct db *db;
     const struct import_options *opt;
@@ -45,6 +59,8 @@ struct run {
     struct hashmap rejected[KIND_COUNT]; /* keys of rejected rows: no follow-on reference errors */
     struct hashmap strings;         /* interned text */
     struct hashmap teams;           /* team name → id */
+    int64_t bulk_first[KIND_COUNT]; /* written in bulk: the id of staged row 0; else 0 */
+    struct line_groups lines;       /* see above; empty until line_groups_build */
     const char **file_names;
     size_t n_file_names;
     struct strbuf scratch;
@@ -65,9 +81,21 @@ int run_entity(enum import_kind k);
 
 /*
  * The internal id of the row of kind `k` with key text `key`: applied in this
- * run, or found in the store (by this run's source). SD_ENOTFOUND otherwise.
+ * run (for a kind written in bulk: staged, its id is bulk_first + its index),
+ * or found in the store (by this run's source). SD_ENOTFOUND otherwise.
  */
 int run_resolve(struct run *r, enum import_kind k, const char *key, int64_t *id);
+
+/* Adds an issue not tied to a column (load.c): the run is rejected. */
+void run_issue(struct run *r, const char *file, long row, const char *message);
+
+/*
+ * Groups the staged lines by order (r->lines) and reports each line whose key
+ * (order, line) came earlier in the files, dropping it from the staged lines
+ * (the run is then rejected and r->lines left empty).
+ */
+void line_groups_build(struct run *r);
+void line_groups_release(struct line_groups *g);
 
 /* Writes every staged row, kind by kind, in dependency order (apply.c). */
 int apply_all(struct run *r);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/date.h"
+#include "base/xalloc.h"
 #include "ingest/jsonrec.h"
 #include "ingest/load-int.h"
 #include "ingest/xlsx.h"
@@ -17,6 +18,15 @@
 
 #define KEY_SEPARATOR '\x1f'
 #define DEFAULT_MAX_ISSUES 100
+
+/* A recently interned value of one field (struct stage's cache). */
+struct recent {
+    const char *text; /* interned; NULL: empty slot */
+    uint32_t hash;
+    uint32_t len;
+};
+
+#define RECENT_SLOTS 1024 /* per field, a power of two */
 
 /* Reading one file for one mapping entry. */
 struct stage {
@@ -32,6 +42,7 @@ struct stage {
     struct hashmap sequence;       /* MAP_SEQUENCE: group value → last number */
     struct hashmap *lookup[KIND_MAX_FIELDS]; /* MAP_LOOKUP: key → interned value */
     struct strbuf value;
+    struct recent *recent;         /* [KIND_MAX_FIELDS][RECENT_SLOTS], see intern_field */
 };
 
 void import_options_init(struct import_options *opt, const struct mapping *mapping)
@@ -101,6 +112,11 @@ static void add_issue(struct run *r, const char *file, long row, int column, con
     is->column = column;
     is->field = field ? arena_strndup(&rep->arena, field, strlen(field)) : NULL;
     is->message = arena_strndup(&rep->arena, message, strlen(message));
+}
+
+void run_issue(struct run *r, const char *file, long row, const char *message)
+{
+    add_issue(r, file, row, 0, NULL, message);
 }
 
 /* ---- column positions ---- */
@@ -285,6 +301,25 @@ static const char *intern(struct run *r, const char *text, size_t len)
     return hashmap_intern(&r->strings, text, len);
 }
 
+/*
+ * Interned text of field `field`, through a small cache of the field's recent
+ * values: most text cells repeat a value seen a few rows earlier (the order id
+ * on consecutive lines, SKUs, statuses, currencies), and the cache answers them
+ * from memory the CPU holds, where a look-up in the run's string map, millions
+ * of entries large, waits on a cache miss or two (a tenth of a large import).
+ */
+static const char *intern_field(struct stage *s, int field, const char *text, size_t len)
+{
+    uint32_t hash = hashmap_hash(text, len);
+    struct recent *slot = &s->recent[(size_t)field * RECENT_SLOTS + (hash & (RECENT_SLOTS - 1))];
+    if (slot->text && slot->hash == hash && slot->len == len && memcmp(slot->text, text, len) == 0)
+        return slot->text;
+    slot->text = intern(s->r, text, len);
+    slot->hash = hash;
+    slot->len = (uint32_t)len;
+    return slot->text;
+}
+
 /* Builds, validates and stores field `i` of `row`; 0, or 1 when the field was rejected. */
 static int stage_field(struct stage *s, const struct ingest_record *rec, int i,
                        struct staged_row *row)
@@ -317,10 +352,25 @@ static int stage_field(struct stage *s, const struct ingest_record *rec, int i,
     }
     if (def->type == FT_TEXT || def->type == FT_ID || def->type == FT_ENUM ||
         def->type == FT_PERIOD)
-        row->cells[i].s = intern(s->r, tv.s, tv.len);
+        row->cells[i].s = intern_field(s, i, tv.s, tv.len);
     else
         row->cells[i].i = tv.i;
     return 0;
+}
+
+/* Appends the decimal text of `v` (keys are built for every row: no printf). */
+static void add_integer(struct strbuf *out, int64_t v)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[--n] = '-';
+    strbuf_add(out, digits + n, sizeof(digits) - n);
 }
 
 /* The key of a staged row as text: its key fields joined by KEY_SEPARATOR. */
@@ -335,7 +385,7 @@ static void key_text(enum import_kind k, const struct staged_row *row, struct st
         if (kd->fields[f].type == FT_ID || kd->fields[f].type == FT_TEXT)
             strbuf_addstr(out, row->cells[f].s);
         else
-            strbuf_addf(out, "%lld", (long long)row->cells[f].i);
+            add_integer(out, row->cells[f].i);
     }
 }
 
@@ -345,10 +395,9 @@ static void check_duplicate(struct stage *s, const struct ingest_record *rec, si
     struct staged_row *row = run_row(r, s->kind, index);
     int64_t first = 0;
     key_text(s->kind, row, &r->scratch);
-    if (!hashmap_get(&r->keys[s->kind], r->scratch.buf, r->scratch.len, &first)) {
-        hashmap_put(&r->keys[s->kind], r->scratch.buf, r->scratch.len, (int64_t)index + 1);
+    if (hashmap_put_new(&r->keys[s->kind], r->scratch.buf, r->scratch.len, (int64_t)index + 1,
+                        &first))
         return;
-    }
     const struct staged_row *earlier = run_row(r, s->kind, (size_t)first - 1);
     char msg[SD_ERROR_MSG_MAX];
     for (char *c = r->scratch.buf; *c; c++)
@@ -398,7 +447,7 @@ static int on_record(void *ctx, const struct ingest_record *rec, struct sd_error
         remember_rejected(s, row);
         r->report->kinds[s->kind].rejected++;
         r->staged[s->kind].len--;
-    } else {
+    } else if (s->kind != KIND_LINES) { /* lines: when grouped, see lines.c */
         check_duplicate(s, rec, r->staged[s->kind].len - 1);
     }
     if (r->opt->progress && r->report->kinds[s->kind].read % 65536 == 0)
@@ -484,6 +533,7 @@ static void stage_release(struct stage *s)
     }
     hashmap_release(&s->sequence);
     strbuf_release(&s->value);
+    free(s->recent);
 }
 
 static int stage_file(struct run *r, const struct import_file *files, size_t n, size_t index,
@@ -499,6 +549,7 @@ static int stage_file(struct run *r, const struct import_file *files, size_t n, 
     };
     hashmap_init(&s.sequence);
     strbuf_init(&s.value, 0);
+    s.recent = xcalloc((size_t)KIND_MAX_FIELDS * RECENT_SLOTS, sizeof(*s.recent));
     int rc = load_lookups(&s, files, n);
     if (rc == 0)
         rc = read_file(r, &files[index], entry->sheet, on_record, &s);
@@ -526,6 +577,10 @@ int run_resolve(struct run *r, enum import_kind k, const char *key, int64_t *id)
 {
     size_t len = strlen(key);
     int64_t unused;
+    if (r->bulk_first[k] && hashmap_get(&r->keys[k], key, len, id)) {
+        *id += r->bulk_first[k] - 1; /* keys hold the row index + 1 */
+        return 0;
+    }
     if (hashmap_get(&r->ids[k], key, len, id))
         return 0;
     if (run_entity(k) < 0 || hashmap_get(&r->missing[k], key, len, &unused))
@@ -647,6 +702,7 @@ static void run_release(struct run *r)
     }
     hashmap_release(&r->strings);
     hashmap_release(&r->teams);
+    line_groups_release(&r->lines);
     strbuf_release(&r->scratch);
     free(r->file_names);
 }
@@ -741,6 +797,8 @@ int import_run(struct db *db, const struct import_file *files, size_t n_files,
     for (size_t i = 0; i < n_files; i++)
         r.file_names[i] = files[i].name;
     int rc = stage_all(&r, files, n_files);
+    if (rc == 0)
+        line_groups_build(&r);
     if (rc == 0)
         check_references(&r);
     if (rc == 0 && r.failed)

@@ -43,6 +43,25 @@ static const char *const resolve_sql[ENTITY_COUNT][2] = {
                         "SELECT id FROM requests WHERE ext_id = ? AND source = ?"},
 };
 
+/* Per entity: any row from a source?  The next free id.  change_log rows for an id range. */
+#define BULK_SQL(table, name)                                                                 \
+    {"SELECT 1 FROM " table " WHERE source = ? LIMIT 1",                                      \
+     "SELECT coalesce(max(id), 0) + 1 FROM " table,                                           \
+     "INSERT INTO change_log(entity, entity_id, op, at) SELECT '" name "', id, 'insert', ? "   \
+     "FROM " table " WHERE id BETWEEN ? AND ? ORDER BY id"}
+static const char *const bulk_sql[ENTITY_COUNT][3] = {
+    [ENTITY_TEAM] = BULK_SQL("teams", "team"),
+    [ENTITY_REP] = BULK_SQL("reps", "rep"),
+    [ENTITY_ACCOUNT] = BULK_SQL("accounts", "account"),
+    [ENTITY_CONTACT] = BULK_SQL("contacts", "contact"),
+    [ENTITY_PRODUCT] = BULK_SQL("products", "product"),
+    [ENTITY_ORDER] = BULK_SQL("orders", "order"),
+    [ENTITY_INVOICE] = BULK_SQL("invoices", "invoice"),
+    [ENTITY_OPPORTUNITY] = BULK_SQL("opportunities", "opportunity"),
+    [ENTITY_REQUEST] = BULK_SQL("requests", "request"),
+};
+enum { BULK_ANY_FROM_SOURCE, BULK_NEXT_ID, BULK_CHANGES };
+
 static const char change_sql[] =
     "INSERT INTO change_log(entity, entity_id, op, at) VALUES (?, ?, ?, ?)";
 static const char change_count_sql[] = "SELECT count(*) FROM change_log";
@@ -359,4 +378,38 @@ int store_counts(struct db *db, struct store_counts *out, struct sd_error *err)
     for (size_t i = 0; rc == 0 && i < sizeof(extra) / sizeof(extra[0]); i++)
         rc = count_rows(db, extra[i].sql, extra[i].into, err);
     return rc;
+}
+
+int store_bulk_possible(struct db *db, enum store_entity e, const char *source, int *possible,
+                        struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, bulk_sql[e][BULK_ANY_FROM_SOURCE], &st, err);
+    if (rc)
+        return rc;
+    db_bind_text(st, 1, source);
+    rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    *possible = rc == DB_DONE;
+    db_reset(st);
+    return 0;
+}
+
+int store_bulk_next_id(struct db *db, enum store_entity e, int64_t *next, struct sd_error *err)
+{
+    return count_rows(db, bulk_sql[e][BULK_NEXT_ID], next, err);
+}
+
+int store_bulk_changes(struct db *db, enum store_entity e, int64_t first, int64_t last,
+                       struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, bulk_sql[e][BULK_CHANGES], &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, ts_now_ms());
+    db_bind_int64(st, 2, first);
+    db_bind_int64(st, 3, last);
+    return store_run(st, err);
 }

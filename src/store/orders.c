@@ -65,22 +65,27 @@ static const struct store_table order_table = {
     .n_fields = 13,
 };
 
+/* Binds the 13 fields of `o` as parameters base + 1 ... base + 13. */
+static void bind_order_at(struct db_stmt *st, int base, const struct order *o)
+{
+    db_bind_text(st, base + 1, o->source);
+    db_bind_text(st, base + 2, o->ext_id);
+    db_bind_int64(st, base + 3, o->account_id);
+    store_bind_ref(st, base + 4, o->rep_id);
+    db_bind_int64(st, base + 5, o->order_date);
+    db_bind_opt_date(st, base + 6, o->requested_date);
+    db_bind_opt_date(st, base + 7, o->promised_date);
+    db_bind_opt_date(st, base + 8, o->ship_date);
+    db_bind_text(st, base + 9, order_status_name(o->status));
+    db_bind_int64(st, base + 10, o->status_date == DATE_NONE ? o->order_date : o->status_date);
+    db_bind_text(st, base + 11, o->currency ? o->currency : "USD");
+    db_bind_text(st, base + 12, o->ship_country);
+    db_bind_text(st, base + 13, o->ship_address);
+}
+
 static void bind_order(struct db_stmt *st, const void *obj)
 {
-    const struct order *o = obj;
-    db_bind_text(st, 1, o->source);
-    db_bind_text(st, 2, o->ext_id);
-    db_bind_int64(st, 3, o->account_id);
-    store_bind_ref(st, 4, o->rep_id);
-    db_bind_int64(st, 5, o->order_date);
-    db_bind_opt_date(st, 6, o->requested_date);
-    db_bind_opt_date(st, 7, o->promised_date);
-    db_bind_opt_date(st, 8, o->ship_date);
-    db_bind_text(st, 9, order_status_name(o->status));
-    db_bind_int64(st, 10, o->status_date == DATE_NONE ? o->order_date : o->status_date);
-    db_bind_text(st, 11, o->currency ? o->currency : "USD");
-    db_bind_text(st, 12, o->ship_country);
-    db_bind_text(st, 13, o->ship_address);
+    bind_order_at(st, 0, obj);
 }
 
 static const char line_insert_sql[] =
@@ -91,19 +96,25 @@ static const char lines_select_sql[] =
     "SELECT line_no, product_id, qty, unit_price, discount, shipped_qty FROM order_lines "
     "WHERE order_id = ? ORDER BY line_no";
 
+static void bind_line_at(struct db_stmt *st, int base, int64_t order_id,
+                         const struct order_line *l)
+{
+    db_bind_int64(st, base + 1, order_id);
+    db_bind_int64(st, base + 2, l->line_no);
+    db_bind_int64(st, base + 3, l->product_id);
+    db_bind_int64(st, base + 4, l->qty);
+    db_bind_int64(st, base + 5, l->unit_price);
+    db_bind_int64(st, base + 6, l->discount);
+    db_bind_int64(st, base + 7, l->shipped_qty);
+}
+
 static int insert_lines(struct db *db, int64_t order_id, const struct order_line *lines,
                         size_t n, struct sd_error *err)
 {
     struct db_stmt *st;
     int rc = db_prepare(db, line_insert_sql, &st, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        db_bind_int64(st, 1, order_id);
-        db_bind_int64(st, 2, lines[i].line_no);
-        db_bind_int64(st, 3, lines[i].product_id);
-        db_bind_int64(st, 4, lines[i].qty);
-        db_bind_int64(st, 5, lines[i].unit_price);
-        db_bind_int64(st, 6, lines[i].discount);
-        db_bind_int64(st, 7, lines[i].shipped_qty);
+        bind_line_at(st, 0, order_id, &lines[i]);
         rc = store_run(st, err);
         if (rc)
             sd_error_prefix(err, "line %d", lines[i].line_no);
@@ -215,19 +226,24 @@ static const struct store_table invoice_table = {
     .n_fields = 10,
 };
 
+/* Binds the 10 fields of `inv` as parameters base + 1 ... base + 10. */
+static void bind_invoice_at(struct db_stmt *st, int base, const struct invoice *inv)
+{
+    db_bind_text(st, base + 1, inv->source);
+    db_bind_text(st, base + 2, inv->ext_id);
+    store_bind_ref(st, base + 3, inv->order_id);
+    db_bind_int64(st, base + 4, inv->account_id);
+    db_bind_int64(st, base + 5, inv->issue_date);
+    db_bind_int64(st, base + 6, inv->due_date);
+    db_bind_int64(st, base + 7, inv->amount);
+    db_bind_int64(st, base + 8, inv->paid_amount);
+    db_bind_opt_date(st, base + 9, inv->paid_date);
+    db_bind_text(st, base + 10, inv->currency ? inv->currency : "USD");
+}
+
 static void bind_invoice(struct db_stmt *st, const void *obj)
 {
-    const struct invoice *inv = obj;
-    db_bind_text(st, 1, inv->source);
-    db_bind_text(st, 2, inv->ext_id);
-    store_bind_ref(st, 3, inv->order_id);
-    db_bind_int64(st, 4, inv->account_id);
-    db_bind_int64(st, 5, inv->issue_date);
-    db_bind_int64(st, 6, inv->due_date);
-    db_bind_int64(st, 7, inv->amount);
-    db_bind_int64(st, 8, inv->paid_amount);
-    db_bind_opt_date(st, 9, inv->paid_date);
-    db_bind_text(st, 10, inv->currency ? inv->currency : "USD");
+    bind_invoice_at(st, 0, obj);
 }
 
 int store_invoice_upsert(struct db *db, struct invoice *inv, enum store_write *result,
@@ -501,5 +517,118 @@ int store_order_list(struct db *db, struct arena *arena, const struct order_filt
     }
     for (size_t i = 0; rc == 0 && i < *n; i++)
         rc = store_order_net(db, (*items)[i].id, &(*items)[i].net, err);
+    return rc;
+}
+
+/* ---- bulk inserts (store_bulk_*) ---- */
+
+/* STORE_BULK_ROWS copies of a VALUES tuple, comma-separated, built by the preprocessor
+ * so that the statement text is a constant (db_prepare caches by its address). */
+#define ROWS2(t) t "," t
+#define ROWS8(t) ROWS2(ROWS2(ROWS2(t)))
+#define ROWS64(t) ROWS8(ROWS8(t))
+
+#define ORDER_BULK_COLUMNS                                                                    \
+    "INSERT INTO orders(source, ext_id, account_id, rep_id, order_date, requested_date, "     \
+    "promised_date, ship_date, status, status_date, currency, ship_country, ship_address, "   \
+    "id) VALUES "
+#define ORDER_BULK_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define ORDER_BULK_PARAMS 14
+static const char order_bulk_one_sql[] = ORDER_BULK_COLUMNS ORDER_BULK_TUPLE;
+static const char order_bulk_many_sql[] = ORDER_BULK_COLUMNS ROWS64(ORDER_BULK_TUPLE);
+
+#define LINE_BULK_COLUMNS                                                                     \
+    "INSERT INTO order_lines(order_id, line_no, product_id, qty, unit_price, discount, "      \
+    "shipped_qty) VALUES "
+#define LINE_BULK_TUPLE "(?,?,?,?,?,?,?)"
+#define LINE_BULK_PARAMS 7
+static const char line_bulk_many_sql[] = LINE_BULK_COLUMNS ROWS64(LINE_BULK_TUPLE);
+
+/* An invoice's currency is its account's, read in the same statement. */
+#define INVOICE_BULK_COLUMNS                                                                  \
+    "INSERT INTO invoices(source, ext_id, order_id, account_id, issue_date, due_date, "       \
+    "amount, paid_amount, paid_date, currency, id) VALUES "
+#define INVOICE_BULK_TUPLE "(?,?,?,?,?,?,?,?,?,(SELECT currency FROM accounts WHERE id = ?),?)"
+#define INVOICE_BULK_PARAMS 11
+static const char invoice_bulk_one_sql[] = INVOICE_BULK_COLUMNS INVOICE_BULK_TUPLE;
+static const char invoice_bulk_many_sql[] = INVOICE_BULK_COLUMNS ROWS64(INVOICE_BULK_TUPLE);
+
+_Static_assert(STORE_BULK_ROWS == 64, "the ROWS64 statements hold STORE_BULK_ROWS rows");
+
+typedef void bulk_bind_fn(struct db_stmt *st, int base, const void *item);
+
+/* Runs `many_sql` (STORE_BULK_ROWS rows) over full chunks and `one_sql` over the rest. */
+static int bulk_insert(struct db *db, const char *many_sql, const char *one_sql, int params,
+                       bulk_bind_fn *bind, const void *items, size_t size, size_t n,
+                       struct sd_error *err)
+{
+    const char *p = items;
+    struct db_stmt *st;
+    int rc = 0;
+    size_t i = 0;
+    for (; rc == 0 && i + STORE_BULK_ROWS <= n; i += STORE_BULK_ROWS) {
+        rc = db_prepare(db, many_sql, &st, err);
+        for (int k = 0; rc == 0 && k < STORE_BULK_ROWS; k++)
+            bind(st, k * params, p + (i + (size_t)k) * size);
+        if (rc == 0)
+            rc = store_run(st, err);
+    }
+    for (; rc == 0 && i < n; i++) {
+        rc = db_prepare(db, one_sql, &st, err);
+        if (rc == 0) {
+            bind(st, 0, p + i * size);
+            rc = store_run(st, err);
+        }
+    }
+    return rc;
+}
+
+static void bind_order_bulk(struct db_stmt *st, int base, const void *item)
+{
+    const struct order *o = item;
+    bind_order_at(st, base, o);
+    db_bind_int64(st, base + 14, o->id);
+}
+
+static void bind_line_bulk(struct db_stmt *st, int base, const void *item)
+{
+    const struct order_line *l = item;
+    bind_line_at(st, base, l->order_id, l);
+}
+
+static void bind_invoice_bulk(struct db_stmt *st, int base, const void *item)
+{
+    const struct invoice *inv = item;
+    bind_invoice_at(st, base, inv);
+    db_bind_int64(st, base + 10, inv->account_id); /* the currency's look-up */
+    db_bind_int64(st, base + 11, inv->id);
+}
+
+int store_bulk_orders(struct db *db, const struct order *orders, size_t n, struct sd_error *err)
+{
+    int rc = bulk_insert(db, order_bulk_many_sql, order_bulk_one_sql, ORDER_BULK_PARAMS,
+                         bind_order_bulk, orders, sizeof(*orders), n, err);
+    if (rc)
+        sd_error_prefix(err, "orders (bulk)");
+    return rc;
+}
+
+int store_bulk_order_lines(struct db *db, const struct order_line *lines, size_t n,
+                           struct sd_error *err)
+{
+    int rc = bulk_insert(db, line_bulk_many_sql, line_insert_sql, LINE_BULK_PARAMS,
+                         bind_line_bulk, lines, sizeof(*lines), n, err);
+    if (rc)
+        sd_error_prefix(err, "order lines (bulk)");
+    return rc;
+}
+
+int store_bulk_invoices(struct db *db, const struct invoice *invoices, size_t n,
+                        struct sd_error *err)
+{
+    int rc = bulk_insert(db, invoice_bulk_many_sql, invoice_bulk_one_sql, INVOICE_BULK_PARAMS,
+                         bind_invoice_bulk, invoices, sizeof(*invoices), n, err);
+    if (rc)
+        sd_error_prefix(err, "invoices (bulk)");
     return rc;
 }

@@ -139,6 +139,37 @@ int store_demo_planted_add(struct db *db, const char *order_ext_id, const char *
  */
 int store_bulk_prepare(struct db *db, int64_t lines_coming, struct sd_error *err);
 
+/*
+ * Bulk writes, for a kind the store holds no rows of from the writer's source
+ * (a first import): the caller checks that with store_bulk_possible, assigns
+ * ids itself from store_bulk_next_id on (so references resolve without
+ * look-ups), inserts rows STORE_BULK_ROWS per statement, and appends the
+ * change_log 'insert' rows of the whole id range with store_bulk_changes (one
+ * per row, in id order, as the row-by-row path would). Nothing is compared
+ * or looked up: a duplicate key fails the statement (SD_ECONFLICT) and the
+ * caller's transaction must be rolled back. Inside the caller's transaction,
+ * which must hold the write lock from the check to the last insert.
+ */
+#define STORE_BULK_ROWS 64
+
+/* *possible = 1 when no row of entity `e` has source `source`. */
+int store_bulk_possible(struct db *db, enum store_entity e, const char *source, int *possible,
+                        struct sd_error *err);
+/* The first id above every stored row of `e` (1 for an empty table). */
+int store_bulk_next_id(struct db *db, enum store_entity e, int64_t *next, struct sd_error *err);
+/* Appends a change_log 'insert' row for each row of `e` with first <= id <= last. */
+int store_bulk_changes(struct db *db, enum store_entity e, int64_t first, int64_t last,
+                       struct sd_error *err);
+/* Inserts orders with their ids set (source and ext_id required); no change_log rows. */
+int store_bulk_orders(struct db *db, const struct order *orders, size_t n, struct sd_error *err);
+/* Inserts order lines (order_id set on each) of orders written by store_bulk_orders. */
+int store_bulk_order_lines(struct db *db, const struct order_line *lines, size_t n,
+                           struct sd_error *err);
+/* Inserts invoices with their ids set; each takes its account's currency (inv->currency
+ * is not used); no change_log rows. */
+int store_bulk_invoices(struct db *db, const struct invoice *invoices, size_t n,
+                        struct sd_error *err);
+
 /* Records an import run; *id is its job id. */
 int store_import_job_add(struct db *db, const struct import_job *job, int64_t *id,
                          struct sd_error *err);

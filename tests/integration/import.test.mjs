@@ -309,3 +309,124 @@ test('the same data as CSV, as XLSX from LibreOffice and as XLSX from libxlsxwri
   assert.equal(dumps.libreoffice, dumps.csv);
   assert.equal(dumps.libxlsxwriter, dumps.csv);
 });
+
+/** A native bundle: 2 accounts in EUR and GBP, `n` orders of 1–4 lines, an invoice for every other order. */
+function writeBundle(dir, n, prefix) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'reps.csv'), `id,name,email,team,region,manager,discount_limit_pct\n${prefix}R1,Rita,,East,,,10\n${prefix}R2,Sam,,East,,${prefix}R1,5\n`);
+  writeFileSync(path.join(dir, 'accounts.csv'),
+    'id,name,segment,region,country,city,owner_rep,account_manager,credit_limit,payment_terms_days,status,currency\n' +
+    `${prefix}A1,Acme,SMB,,DE,Berlin,${prefix}R1,,5000,30,active,EUR\n${prefix}A2,Brit,SMB,,GB,Leeds,${prefix}R2,,,60,active,GBP\n`);
+  writeFileSync(path.join(dir, 'products.csv'), `sku,name,category,list_price,cost,status,launch_date\n${prefix}P1,Widget,Tools,2.5,1.1,active,\n${prefix}P2,Gadget,Tools,10,,active,\n`);
+  let orders = 'id,account,rep,order_date,requested_date,promised_date,ship_date,status,currency,ship_country,ship_address\n';
+  let lines = 'order,line,sku,qty,unit_price,discount,shipped_qty\n';
+  let invoices = 'id,order,account,issue_date,due_date,amount,paid_amount,paid_date\n';
+  const want = { orders: n, lines: 0, invoices: 0, gross: 0n };
+  for (let i = 1; i <= n; i++) {
+    const acc = i % 3 ? 'A1' : 'A2';
+    const day = `2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+    const shipped = i % 2 === 0;
+    orders += `${prefix}O${i},${prefix}${acc},${i % 5 ? `${prefix}R2` : ''},${day},,,${shipped ? day : ''},${shipped ? 'shipped' : 'pending'},${acc === 'A1' ? 'EUR' : 'GBP'},DE,"${i} Main St, Town"\n`;
+    for (let l = 1; l <= 1 + (i % 4); l++) {
+      const qty = 1 + ((i + l) % 7);
+      const cents = 100 + ((i * 37 + l) % 900); // unit price in 1/100
+      lines += `${prefix}O${i},${l},${prefix}P${1 + (l % 2)},${qty},${(cents / 100).toFixed(2)},${l % 3 ? '0.05' : ''},${l === 2 ? '0' : ''}\n`;
+      want.lines++;
+      want.gross += BigInt(qty) * BigInt(cents) * 100n; // money units are 1/10000
+    }
+    if (i % 2 === 0) {
+      invoices += `${prefix}I${i},${prefix}O${i},${prefix}${acc},${day},${day},${i}.25,0,\n`;
+      want.invoices++;
+    }
+  }
+  invoices += `${prefix}I0,,${prefix}A2,2024-01-01,2024-02-01,1,1,2024-01-15\n`; // an invoice without an order
+  want.invoices++;
+  writeFileSync(path.join(dir, 'orders.csv'), orders);
+  writeFileSync(path.join(dir, 'lines.csv'), lines);
+  writeFileSync(path.join(dir, 'invoices.csv'), invoices);
+  return want;
+}
+
+test('a first import (bulk path) and the row-by-row upsert path give identical stores', (t) => {
+  const dir = tempDir(t, 'bulk');
+  const other = path.join(dir, 'other');
+  writeBundle(other, 7, 'X');
+  const data = path.join(dir, 'erp');
+  const want = writeBundle(data, 1000, '');
+  const dumps = {};
+  for (const mode of ['bulk', 'row-by-row']) {
+    const db = path.join(dir, `${mode}.db`);
+    assert.equal(run(['init', '--db', db]).code, 0);
+    // Rows of another source first, so the new ids do not start at 1.
+    assert.equal(run(['import', 'bundle', other, '--map', 'native', '--source', 'crm', '--db', db]).code, 0);
+    const args = ['import', 'bundle', data, '--map', 'native', '--source', 'erp', '--db', db, '--json'];
+    const r = run(mode === 'bulk' ? args : [...args, '--row-by-row']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = parseExact(r.stdout);
+    assert.equal(report.kinds.orders.inserted, String(want.orders));
+    assert.equal(report.kinds.lines.inserted, String(want.lines));
+    assert.equal(report.kinds.invoices.inserted, String(want.invoices));
+    // One change_log row per entity: this source's team 'East', 2 reps, 2 accounts,
+    // 2 products, the orders (with their lines) and the invoices.
+    const teams = Number(sql(db, "SELECT count(*) AS n FROM teams WHERE source = 'erp'")[0].n);
+    assert.equal(report.changes, String(teams + 6 + want.orders + want.invoices));
+    const [c] = sql(db, `SELECT (SELECT min(id) FROM orders WHERE source = 'erp') AS first,
+        (SELECT max(id) FROM orders WHERE source = 'crm') AS crm_last,
+        (SELECT sum(qty * unit_price) FROM order_lines JOIN orders o ON o.id = order_id WHERE o.source = 'erp') AS gross,
+        (SELECT count(*) FROM invoices i JOIN accounts a ON a.id = i.account_id WHERE i.source = 'erp' AND i.currency <> a.currency) AS wrong_currency,
+        (SELECT count(*) FROM change_log WHERE entity = 'order') AS order_changes`);
+    assert.equal(Number(c.first), Number(c.crm_last) + 1);
+    assert.equal(BigInt(c.gross), want.gross);
+    assert.equal(c.wrong_currency, '0');
+    assert.equal(c.order_changes, String(7 + want.orders));
+    // Importing the same files again changes nothing, whichever path wrote them.
+    const again = parseExact(run(['import', 'bundle', data, '--map', 'native', '--source', 'erp', '--db', db, '--json']).stdout);
+    assert.equal(again.changes, '0');
+    assert.equal(again.kinds.lines.unchanged, String(want.lines));
+    dumps[mode] = storeDump(db);
+  }
+  assert.equal(dumps.bulk, dumps['row-by-row']);
+});
+
+test('duplicate order lines are named with both rows, also for orders only in the store; lines alone update their orders', (t) => {
+  const dir = tempDir(t, 'lines');
+  const data = path.join(dir, 'erp');
+  const want = writeBundle(data, 20, '');
+  const db = path.join(dir, 'store.db');
+  assert.equal(run(['init', '--db', db]).code, 0);
+  assert.equal(run(['import', 'bundle', data, '--map', 'native', '--db', db]).code, 0);
+  const before = canonical(db);
+
+  // Lines of orders that are only in the store: O3 line 1 twice (rows 2 and 4), O5 line 2 twice (rows 3 and 6).
+  const file = path.join(dir, 'lines.csv');
+  writeFileSync(file, 'order,line,sku,qty,unit_price,discount,shipped_qty\n' +
+    'O3,1,P1,1,1,,\nO5,2,P2,2,2,,\nO3,1,P2,3,3,,\nO5,1,P1,1,1,,\nO5,2,P1,9,9,,\n');
+  const r = run(['import', 'lines', file, '--db', db, '--json']);
+  assert.equal(r.code, 3);
+  const report = parseExact(r.stdout);
+  assert.deepEqual(report.issues.map((i) => i.message).sort(), [
+    "lines.csv:4: duplicate lines key 'O3/1' (first at lines.csv:2)",
+    "lines.csv:6: duplicate lines key 'O5/2' (first at lines.csv:3)",
+  ]);
+  assert.equal(report.kinds.lines.rejected, '2');
+  assert.equal(canonical(db), before);
+
+  // The same in a bundle whose orders are staged too (the file's own order: O1 line 1 at rows 2 and 3).
+  const lines = readFileSync(path.join(data, 'lines.csv'), 'utf8').split('\n');
+  writeFileSync(path.join(data, 'lines.csv'), [lines[0], lines[1], ...lines.slice(1)].join('\n'));
+  const b = run(['import', 'bundle', data, '--map', 'native', '--db', db, '--json']);
+  assert.equal(b.code, 3);
+  assert.deepEqual(parseExact(b.stdout).issues.map((i) => i.message),
+    ["lines.csv:3: duplicate lines key 'O1/1' (first at lines.csv:2)"]);
+  assert.equal(canonical(db), before);
+
+  // Lines alone replace the lines of orders in the store: O3 gets one line, O5 two; one update each.
+  writeFileSync(file, 'order,line,sku,qty,unit_price,discount,shipped_qty\nO5,2,P2,2,2,,\nO3,1,P1,1,1,,\nO5,1,P1,1,1,,\n');
+  const ok = parseExact(run(['import', 'lines', file, '--db', db, '--json']).stdout);
+  assert.equal(ok.changes, '2');
+  assert.equal(ok.kinds.lines.updated, '3');
+  const got = sql(db, "SELECT o.ext_id AS id, count(*) AS n, sum(l.qty * l.unit_price) AS gross FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.ext_id IN ('O3', 'O5') GROUP BY 1 ORDER BY 1");
+  // 1 × 1.0000 = 10000 units; 2 × 2.0000 + 1 × 1.0000 = 50000 units.
+  assert.deepEqual(got, [{ id: 'O3', n: '1', gross: '10000' }, { id: 'O5', n: '2', gross: '50000' }]);
+  assert.equal(Number(sql(db, 'SELECT count(*) AS n FROM order_lines')[0].n), want.lines - (1 + (3 % 4)) - (1 + (5 % 4)) + 3);
+});

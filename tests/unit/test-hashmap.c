@@ -93,6 +93,39 @@ static void test_put_get_replace(void **state)
     hashmap_release(&m);
 }
 
+static void test_put_new(void **state)
+{
+    struct hashmap m;
+    int64_t existing = -1;
+
+    (void)state;
+    hashmap_init(&m);
+    assert_int_equal(hashmap_put_new(&m, "O1", 2, 7, &existing), 1);
+    assert_int_equal(existing, -1); /* untouched when added */
+    /* present: not replaced, the first value comes back */
+    assert_int_equal(hashmap_put_new(&m, "O1", 2, 9, &existing), 0);
+    assert_int_equal(existing, 7);
+    check_value(&m, "O1", 2, 7);
+    /* a value of 0 is present like any other */
+    assert_int_equal(hashmap_put_new(&m, "", 0, 0, &existing), 1);
+    assert_int_equal(hashmap_put_new(&m, "", 0, 5, &existing), 0);
+    assert_int_equal(existing, 0);
+    assert_int_equal(m.count, 2);
+    /* through growth: 1000 keys added once each, each second try reports the first value */
+    char key[16];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(hashmap_put_new(&m, key, strlen(key), i, &existing), 1);
+    }
+    for (int i = 0; i < 1000; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(hashmap_put_new(&m, key, strlen(key), -i, &existing), 0);
+        assert_int_equal(existing, i);
+    }
+    assert_int_equal(m.count, 1002);
+    hashmap_release(&m);
+}
+
 static void test_missing_keys(void **state)
 {
     struct hashmap m;
@@ -356,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_hash_vectors),
         cmocka_unit_test(test_empty_map),
         cmocka_unit_test(test_put_get_replace),
+        cmocka_unit_test(test_put_new),
         cmocka_unit_test(test_missing_keys),
         cmocka_unit_test(test_binary_keys),
         cmocka_unit_test(test_keys_are_copied),
