@@ -61,7 +61,9 @@ static const struct cli_option trend_options[] = {
     {"bucket", "B", "day, week, month, quarter, year, fquarter or fyear (default month)"},
     {"by", "DIM", "one series per value of region, segment, country, account, rep, team, "
                   "product or category"},
-    {"top", "N", "with --by: only the N values with the largest total"},
+    {"top", "N", "with --by: only the N values with the largest total (with --movers: N movers)"},
+    {"movers", NULL, "with --by: the values that moved most, last complete period against the "
+                     "one before"},
     {"forecast", "N", "forecast N periods after the last complete one (default 3; 0: none)"},
     {"period", "P", "the range: 2024, 2024-Q3, 2024-07, FY2024, FROM..TO (default: all data)"},
     {"from", "DATE", "first order day (overrides the start of --period)"},

@@ -21,7 +21,10 @@ struct trend_cmd {
     struct cli_filters filters;
     struct series_set set;
     struct series_analysis analysis;
+    struct series_movers movers;
     uint64_t horizon;
+    int want_movers;
+    size_t movers_top;
     int json;
 };
 
@@ -45,6 +48,13 @@ static int parse(const struct cli_args *args, struct trend_cmd *t)
     if (rc == 0)
         rc = cli_opt_uint(args, "forecast", 1000, &t->horizon);
     t->spec.top = (size_t)top;
+    t->want_movers = cli_flag(args, "movers");
+    if (rc == 0 && t->want_movers && !t->spec.by)
+        return cli_usage_error(args, "--movers needs --by DIM");
+    if (t->want_movers) {
+        t->movers_top = top ? (size_t)top : 10; /* --top: how many movers; all series ranked */
+        t->spec.top = 0;
+    }
     t->spec.where = t->filters.items;
     t->spec.nwhere = t->filters.n;
     return rc;
@@ -151,6 +161,42 @@ static void text_single(struct strbuf *out, const struct trend_cmd *t, int tty)
     text_anomalies(out, t);
 }
 
+static void text_mover_list(struct strbuf *out, const struct trend_cmd *t, const char *title,
+                            const struct trend_mover *m, size_t n)
+{
+    const struct facts *f = t->engine.facts;
+    enum measure_unit u = measure_table[t->spec.measure].unit;
+    strbuf_addf(out, "\n%s:\n", title);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t key = t->set.key[m[i].index];
+        char a[64], b[64], c[64], pct[32] = "-";
+        cli_format_value(u, m[i].previous, a, sizeof(a));
+        cli_format_value(u, m[i].current, b, sizeof(b));
+        cli_format_value(u, m[i].change, c, sizeof(c));
+        if (m[i].pct_defined)
+            cli_format_value(UNIT_PERCENT, m[i].pct, pct, sizeof(pct));
+        strbuf_addf(out, "%-16s %-28.28s %16s -> %16s  %16s  %10s\n",
+                    facts_dim_key(f, t->spec.by, key), facts_dim_label(f, t->spec.by, key), a, b,
+                    c, pct);
+    }
+}
+
+static void text_movers(struct strbuf *out, const struct trend_cmd *t)
+{
+    const struct series_movers *m = &t->movers;
+    char prev[PERIOD_TEXT_MAX], cur[PERIOD_TEXT_MAX];
+    if (!m->found) {
+        strbuf_addstr(out, "no movers: fewer than two complete periods\n");
+        return;
+    }
+    period_format(&m->previous, prev);
+    period_format(&m->current, cur);
+    strbuf_addf(out, "top movers of %s by %s, %s against %s\n",
+                measure_table[t->spec.measure].name, dim_name(t->spec.by), cur, prev);
+    text_mover_list(out, t, "by change", m->by_change, m->n_change);
+    text_mover_list(out, t, "by change %", m->by_pct, m->n_pct);
+}
+
 static void text_by(struct strbuf *out, const struct trend_cmd *t, int tty)
 {
     const struct measure_info *m = &measure_table[t->spec.measure];
@@ -249,6 +295,45 @@ static void json_analysis(struct json_writer *w, const struct trend_cmd *t)
     json_array_end(w);
 }
 
+static void json_mover_list(struct json_writer *w, const struct trend_cmd *t, const char *key,
+                            const struct trend_mover *m, size_t n)
+{
+    const struct facts *f = t->engine.facts;
+    json_key(w, key);
+    json_array_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = t->set.key[m[i].index];
+        json_object_begin(w);
+        json_kv_string(w, "key", facts_dim_key(f, t->spec.by, k));
+        json_kv_string(w, "label", facts_dim_label(f, t->spec.by, k));
+        json_kv_money(w, "previous", m[i].previous);
+        json_kv_money(w, "current", m[i].current);
+        json_kv_money(w, "change", m[i].change);
+        json_kv_money(w, "change_pct", m[i].pct_defined ? m[i].pct : MONEY_NONE);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void json_movers(struct json_writer *w, const struct trend_cmd *t)
+{
+    const struct series_movers *m = &t->movers;
+    char prev[PERIOD_TEXT_MAX], cur[PERIOD_TEXT_MAX];
+    json_key(w, "movers");
+    if (!m->found) {
+        json_null(w);
+        return;
+    }
+    period_format(&m->previous, prev);
+    period_format(&m->current, cur);
+    json_object_begin(w);
+    json_kv_string(w, "previous", prev);
+    json_kv_string(w, "current", cur);
+    json_mover_list(w, t, "by_change", m->by_change, m->n_change);
+    json_mover_list(w, t, "by_change_pct", m->by_pct, m->n_pct);
+    json_object_end(w);
+}
+
 static void json_out(struct strbuf *out, const struct trend_cmd *t)
 {
     struct json_writer w;
@@ -290,6 +375,8 @@ static void json_out(struct strbuf *out, const struct trend_cmd *t)
     json_kv_bool(&w, "partial_last", s->partial_last);
     if (!t->spec.by)
         json_analysis(&w, t);
+    if (t->want_movers)
+        json_movers(&w, t);
     json_object_end(&w);
     strbuf_addch(out, '\n');
 }
@@ -310,6 +397,9 @@ int cmd_trend(const struct cli_args *args)
     rc = cli_opt_range(args, t.engine.fy_start_month, &t.spec.from, &t.spec.to);
     if (rc == 0 && series_build(t.engine.facts, &t.spec, &t.set, &err))
         rc = cli_fail(&err);
+    if (rc == 0 && t.want_movers &&
+        series_movers(&t.set, t.movers_top, &t.movers, &err))
+        rc = cli_fail(&err);
     if (rc == 0 && !t.spec.by && t.set.nseries == 1 &&
         series_analyse(&t.set, &t.spec, 0, (size_t)t.horizon, &t.analysis, &err))
         rc = cli_fail(&err);
@@ -317,6 +407,8 @@ int cmd_trend(const struct cli_args *args)
         int tty = isatty(STDOUT_FILENO);
         if (t.json)
             json_out(&out, &t);
+        else if (t.want_movers)
+            text_movers(&out, &t);
         else if (t.spec.by)
             text_by(&out, &t, tty);
         else
@@ -325,6 +417,7 @@ int cmd_trend(const struct cli_args *args)
     }
     strbuf_release(&out);
     series_analysis_release(&t.analysis);
+    series_movers_release(&t.movers);
     series_release(&t.set);
     cli_engine_close(&t.engine);
     return rc;

@@ -283,3 +283,48 @@ int series_analyse(const struct series_set *s, const struct series_spec *spec, s
         series_analysis_release(out);
     return rc;
 }
+
+void series_movers_release(struct series_movers *m)
+{
+    free(m->by_change);
+    free(m->by_pct);
+    memset(m, 0, sizeof(*m));
+}
+
+int series_movers(const struct series_set *s, size_t top, struct series_movers *out,
+                  struct sd_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    size_t complete = s->partial_last ? s->nperiods - 1 : s->nperiods;
+    if (complete < 2 || s->nseries == 0 || top == 0)
+        return 0;
+    size_t n = 0;
+    int64_t *prev = xmalloc(s->nseries * sizeof(*prev)), *cur = xmalloc(s->nseries * sizeof(*cur));
+    size_t *series = xmalloc(s->nseries * sizeof(*series));
+    for (size_t k = 0; k < s->nseries; k++) {
+        int64_t a = s->values[k * s->nperiods + complete - 2];
+        int64_t b = s->values[k * s->nperiods + complete - 1];
+        if (a == QUERY_NONE || b == QUERY_NONE)
+            continue;
+        prev[n] = a;
+        cur[n] = b;
+        series[n++] = k;
+    }
+    out->by_change = xcalloc(top, sizeof(*out->by_change));
+    out->by_pct = xcalloc(top, sizeof(*out->by_pct));
+    int rc = trend_movers(prev, cur, n, top, out->by_change, &out->n_change, out->by_pct,
+                          &out->n_pct, err);
+    for (size_t i = 0; rc == 0 && i < out->n_change; i++)
+        out->by_change[i].index = series[out->by_change[i].index];
+    for (size_t i = 0; rc == 0 && i < out->n_pct; i++)
+        out->by_pct[i].index = series[out->by_pct[i].index];
+    out->found = rc == 0;
+    out->previous = s->periods[complete - 2];
+    out->current = s->periods[complete - 1];
+    free(prev);
+    free(cur);
+    free(series);
+    if (rc)
+        series_movers_release(out);
+    return rc;
+}

@@ -73,4 +73,22 @@ int measure_is_additive(enum measure m);
 /* 1 for measures that accumulate over a period (revenue, orders...): they can be paced. */
 int measure_is_flow(enum measure m);
 
+/* The dimension values that moved most between the last two complete periods. */
+struct series_movers {
+    int found;                  /* 0: fewer than two complete periods */
+    struct period previous, current;
+    struct trend_mover *by_change, *by_pct; /* index: the series (s->key[index]) */
+    size_t n_change, n_pct;
+};
+
+/*
+ * Top `top` movers among the series of `s` (one per dimension value): by
+ * absolute change and by relative change of the last complete period
+ * against the one before (trend_movers). Series without a value in either
+ * period are left out. Release with series_movers_release.
+ */
+int series_movers(const struct series_set *s, size_t top, struct series_movers *out,
+                  struct sd_error *err);
+void series_movers_release(struct series_movers *m);
+
 #endif

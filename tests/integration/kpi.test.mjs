@@ -318,3 +318,50 @@ test('an import that changes data checks the targets and raises the alerts due',
   // The same file again changes nothing, checks nothing, raises nothing.
   assert.doesNotMatch(run(['import', 'accounts', path.join(dir, 'a2.csv'), '--db', db]).stdout, /KPI alerts/);
 });
+
+/** Fields of one CSV line (quoted fields with commas and doubled quotes). */
+function csvFields(line) {
+  const out = [];
+  let field = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { out.push(field); field = ''; } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+test('top movers by category: the last complete month against the one before, as the CSV says', (t) => {
+  const { db } = northwindDb(t);
+  const rows = (f) => readFileSync(path.join(NORTHWIND, f), 'utf8').trim().split(/\r?\n/).slice(1).map(csvFields);
+  const categoryName = new Map(rows('Categories.csv').map((r) => [r[0], r[1]]));
+  const categoryOf = new Map(rows('Products.csv').map((r) => [r[0], categoryName.get(r[3])]));
+  const monthOf = new Map(rows('Orders.csv').map((r) => [r[0], r[3].slice(0, 7)]));
+  const sums = { '1998-03': new Map(), '1998-04': new Map() };
+  for (const [order, product, price, qty, discount] of rows('Order_Details.csv')) {
+    const month = monthOf.get(order);
+    if (!sums[month]) continue;
+    const [whole, frac = ''] = discount.split('.');
+    const ppm = BigInt(whole) * 1000000n + BigInt(frac.padEnd(6, '0').slice(0, 6) || '0');
+    const cat = categoryOf.get(product);
+    sums[month].set(cat, (sums[month].get(cat) || 0n) + lineNet(qty, moneyUnits(price), ppm));
+  }
+  const expected = [...categoryName.values()].map((cat) => {
+    const prev = sums['1998-03'].get(cat) || 0n, cur = sums['1998-04'].get(cat) || 0n;
+    return { cat, prev, cur, change: cur - prev };
+  }).filter((m) => m.change !== 0n)
+    .sort((a, b) => { const x = a.change < 0n ? -a.change : a.change, y = b.change < 0n ? -b.change : b.change;
+      return x === y ? 0 : x > y ? -1 : 1; });
+
+  const r = json(['trend', 'revenue', '--by', 'category', '--bucket', 'month', '--movers', '--top', '3', '--db', db]);
+  assert.equal(r.movers.previous, '1998-03'); // 1998-05 is still running: the data end on the 6th
+  assert.equal(r.movers.current, '1998-04');
+  assert.deepEqual(r.movers.by_change.map((m) => [m.key, m.previous, m.current, m.change]),
+    expected.slice(0, 3).map((m) => [m.cat, moneyText(m.prev), moneyText(m.cur), moneyText(m.change)]));
+  const top = r.movers.by_change[0];
+  assert.equal(top.change_pct, moneyText(divRound(moneyUnits(top.change) * 1000000n, moneyUnits(top.previous))));
+  assert.equal(run(['trend', 'revenue', '--movers', '--db', db]).code, 2);
+});
