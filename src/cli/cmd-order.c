@@ -339,7 +339,7 @@ int cmd_order(const struct cli_args *args)
     int open_all = cli_flag(args, "diagnose-open"), doctor = open_all || cli_flag(args, "diagnose");
     if (open_all != (args->n_args == 0))
         return cli_usage_error(args, open_all ? "--diagnose-open takes no order ID"
-                                              : "an order ID is required");
+                                              : "missing argument ID");
     if (!doctor && cli_opt(args, "today"))
         return cli_usage_error(args, "--today goes with --diagnose or --diagnose-open");
     int rc = cli_opt_date(args, "today", &today);

@@ -211,14 +211,15 @@ static int64_t percent_below(int64_t price, int64_t list)
 static void check_price_below_list(const struct doctor_case *c, const int64_t *params,
                                    struct doctor_out *out)
 {
-    int64_t tolerance = params[0]; /* percent × 10^4 */
+    /* percent × 10^4, which is also the fraction in millionths (20 % = 200000 = 0.2) */
+    int64_t tolerance = params[0];
     if (!is_open(c))
         return;
     FOR_LINES(c, l) {
         const struct store_doctor_product *p = product_of(c->d, l->product_id);
-        /* below beyond tolerance: price × 10^6 < list × (10^6 − tolerance × 100) */
+        /* below beyond tolerance: price × 10^6 < list × (10^6 − tolerance) */
         if (!p || (__int128)l->unit_price * 1000000 >=
-                      (__int128)p->list_price * (1000000 - tolerance * 100))
+                      (__int128)p->list_price * (1000000 - tolerance))
             continue;
         struct doctor_finding *f = line_finding(out, c, l);
         ev(f, "unit_price", DOCTOR_MONEY, l->unit_price);
