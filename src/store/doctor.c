@@ -66,12 +66,20 @@ static const char one_lines_sql[] =
 static const char account_orders_sql[] =
     "SELECT o.id FROM orders o WHERE o.account_id = ?1 AND (o.status IN " OPEN_STATUSES
     " OR (o.order_date BETWEEN ?2 AND ?3 AND o.status <> 'cancelled'))";
-static const char competing_orders_sql[] =
-    "SELECT DISTINCT l.order_id FROM order_lines l JOIN orders o ON o.id = l.order_id "
-    "WHERE l.product_id IN (SELECT product_id FROM order_lines WHERE order_id = ?1) "
-    "AND o.status IN " OPEN_STATUSES;
+/*
+ * The lines of other accounts' open orders for the subject's products, each
+ * with its order's header: what competes for the same stock. Driven from the
+ * open orders (CROSS JOIN, and + keeps the product index out): the product
+ * index would visit every line ever written for a popular product.
+ */
+static const char competing_lines_sql[] =
+    "SELECT " ORDER_COLS ", " LINE_COLS " FROM orders o CROSS JOIN order_lines l "
+    "ON l.order_id = o.id WHERE o.status IN " OPEN_STATUSES " AND o.account_id <> ?2 "
+    "AND +l.product_id IN (SELECT product_id FROM order_lines WHERE order_id = ?1)";
 static const char one_unpaid_sql[] =
     "SELECT " INVOICE_COLS " FROM invoices i WHERE i.account_id = ?1 AND i.paid_amount < i.amount";
+static const char one_unpaid_of_order_sql[] =
+    "SELECT " INVOICE_COLS " FROM invoices i WHERE i.order_id = ?1 AND i.paid_amount < i.amount";
 static const char one_invoices_sql[] =
     "SELECT " INVOICE_COLS " FROM invoices i WHERE i.order_id = ?1 AND i.paid_amount >= i.amount";
 static const char one_account_sql[] =
@@ -145,16 +153,22 @@ static void read_order(struct loader *ld, struct db_stmt *st, int subject)
     o->ship_address = store_col_str(st, 13, ld->arena);
 }
 
-static void read_line(struct loader *ld, struct db_stmt *st)
+/* A line from the LINE_COLS that start at column `base`. */
+static void read_line_at(struct loader *ld, struct db_stmt *st, int base)
 {
     struct order_line *l = vec_push_zero(&ld->lines);
-    l->order_id = db_column_int64(st, 0);
-    l->line_no = (int)db_column_int64(st, 1);
-    l->product_id = db_column_int64(st, 2);
-    l->qty = db_column_int64(st, 3);
-    l->unit_price = db_column_int64(st, 4);
-    l->discount = db_column_int64(st, 5);
-    l->shipped_qty = db_column_int64(st, 6);
+    l->order_id = db_column_int64(st, base);
+    l->line_no = (int)db_column_int64(st, base + 1);
+    l->product_id = db_column_int64(st, base + 2);
+    l->qty = db_column_int64(st, base + 3);
+    l->unit_price = db_column_int64(st, base + 4);
+    l->discount = db_column_int64(st, base + 5);
+    l->shipped_qty = db_column_int64(st, base + 6);
+}
+
+static void read_line(struct loader *ld, struct db_stmt *st)
+{
+    read_line_at(ld, st, 0);
 }
 
 static void read_invoice(struct loader *ld, struct db_stmt *st)
@@ -207,8 +221,10 @@ static void read_request(struct loader *ld, struct db_stmt *st)
     r->priority = store_col_str(st, 3, ld->arena);
 }
 
-enum row_kind { ROW_ORDER, ROW_SUBJECT, ROW_LINE, ROW_INVOICE, ROW_ACCOUNT, ROW_REP, ROW_PRODUCT,
-                ROW_REQUEST };
+enum row_kind { ROW_ORDER, ROW_SUBJECT, ROW_LINE, ROW_ORDER_LINE, ROW_INVOICE, ROW_ACCOUNT,
+                ROW_REP, ROW_PRODUCT, ROW_REQUEST };
+
+#define ORDER_COLS_COUNT 14
 
 static void read_row(struct loader *ld, struct db_stmt *st, enum row_kind kind)
 {
@@ -216,6 +232,10 @@ static void read_row(struct loader *ld, struct db_stmt *st, enum row_kind kind)
     case ROW_ORDER: read_order(ld, st, 0); break;
     case ROW_SUBJECT: read_order(ld, st, 1); break;
     case ROW_LINE: read_line(ld, st); break;
+    case ROW_ORDER_LINE: /* an order header (repeated per line, merged in finish) and a line */
+        read_order(ld, st, 0);
+        read_line_at(ld, st, ORDER_COLS_COUNT);
+        break;
     case ROW_INVOICE: read_invoice(ld, st); break;
     case ROW_ACCOUNT: read_account(ld, st); break;
     case ROW_REP: read_rep(ld, st); break;
@@ -372,7 +392,7 @@ static void finish(struct loader *ld, struct store_doctor_data *out)
     out->products = ld->products.items;
     out->requests = ld->requests.items;
     if (!line_runs(out)) {
-        qsort(out->lines, out->n_lines, sizeof(*out->lines), cmp_line);
+        out->n_lines = sort_unique(&ld->lines, cmp_line, NULL);
         line_runs(out);
     }
     vec_init(&ld->orders, sizeof(struct store_doctor_order)); /* ownership moved */
@@ -427,7 +447,11 @@ static int cmp_id(const void *a, const void *b)
     return cmp_i64(*(const int64_t *)a, *(const int64_t *)b);
 }
 
-/* The context orders of the subject: its account's open and recent ones, and its competitors. */
+/*
+ * The context orders of an open subject: its account's open and recent ones
+ * (whole), and the lines of other accounts' open orders that compete for its
+ * products (only those lines: such an order matters for the stock alone).
+ */
 static int load_context_orders(struct loader *ld, const struct order *subject, int window_days)
 {
     struct vec ids;
@@ -435,7 +459,8 @@ static int load_context_orders(struct loader *ld, const struct order *subject, i
     int rc = collect_ids(ld, account_orders_sql, 3, subject->account_id,
                          (int64_t)subject->order_date - window_days, subject->order_date, &ids);
     if (rc == 0)
-        rc = collect_ids(ld, competing_orders_sql, 1, subject->id, 0, 0, &ids);
+        rc = load_rows(ld, competing_lines_sql, ROW_ORDER_LINE, 2, subject->id,
+                       subject->account_id, 0);
     size_t n = sort_unique(&ids, cmp_id, NULL);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int64_t id = *VEC_AT(&ids, int64_t, i);
@@ -460,12 +485,18 @@ int store_doctor_load_order(struct db *db, struct arena *arena, const char *ext_
     if (rc == 0 && ld.orders.len != 1)
         rc = sd_error_set(err, SD_ENOTFOUND, "order '%s' vanished", ext_id);
     struct order subject = {0};
+    int open = 0;
     if (rc == 0) {
         subject = VEC_AT(&ld.orders, struct store_doctor_order, 0)->order;
-        rc = load_context_orders(&ld, &subject, window_days);
+        open = order_status_is_open(subject.status);
     }
-    if (rc == 0)
+    /* Credit, overdue, stock and duplicates concern open orders only. */
+    if (rc == 0 && open)
+        rc = load_context_orders(&ld, &subject, window_days);
+    if (rc == 0 && open)
         rc = load_rows(&ld, one_unpaid_sql, ROW_INVOICE, 1, subject.account_id, 0, 0);
+    if (rc == 0 && !open) /* its own unpaid invoices, for INVOICE_MISMATCH */
+        rc = load_rows(&ld, one_unpaid_of_order_sql, ROW_INVOICE, 1, id, 0, 0);
     if (rc == 0)
         rc = load_rows(&ld, one_invoices_sql, ROW_INVOICE, 1, id, 0, 0);
     if (rc == 0)

@@ -378,12 +378,13 @@ int store_change_last(struct db *db, int64_t *seq, struct sd_error *err);
  * Order doctor reads (doctor.c). What the doctor's rules need, loaded in a
  * few set-based queries into plain arrays that desk/doctor.c indexes:
  *
- *   store_doctor_load_order  one order (the subject) plus its context: the
- *       open orders of its account, the open orders that share a product with
- *       it (stock competition), the orders of its account in the
- *       `window_days` before it (duplicates), the account's unpaid invoices
- *       and the order's own invoices, its account, rep, products and their
- *       stock, its open customer requests.
+ *   store_doctor_load_order  one order (the subject) with its lines,
+ *       invoices, account, rep, products and their stock, and open customer
+ *       requests; when it is open, also its context: the open orders of its
+ *       account and its account's orders in the `window_days` before it
+ *       (whole, for credit and duplicates), the account's unpaid invoices,
+ *       and the lines of other accounts' open orders for the same products
+ *       (stock competition; those orders come with those lines only).
  *   store_doctor_load_open   every open order (draft pending confirmed
  *       on_hold: order_status_is_open) and every shipped order (still to be
  *       invoiced, so SHIPPED_NOT_INVOICED and INVOICE_MISMATCH apply) as
