@@ -471,42 +471,65 @@ static int load_context_orders(struct loader *ld, const struct order *subject, i
     return rc;
 }
 
+/* Every statement of one load reads the same snapshot (unless the caller has a transaction). */
+static int snapshot_begin(struct db *db, int *began, struct sd_error *err)
+{
+    *began = !db_in_transaction(db);
+    return *began ? db_begin_read(db, err) : 0;
+}
+
+static void snapshot_end(struct db *db, int began)
+{
+    if (began)
+        db_rollback(db);
+}
+
+static int load_one(struct loader *ld, const char *ext_id, int window_days)
+{
+    int64_t id = 0;
+    int rc = store_resolve(ld->db, ENTITY_ORDER, ext_id, &id, ld->err);
+    if (rc == 0)
+        rc = load_order_with_lines(ld, id, 1);
+    if (rc == 0 && ld->orders.len != 1)
+        rc = sd_error_set(ld->err, SD_ENOTFOUND, "order '%s' vanished", ext_id);
+    struct order subject = {0};
+    int open = 0;
+    if (rc == 0) {
+        subject = VEC_AT(&ld->orders, struct store_doctor_order, 0)->order;
+        open = order_status_is_open(subject.status);
+    }
+    /* Credit, overdue, stock and duplicates concern open orders only. */
+    if (rc == 0 && open)
+        rc = load_context_orders(ld, &subject, window_days);
+    if (rc == 0 && open)
+        rc = load_rows(ld, one_unpaid_sql, ROW_INVOICE, 1, subject.account_id, 0, 0);
+    if (rc == 0 && !open) /* its own unpaid invoices, for INVOICE_MISMATCH */
+        rc = load_rows(ld, one_unpaid_of_order_sql, ROW_INVOICE, 1, id, 0, 0);
+    if (rc == 0)
+        rc = load_rows(ld, one_invoices_sql, ROW_INVOICE, 1, id, 0, 0);
+    if (rc == 0)
+        rc = load_rows(ld, one_account_sql, ROW_ACCOUNT, 1, subject.account_id, 0, 0);
+    if (rc == 0 && subject.rep_id)
+        rc = load_rows(ld, one_rep_sql, ROW_REP, 1, subject.rep_id, 0, 0);
+    if (rc == 0)
+        rc = load_rows(ld, one_products_sql, ROW_PRODUCT, 1, id, 0, 0);
+    if (rc == 0)
+        rc = load_rows(ld, one_requests_sql, ROW_REQUEST, 1, id, 0, 0);
+    return rc;
+}
+
 int store_doctor_load_order(struct db *db, struct arena *arena, const char *ext_id,
                             int window_days, struct store_doctor_data *out,
                             struct sd_error *err)
 {
     struct loader ld;
-    int64_t id = 0;
+    int began = 0;
     memset(out, 0, sizeof(*out));
     loader_init(&ld, db, arena, err);
-    int rc = store_resolve(db, ENTITY_ORDER, ext_id, &id, err);
+    int rc = snapshot_begin(db, &began, err);
     if (rc == 0)
-        rc = load_order_with_lines(&ld, id, 1);
-    if (rc == 0 && ld.orders.len != 1)
-        rc = sd_error_set(err, SD_ENOTFOUND, "order '%s' vanished", ext_id);
-    struct order subject = {0};
-    int open = 0;
-    if (rc == 0) {
-        subject = VEC_AT(&ld.orders, struct store_doctor_order, 0)->order;
-        open = order_status_is_open(subject.status);
-    }
-    /* Credit, overdue, stock and duplicates concern open orders only. */
-    if (rc == 0 && open)
-        rc = load_context_orders(&ld, &subject, window_days);
-    if (rc == 0 && open)
-        rc = load_rows(&ld, one_unpaid_sql, ROW_INVOICE, 1, subject.account_id, 0, 0);
-    if (rc == 0 && !open) /* its own unpaid invoices, for INVOICE_MISMATCH */
-        rc = load_rows(&ld, one_unpaid_of_order_sql, ROW_INVOICE, 1, id, 0, 0);
-    if (rc == 0)
-        rc = load_rows(&ld, one_invoices_sql, ROW_INVOICE, 1, id, 0, 0);
-    if (rc == 0)
-        rc = load_rows(&ld, one_account_sql, ROW_ACCOUNT, 1, subject.account_id, 0, 0);
-    if (rc == 0 && subject.rep_id)
-        rc = load_rows(&ld, one_rep_sql, ROW_REP, 1, subject.rep_id, 0, 0);
-    if (rc == 0)
-        rc = load_rows(&ld, one_products_sql, ROW_PRODUCT, 1, id, 0, 0);
-    if (rc == 0)
-        rc = load_rows(&ld, one_requests_sql, ROW_REQUEST, 1, id, 0, 0);
+        rc = load_one(&ld, ext_id, window_days);
+    snapshot_end(db, began);
     if (rc == 0)
         finish(&ld, out);
     loader_release(&ld);
@@ -625,8 +648,8 @@ int store_doctor_load_open(struct db *db, struct arena *arena, int window_days,
     struct loader ld;
     memset(out, 0, sizeof(*out));
     loader_init(&ld, db, arena, err);
-    int rc = db_begin_read(db, err); /* one snapshot for every statement */
-    int began = rc == 0;
+    int began = 0;
+    int rc = snapshot_begin(db, &began, err);
     if (rc == 0)
         rc = load_rows(&ld, batch_orders_sql, ROW_SUBJECT, 0, 0, 0, 0);
     if (rc == 0)
@@ -645,10 +668,7 @@ int store_doctor_load_open(struct db *db, struct arena *arena, int window_days,
         rc = load_rows(&ld, batch_products_sql, ROW_PRODUCT, 0, 0, 0, 0);
     if (rc == 0)
         rc = load_rows(&ld, batch_requests_sql, ROW_REQUEST, 0, 0, 0, 0);
-    if (began) {
-        int crc = db_commit(db, rc ? NULL : err);
-        rc = rc ? rc : crc;
-    }
+    snapshot_end(db, began);
     if (rc == 0)
         finish(&ld, out);
     loader_release(&ld);
