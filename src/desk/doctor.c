@@ -835,6 +835,19 @@ static int before(const struct order *a, const struct order *b)
     return a->order_date < b->order_date || (a->order_date == b->order_date && a->id < b->id);
 }
 
+/* Makes `other` the duplicate_of of order `i` when it is an earlier identical order, the latest. */
+static void consider_duplicate(struct doctor_index *x, size_t i, size_t other, int64_t window_days,
+                               int64_t *pairs)
+{
+    const struct store_doctor_data *d = x->d;
+    const struct order *o = &d->orders[i].order, *e = &d->orders[other].order;
+    if (other == i || !before(e, o) || o->order_date - e->order_date > window_days ||
+        !same_lines(d, i, other, pairs))
+        return;
+    if (!x->duplicate_of[i] || before(&x->duplicate_of[i]->order, e))
+        x->duplicate_of[i] = &d->orders[other];
+}
+
 /*
  * duplicate_of[i]: for an open subject, the latest earlier non-cancelled
  * order of the same account with the same lines, at most window_days before.
@@ -863,26 +876,16 @@ static void index_duplicates(struct doctor_index *x, int64_t window_days)
         const struct store_doctor_order *o = &d->orders[s[i].order];
         if (!o->subject || !order_status_is_open(o->order.status))
             continue;
-        for (size_t j = i; j-- > 0 && s[j].account_id == s[i].account_id && s[j].hash == s[i].hash;) {
-            const struct store_doctor_order *other = &d->orders[s[j].order];
-            if (!before(&other->order, &o->order) ||
-                o->order.order_date - other->order.order_date > window_days ||
-                !same_lines(d, s[i].order, s[j].order, pairs))
-                continue;
-            if (!x->duplicate_of[s[i].order] ||
-                before(&x->duplicate_of[s[i].order]->order, &other->order))
-                x->duplicate_of[s[i].order] = other;
-        }
-        for (size_t j = i + 1; j < n && s[j].account_id == s[i].account_id && s[j].hash == s[i].hash; j++) {
-            const struct store_doctor_order *other = &d->orders[s[j].order];
-            if (!before(&other->order, &o->order) ||
-                o->order.order_date - other->order.order_date > window_days ||
-                !same_lines(d, s[i].order, s[j].order, pairs))
-                continue;
-            if (!x->duplicate_of[s[i].order] ||
-                before(&x->duplicate_of[s[i].order]->order, &other->order))
-                x->duplicate_of[s[i].order] = other;
-        }
+        /* Candidates: the run of signatures with the same account and hash around i. */
+        size_t first = i, last = i;
+        while (first > 0 && s[first - 1].account_id == s[i].account_id &&
+               s[first - 1].hash == s[i].hash)
+            first--;
+        while (last + 1 < n && s[last + 1].account_id == s[i].account_id &&
+               s[last + 1].hash == s[i].hash)
+            last++;
+        for (size_t j = first; j <= last; j++)
+            consider_duplicate(x, s[i].order, s[j].order, window_days, pairs);
     }
     free(pairs);
     free(s);
