@@ -28,6 +28,9 @@ static const struct cli_option demo_options[] = {
 
 static const struct cli_option order_options[] = {
     CLI_OPT_DB,
+    {"diagnose", NULL, "run the order doctor on the order: verdict and findings with evidence"},
+    {"diagnose-open", NULL, "run the order doctor on every open and shipped order (no ID)"},
+    {"today", "DATE", "with --diagnose*: the current day (default: the demo's day, else today)"},
     CLI_OPT_JSON,
     {0},
 };
@@ -137,9 +140,14 @@ const struct cli_command cli_commands[] = {
     },
     {
         .name = "order",
-        .args = "ID",
+        .args = "ID | --diagnose-open",
         .summary = "show an order: header, lines, totals, invoices and status dates",
-        .min_args = 1,
+        .details = "With --diagnose the order doctor explains what blocks or endangers the order: "
+                   "a verdict (blocked, at risk, ok) and findings by severity, each with its "
+                   "evidence, owner and suggested action (docs/desk.md lists the rules and their "
+                   "settings). --diagnose-open diagnoses every open (draft, pending, confirmed, "
+                   "on_hold) and shipped order at once and lists those with findings.",
+        .min_args = 0,
         .max_args = 1,
         .options = order_options,
         .run = cmd_order,

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd-order: `salesdesk order ID`: one order with its lines, totals, invoices and dates. */
+/*
+ * cmd-order: `salesdesk order ID`: one order with its lines, totals, invoices
+ * and dates; with --diagnose the order doctor's verdict on it, and with
+ * --diagnose-open the doctor's verdicts on every open and shipped order.
+ */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/date.h"
 #include "base/json.h"
 #include "base/money.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
+#include "desk/doctor.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -168,6 +174,160 @@ static void text_invoices(struct strbuf *out, const struct order_view *v)
     }
 }
 
+/* ---- the order doctor ---- */
+
+static void json_evidence(struct json_writer *w, const struct doctor_evidence *e)
+{
+    json_key(w, e->name);
+    switch (e->unit) {
+    case DOCTOR_MONEY:
+    case DOCTOR_PERCENT: json_money(w, e->value); break;
+    case DOCTOR_DISCOUNT: json_discount(w, e->value); break;
+    case DOCTOR_DATE: json_date(w, (int32_t)e->value); break;
+    case DOCTOR_TEXT: json_string(w, e->text); break;
+    case DOCTOR_COUNT:
+    case DOCTOR_DAYS: json_int(w, e->value); break;
+    }
+}
+
+static void json_diagnosis(struct json_writer *w, const struct doctor_diagnosis *dg)
+{
+    json_object_begin(w);
+    json_kv_string(w, "id", dg->order_ext_id);
+    json_kv_string(w, "status", order_status_name(dg->status));
+    json_kv_string(w, "verdict", doctor_verdict_name(dg->verdict));
+    json_key(w, "findings");
+    json_array_begin(w);
+    for (size_t i = 0; i < dg->n_findings; i++) {
+        const struct doctor_finding *f = &dg->findings[i];
+        json_object_begin(w);
+        json_kv_string(w, "code", f->rule->code);
+        json_kv_string(w, "severity", doctor_severity_name(f->rule->severity));
+        json_kv_string(w, "owner", doctor_owner_name(f->rule->owner));
+        if (f->line_no)
+            json_kv_int(w, "line", f->line_no);
+        json_kv_string(w, "message", f->message);
+        json_kv_string(w, "action", f->rule->action);
+        json_key(w, "evidence");
+        json_object_begin(w);
+        for (int k = 0; k < f->n_evidence; k++)
+            json_evidence(w, &f->evidence[k]);
+        json_object_end(w);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void text_diagnosis(struct strbuf *out, const struct doctor_diagnosis *dg, int32_t today)
+{
+    char day[DATE_TEXT_MAX];
+    date_format(today, day);
+    strbuf_addf(out, "Order %s  %s  verdict: %s (as of %s)\n", dg->order_ext_id,
+                order_status_name(dg->status), doctor_verdict_name(dg->verdict), day);
+    if (!dg->n_findings)
+        strbuf_addstr(out, "  no findings\n");
+    for (size_t i = 0; i < dg->n_findings; i++) {
+        const struct doctor_finding *f = &dg->findings[i];
+        strbuf_addf(out, "\n  %-7s %-20s owner: %s\n          %s\n          -> %s\n",
+                    doctor_severity_name(f->rule->severity), f->rule->code,
+                    doctor_owner_name(f->rule->owner), f->message, f->rule->action);
+    }
+}
+
+/* The doctor's "today": --today, else the setting demo_today, else the date. */
+static int doctor_today(const struct cli_args *args, struct db *db, int32_t *today,
+                        struct sd_error *err)
+{
+    struct arena a;
+    const char *value = NULL;
+    if (cli_opt(args, "today"))
+        return 0; /* parsed before the store was opened */
+    arena_init(&a, 0);
+    int rc = store_setting_get(db, &a, "demo_today", &value, err);
+    if (rc == 0 && value)
+        rc = date_parse(value, strlen(value), today, err);
+    arena_release(&a);
+    return rc;
+}
+
+static void text_open(struct strbuf *out, const struct doctor_diagnosis *items, size_t n,
+                      int32_t today)
+{
+    size_t counts[3] = {0};
+    char day[DATE_TEXT_MAX];
+    for (size_t i = 0; i < n; i++)
+        counts[items[i].verdict]++;
+    date_format(today, day);
+    strbuf_addf(out, "%zu open and shipped orders as of %s: %zu blocked, %zu at risk, %zu ok\n",
+                n, day, counts[DOCTOR_BLOCKED], counts[DOCTOR_AT_RISK], counts[DOCTOR_OK]);
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].n_findings)
+            continue;
+        strbuf_addf(out, "  %-12s %-10s %-8s", items[i].order_ext_id,
+                    order_status_name(items[i].status), doctor_verdict_name(items[i].verdict));
+        for (size_t k = 0; k < items[i].n_findings; k++)
+            if (k == 0 || items[i].findings[k].rule != items[i].findings[k - 1].rule)
+                strbuf_addf(out, " %s", items[i].findings[k].rule->code);
+        strbuf_addch(out, '\n');
+    }
+}
+
+static void json_open(struct strbuf *out, const struct doctor_diagnosis *items, size_t n,
+                      int32_t today)
+{
+    struct json_writer w;
+    size_t counts[3] = {0};
+    for (size_t i = 0; i < n; i++)
+        counts[items[i].verdict]++;
+    json_writer_init(&w, out, 1);
+    json_object_begin(&w);
+    json_kv_date(&w, "today", today);
+    json_kv_int(&w, "orders", (int64_t)n);
+    json_kv_int(&w, "blocked", (int64_t)counts[DOCTOR_BLOCKED]);
+    json_kv_int(&w, "at_risk", (int64_t)counts[DOCTOR_AT_RISK]);
+    json_kv_int(&w, "ok", (int64_t)counts[DOCTOR_OK]);
+    json_key(&w, "items"); /* the orders with at least one finding */
+    json_array_begin(&w);
+    for (size_t i = 0; i < n; i++)
+        if (items[i].n_findings)
+            json_diagnosis(&w, &items[i]);
+    json_array_end(&w);
+    json_object_end(&w);
+    strbuf_addch(out, '\n');
+}
+
+static int diagnose(const struct cli_args *args, struct db *db, struct arena *arena,
+                    int32_t today, struct strbuf *out, struct sd_error *err)
+{
+    struct doctor_settings settings;
+    int rc = doctor_today(args, db, &today, err);
+    if (rc == 0)
+        rc = doctor_settings_load(db, &settings, err);
+    if (rc == 0 && cli_flag(args, "diagnose-open")) {
+        struct doctor_diagnosis *items = NULL;
+        size_t n = 0;
+        rc = doctor_diagnose_open(db, arena, &settings, today, &items, &n, err);
+        if (rc == 0 && cli_flag(args, "json"))
+            json_open(out, items, n, today);
+        else if (rc == 0)
+            text_open(out, items, n, today);
+        return rc;
+    }
+    struct doctor_diagnosis dg;
+    if (rc == 0)
+        rc = doctor_diagnose_order(db, arena, &settings, args->args[0], today, &dg, err);
+    if (rc == 0 && cli_flag(args, "json")) {
+        struct json_writer w;
+        json_writer_init(&w, out, 1);
+        json_diagnosis(&w, &dg);
+        strbuf_addch(out, '\n');
+    } else if (rc == 0) {
+        text_diagnosis(out, &dg, today);
+    }
+    return rc;
+}
+
 int cmd_order(const struct cli_args *args)
 {
     struct sd_error err = {0};
@@ -175,11 +335,25 @@ int cmd_order(const struct cli_args *args)
     struct arena arena;
     struct strbuf out = STRBUF_INIT;
     struct order_view view;
+    int32_t today = 0;
+    int open_all = cli_flag(args, "diagnose-open"), doctor = open_all || cli_flag(args, "diagnose");
+    if (open_all != (args->n_args == 0))
+        return cli_usage_error(args, open_all ? "--diagnose-open takes no order ID"
+                                              : "missing argument ID");
+    if (!doctor && cli_opt(args, "today"))
+        return cli_usage_error(args, "--today goes with --diagnose or --diagnose-open");
+    int rc = cli_opt_date(args, "today", &today);
+    if (rc)
+        return rc;
     arena_init(&arena, 0);
-    int rc = store_open(&db, cli_db_url(args), DB_OPEN_EXISTING, &err);
-    if (rc == 0)
+    rc = store_open(&db, cli_db_url(args), DB_OPEN_EXISTING, &err);
+    if (rc == 0 && doctor)
+        rc = diagnose(args, db, &arena, today, &out, &err);
+    else if (rc == 0)
         rc = store_order_view(db, &arena, args->args[0], &view, &err);
-    if (rc == 0 && cli_flag(args, "json")) {
+    if (rc || doctor) {
+        /* printed below */
+    } else if (cli_flag(args, "json")) {
         order_json(&out, &view);
     } else if (rc == 0) {
         text_header(&out, &view);

@@ -407,4 +407,89 @@ int store_scan_changes(struct db *db, int64_t after_seq, store_scan_change_fn *f
 /* The last change_log sequence number (0 when empty). */
 int store_change_last(struct db *db, int64_t *seq, struct sd_error *err);
 
+/*
+ * Order doctor reads (doctor.c). What the doctor's rules need, loaded in a
+ * few set-based queries into plain arrays that desk/doctor.c indexes:
+ *
+ *   store_doctor_load_order  one order (the subject) with its lines,
+ *       invoices, account, rep, products and their stock, and open customer
+ *       requests; when it is open, also its context: the open orders of its
+ *       account and its account's orders in the `window_days` before it
+ *       (whole, for credit and duplicates), the account's unpaid invoices,
+ *       and the lines of other accounts' open orders for the same products
+ *       (stock competition; those orders come with those lines only).
+ *   store_doctor_load_open   every open order (draft pending confirmed
+ *       on_hold: order_status_is_open) and every shipped order (still to be
+ *       invoiced, so SHIPPED_NOT_INVOICED and INVOICE_MISMATCH apply) as
+ *       subjects, with the same context for all of them at once: one pass per
+ *       table, never a query per order.
+ *
+ * Arrays are sorted by id (orders, accounts, reps, products) and requests by
+ * order_id; each order's lines are lines[first_line .. first_line + n_lines)
+ * by line number; invoices come in no particular order, without their
+ * strings (source, ext_id, currency are NULL). The arrays are heap memory
+ * owned by the struct (store_doctor_release frees them); strings live in
+ * `arena`.
+ */
+struct store_doctor_order {
+    struct order order;
+    size_t first_line;
+    size_t n_lines;
+    int subject; /* 1: to be diagnosed; 0: loaded as context */
+};
+
+struct store_doctor_account {
+    int64_t id;
+    const char *ext_id;
+    const char *status;   /* active on_hold closed */
+    int64_t credit_limit; /* MONEY_NONE: no limit */
+};
+
+struct store_doctor_rep {
+    int64_t id;
+    const char *ext_id;
+    int64_t discount_limit; /* millionths; INT_NONE: no limit */
+};
+
+struct store_doctor_product {
+    int64_t id;
+    const char *sku;
+    int64_t list_price;
+    int discontinued;
+    int64_t available; /* sum over warehouses of on_hand - reserved; 0 without stock rows */
+};
+
+struct store_doctor_request {
+    int64_t order_id;
+    const char *ext_id;
+    const char *status;   /* open in_progress waiting */
+    const char *priority;
+};
+
+struct store_doctor_data {
+    struct store_doctor_order *orders;
+    size_t n_orders;
+    struct order_line *lines;
+    size_t n_lines;
+    struct invoice *invoices; /* unpaid ones of the accounts, and all of the subjects' */
+    size_t n_invoices;
+    struct store_doctor_account *accounts;
+    size_t n_accounts;
+    struct store_doctor_rep *reps;
+    size_t n_reps;
+    struct store_doctor_product *products;
+    size_t n_products;
+    struct store_doctor_request *requests; /* open ones tied to an order */
+    size_t n_requests;
+};
+
+/* SD_ENOTFOUND when no order has that external id ("ID" or "SOURCE:ID"). */
+int store_doctor_load_order(struct db *db, struct arena *arena, const char *ext_id,
+                            int window_days, struct store_doctor_data *out,
+                            struct sd_error *err);
+int store_doctor_load_open(struct db *db, struct arena *arena, int window_days,
+                           struct store_doctor_data *out, struct sd_error *err);
+/* Frees the arrays (not the arena's strings); the struct is zeroed. */
+void store_doctor_release(struct store_doctor_data *d);
+
 #endif
