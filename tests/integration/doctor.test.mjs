@@ -8,8 +8,9 @@
 // demo leaves real problems it does not list in demo_planted — later open
 // orders for a product whose stock was capped for a planted STOCK_SHORT are
 // short too, and accounts of late or bad payers have overdue invoices and
-// receivables above their credit limit. The strict "no blocker outside the
-// planted set" test is therefore a todo: it runs and reports its count.
+// receivables above their credit limit. So instead of "no blocker outside
+// the planted set" (issue 5 keeps that point open until the demo records what
+// it causes), every such blocker is recomputed from the store below.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,13 +67,6 @@ test('every planted problem is found by diagnosing its order (recall 100 %)', as
     if (!['draft', 'pending', 'confirmed', 'on_hold', 'shipped'].includes(dg.status)) continue;
     assert.deepEqual(items.get(id), dg, `batch and one-order diagnosis of ${id} agree`);
   }
-});
-
-test('no order outside the planted set is blocked (false positives 0)', { todo: 'the demo leaves unplanted real problems: see the next test' }, (t) => {
-  const { db, batch } = demo();
-  const plantedIds = new Set(planted(db).map((r) => r.order_id));
-  const fp = batch.items.filter((d) => d.verdict === 'blocked' && !plantedIds.has(d.id));
-  assert.deepEqual(fp.map((d) => `${d.id} ${d.findings.filter((f) => f.severity === 'blocker').map((f) => f.code)}`), []);
 });
 
 /** Independent checks of a blocker finding on an order, from the store. */
