@@ -195,9 +195,12 @@ static int write_teams_and_reps(struct gen *g)
             struct team row = {
                 .source = DEMO_SOURCE,
                 .ext_id = gen_strf(g, "T%02d", g->n_teams),
-                .name = gen_strf(g, "%s %s%s", gen_regions[region].name,
-                                 team_kinds[k % ARRAY_LEN(team_kinds)],
-                                 k >= (int)ARRAY_LEN(team_kinds) ? " 2" : ""),
+                /* "North America Commercial", then "... Commercial 2", "... 3": unique names */
+                .name = k < (int)ARRAY_LEN(team_kinds)
+                            ? gen_strf(g, "%s %s", gen_regions[region].name, team_kinds[k])
+                            : gen_strf(g, "%s %s %d", gen_regions[region].name,
+                                       team_kinds[k % ARRAY_LEN(team_kinds)],
+                                       k / (int)ARRAY_LEN(team_kinds) + 1),
                 .region = gen_regions[region].name,
             };
             enum store_write w;
