@@ -10,6 +10,7 @@
 
 #include "base/date.h"
 #include "base/json.h"
+#include "base/xalloc.h"
 #include "ingest/load-int.h"
 #include "base/banned.h"
 
@@ -151,7 +152,7 @@ static int apply_rep(struct run *r, const struct staged_row *row)
 static int apply_reps(struct run *r)
 {
     size_t n = r->staged[KIND_REPS].len, done = 0;
-    char *written = calloc(n ? n : 1, 1);
+    char *written = xcalloc(n ? n : 1, 1);
     int rc = 0, progress = 1;
     while (rc == 0 && done < n && progress) {
         progress = 0;
@@ -278,8 +279,8 @@ static void groups_build(struct run *r, enum import_kind kind, int order_field, 
 {
     g->kind = kind;
     g->n = r->staged[kind].len;
-    g->sorted = malloc((g->n ? g->n : 1) * sizeof(*g->sorted));
-    g->done = calloc(g->n ? g->n : 1, 1);
+    g->sorted = xmalloc((g->n ? g->n : 1) * sizeof(*g->sorted));
+    g->done = xcalloc(g->n ? g->n : 1, 1);
     hashmap_init(&g->start);
     for (size_t i = 0; i < g->n; i++)
         g->sorted[i] = i;
@@ -478,7 +479,7 @@ static int apply_orders_bulk(struct run *r)
     size_t n = r->staged[KIND_ORDERS].len;
     struct order orders[STORE_BULK_ROWS];
     /* room for the lines of one chunk of orders plus what an earlier chunk left */
-    struct line_buffer lines = {calloc(r->lines.n + STORE_BULK_ROWS, sizeof(struct order_line)),
+    struct line_buffer lines = {xcalloc(r->lines.n + STORE_BULK_ROWS, sizeof(struct order_line)),
                                 0, 0};
     int rc = 0;
     for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
@@ -501,7 +502,7 @@ static int apply_orders_bulk(struct run *r)
 
 static int apply_orders(struct run *r)
 {
-    struct order_line *buf = calloc(r->lines.n ? r->lines.n : 1, sizeof(*buf));
+    struct order_line *buf = xcalloc(r->lines.n ? r->lines.n : 1, sizeof(*buf));
     int rc = bulk_start(r, KIND_ORDERS);
     if (rc == 0 && r->bulk_first[KIND_ORDERS])
         rc = apply_orders_bulk(r);
@@ -671,7 +672,7 @@ static int apply_opportunities(struct run *r)
 {
     struct groups g;
     groups_build(r, KIND_STAGES, STG_ENTERED, &g);
-    struct opportunity_stage *buf = calloc(g.n ? g.n : 1, sizeof(*buf));
+    struct opportunity_stage *buf = xcalloc(g.n ? g.n : 1, sizeof(*buf));
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->staged[KIND_OPPORTUNITIES].len; i++)
         rc = apply_opportunity(r, run_row(r, KIND_OPPORTUNITIES, i), &g, buf);
