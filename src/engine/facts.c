@@ -886,3 +886,30 @@ int facts_dim_find(const struct facts *f, enum dim d, const char *text, uint32_t
     return sd_error_set(err, SD_ENOTFOUND, "no %s '%s'", d == DIM_NONE ? "value" : dim_name(d),
                         text);
 }
+
+struct key_text {
+    const char *text;
+    uint32_t key;
+};
+
+static int cmp_key_text(const void *a, const void *b)
+{
+    const struct key_text *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x->key > y->key) - (x->key < y->key);
+}
+
+uint32_t *facts_dim_sorted(const struct facts *f, enum dim d)
+{
+    uint32_t n = facts_dim_count(f, d);
+    uint32_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+    struct key_text *kt = xmalloc((n ? n : 1) * sizeof(*kt));
+    for (uint32_t k = 0; k < n; k++)
+        kt[k] = (struct key_text){facts_dim_key(f, d, k), k};
+    if (d != DIM_NONE && n > 1)
+        qsort(kt, n, sizeof(*kt), cmp_key_text);
+    for (uint32_t k = 0; k < n; k++)
+        order[k] = kt[k].key;
+    free(kt);
+    return order;
+}

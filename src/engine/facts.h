@@ -98,6 +98,11 @@ void facts_stats(const struct facts *f, struct facts_stats *out);
  */
 const char *facts_dim_key(const struct facts *f, enum dim d, uint32_t key);
 const char *facts_dim_label(const struct facts *f, enum dim d, uint32_t key);
+/*
+ * The keys of `d` ordered by their texts (ties by key); {0} for DIM_NONE.
+ * facts_dim_count(f, d) of them; the caller free()s the array.
+ */
+uint32_t *facts_dim_sorted(const struct facts *f, enum dim d);
 /* The number of values of `d` (keys are 0..n-1). */
 uint32_t facts_dim_count(const struct facts *f, enum dim d);
 /* 0 and *key for the value whose text is `text`, or SD_ENOTFOUND. */

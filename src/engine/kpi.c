@@ -515,26 +515,6 @@ static int has_targets(const struct kpi_targets *ts, enum dim by, const char *ke
     return 0;
 }
 
-struct key_text {
-    const char *text;
-    uint32_t key;
-};
-
-static int cmp_key_text(const void *a, const void *b)
-{
-    return strcmp(((const struct key_text *)a)->text, ((const struct key_text *)b)->text);
-}
-
-/* The values of `by` in the order of their texts. */
-static struct key_text *sorted_keys(const struct facts *f, enum dim by, uint32_t n)
-{
-    struct key_text *keys = xmalloc((n ? n : 1) * sizeof(*keys));
-    for (uint32_t k = 0; k < n; k++)
-        keys[k] = (struct key_text){facts_dim_key(f, by, k), k};
-    qsort(keys, n, sizeof(*keys), cmp_key_text);
-    return keys;
-}
-
 int kpi_evaluate_by(const struct facts *f, const struct kpi_set *set,
                     const struct kpi_targets *targets, const struct period *period,
                     int32_t today, enum dim by, struct kpi_row_set *out, struct sd_error *err)
@@ -546,12 +526,12 @@ int kpi_evaluate_by(const struct facts *f, const struct kpi_set *set,
     e->nkeys = facts_dim_count(f, by);
     e->measures |= 1u << MEASURE_LINES;
     const int64_t *here = window_get(e, period->first, period->last, err, &rc);
-    struct key_text *order = sorted_keys(f, by, e->nkeys);
+    uint32_t *order = facts_dim_sorted(f, by);
     out->keys = xmalloc(e->nkeys * sizeof(*out->keys));
     out->cards = xmalloc((size_t)e->nkeys * set->n * sizeof(*out->cards));
     for (uint32_t i = 0; here && rc == 0 && i < e->nkeys; i++) {
-        uint32_t k = order[i].key;
-        const char *text = order[i].text;
+        uint32_t k = order[i];
+        const char *text = facts_dim_key(f, by, k);
         struct kpi_scope scope = {by, text};
         int seen = e->windows[0].values[(size_t)k * MEASURE_COUNT + MEASURE_LINES] > 0;
         if (!seen && !has_targets(targets, by, text, period))

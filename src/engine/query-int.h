@@ -30,6 +30,9 @@ struct plan {
     int32_t *first_day;     /* per account, for new accounts */
 };
 
+/* num / den rounded half away from zero; QUERY_NONE when den is 0 or the result does not fit. */
+int64_t query_ratio(__int128 num, __int128 den);
+
 /* Per-group sums of the pipeline, service and receivables measures (side.c). */
 struct side_acc {
     int64_t *hits, *pipe, *weighted, *won, *lost, *won_amount, *cycle_days;

@@ -287,6 +287,18 @@ static void scan(const struct plan *p, struct acc *a, size_t lo, size_t hi)
  * need), and keeps the running bucket's sums in registers, since consecutive
  * lines mostly share an order day.
  */
+/* Adds the running bucket's sums (SIZE_MAX: none yet) to the accumulators. */
+static inline void flat_flush(struct acc *a, size_t g, int64_t hits, int64_t sum, int64_t ret)
+{
+    if (g == SIZE_MAX)
+        return;
+    a->hits[g] += hits;
+    if (a->net)
+        a->net[g] += sum;
+    if (a->ret)
+        a->ret[g] += ret;
+}
+
 static void scan_flat(const struct plan *p, struct acc *a, size_t lo, size_t hi)
 {
     const struct facts *f = p->f;
@@ -309,13 +321,7 @@ static void scan_flat(const struct plan *p, struct acc *a, size_t lo, size_t hi)
             continue;
         size_t gi = bucket ? bucket[off] : 0;
         if (gi != g) {
-            if (g != SIZE_MAX) {
-                a->hits[g] += hits;
-                if (a->net)
-                    a->net[g] += sum;
-                if (a->ret)
-                    a->ret[g] += ret;
-            }
+            flat_flush(a, g, hits, sum, ret);
             g = gi;
             hits = sum = ret = 0;
         }
@@ -338,13 +344,7 @@ static void scan_flat(const struct plan *p, struct acc *a, size_t lo, size_t hi)
         if (a->disc)
             a->disc[g] += f->disc[i];
     }
-    if (g != SIZE_MAX) {
-        a->hits[g] += hits;
-        if (a->net)
-            a->net[g] += sum;
-        if (a->ret)
-            a->ret[g] += ret;
-    }
+    flat_flush(a, g, hits, sum, ret);
 }
 
 /* 1 when scan_flat gives the same result as scan for this plan. */
@@ -645,7 +645,7 @@ static int plan_build(struct plan *p, const struct facts *f, const struct query 
 /* ---- rows ---- */
 
 /* num / den rounded half away from zero; QUERY_NONE when den is 0. */
-static int64_t ratio(__int128 num, __int128 den)
+int64_t query_ratio(__int128 num, __int128 den)
 {
     if (den == 0)
         return QUERY_NONE;
@@ -719,7 +719,7 @@ static int64_t measure_value(const struct acc *a, const struct extras *x, size_t
     case MEASURE_MARGIN:
         return net - cost;
     case MEASURE_MARGIN_PCT:
-        return ratio((__int128)(net - cost) * 1000000, net);
+        return query_ratio((__int128)(net - cost) * 1000000, net);
     case MEASURE_UNITS:
         return at(a->qty, g) * 10000;
     case MEASURE_LINES:
@@ -731,17 +731,17 @@ static int64_t measure_value(const struct acc *a, const struct extras *x, size_t
     case MEASURE_NEW_ACCOUNTS:
         return at(x->news, g) * 10000;
     case MEASURE_AOV:
-        return ratio(net, at(a->orders, g));
+        return query_ratio(net, at(a->orders, g));
     case MEASURE_ON_TIME_RATE:
-        return ratio((__int128)at(a->on_time, g) * 1000000, at(a->due_n, g));
+        return query_ratio((__int128)at(a->on_time, g) * 1000000, at(a->due_n, g));
     case MEASURE_DAYS_TO_SHIP:
-        return ratio((__int128)at(a->ship_days, g) * 10000, at(a->ship_n, g));
+        return query_ratio((__int128)at(a->ship_days, g) * 10000, at(a->ship_n, g));
     case MEASURE_DAYS_TO_SHIP_MEDIAN:
         return x->median ? x->median[g] : QUERY_NONE;
     case MEASURE_FILL_RATE:
-        return ratio((__int128)at(a->shipped, g) * 1000000, at(a->qty, g));
+        return query_ratio((__int128)at(a->shipped, g) * 1000000, at(a->qty, g));
     case MEASURE_RETURN_RATE:
-        return ratio((__int128)at(a->ret, g) * 1000000, (__int128)net + at(a->ret, g));
+        return query_ratio((__int128)at(a->ret, g) * 1000000, (__int128)net + at(a->ret, g));
     case MEASURE_DISCOUNT:
         return at(a->disc, g);
     default:
@@ -756,37 +756,6 @@ static void row_values(const struct acc *a, const struct extras *x, size_t g, ui
         v[m] = (wanted & (1u << m)) ? measure_value(a, x, g, m) : QUERY_NONE;
 }
 
-struct key_text {
-    const char *text;
-    uint32_t key;
-};
-
-static int cmp_key_text(const void *a, const void *b)
-{
-    const struct key_text *x = a, *y = b;
-    int c = strcmp(x->text, y->text);
-    return c ? c : (x->key > y->key) - (x->key < y->key);
-}
-
-/* The keys of a dimension in the order of their texts (just {0} without one). */
-static uint32_t *keys_in_text_order(const struct facts *f, enum dim d, uint32_t n)
-{
-    uint32_t *order = xmalloc(n * sizeof(*order));
-    if (d == DIM_NONE || n <= 1) {
-        for (uint32_t k = 0; k < n; k++)
-            order[k] = k;
-        return order;
-    }
-    struct key_text *kt = xmalloc(n * sizeof(*kt));
-    for (uint32_t k = 0; k < n; k++)
-        kt[k] = (struct key_text){facts_dim_key(f, d, k), k};
-    qsort(kt, n, sizeof(*kt), cmp_key_text);
-    for (uint32_t k = 0; k < n; k++)
-        order[k] = kt[k].key;
-    free(kt);
-    return order;
-}
-
 static void make_rows(const struct plan *p, const struct query *q, struct acc *a,
                       const struct side_acc *side, struct query_result *out)
 {
@@ -796,8 +765,8 @@ static void make_rows(const struct plan *p, const struct query *q, struct acc *a
         (p->need & A_MEDIAN) ? medians(p, a) : NULL,
     };
     size_t cap = 0;
-    uint32_t *order[2] = {keys_in_text_order(p->f, q->by[0], p->nkey[0]),
-                          keys_in_text_order(p->f, q->by[1], p->nkey[1])};
+    uint32_t *order[2] = {facts_dim_sorted(p->f, q->by[0]),
+                          facts_dim_sorted(p->f, q->by[1])};
     /* Groups in presentation order: bucket, then the dimensions' texts. */
     for (size_t b = 0; b < p->nbuckets; b++) {
         for (uint32_t i0 = 0; i0 < p->nkey[0]; i0++) {

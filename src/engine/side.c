@@ -456,31 +456,22 @@ void side_scan(const struct plan *p, struct side_acc *a)
     scan_invoices(p, a);
 }
 
-static int64_t ratio(__int128 num, __int128 den)
-{
-    if (den == 0)
-        return QUERY_NONE;
-    __int128 mag = num < 0 ? -num : num;
-    __int128 q = (mag * 2 + den) / (den * 2);
-    return (int64_t)(num < 0 ? -q : q);
-}
-
 void side_values(const struct plan *p, const struct side_acc *a, size_t g, int64_t *v)
 {
     int64_t all[MEASURE_COUNT] = {
         [MEASURE_PIPELINE] = a->pipe[g],
         [MEASURE_WEIGHTED_PIPELINE] = a->weighted[g],
-        [MEASURE_WIN_RATE] = ratio((__int128)a->won[g] * 1000000, a->won[g] + a->lost[g]),
+        [MEASURE_WIN_RATE] = query_ratio((__int128)a->won[g] * 1000000, a->won[g] + a->lost[g]),
         [MEASURE_DEALS_WON] = a->won[g] * 10000,
-        [MEASURE_AVG_DEAL] = ratio(a->won_amount[g], a->won[g]),
-        [MEASURE_SALES_CYCLE] = ratio((__int128)a->cycle_days[g] * 10000, a->won[g]),
+        [MEASURE_AVG_DEAL] = query_ratio(a->won_amount[g], a->won[g]),
+        [MEASURE_SALES_CYCLE] = query_ratio((__int128)a->cycle_days[g] * 10000, a->won[g]),
         [MEASURE_REQUESTS] = a->requests[g] * 10000,
-        [MEASURE_FIRST_RESPONSE] = ratio((__int128)a->first_ms[g] * 10000, a->first_n[g] * HOUR_MS),
-        [MEASURE_RESOLUTION] = ratio((__int128)a->resolved_ms[g] * 10000, a->resolved_n[g] * HOUR_MS),
-        [MEASURE_SLA_BREACH_RATE] = ratio((__int128)a->sla_breached[g] * 1000000, a->requests[g]),
+        [MEASURE_FIRST_RESPONSE] = query_ratio((__int128)a->first_ms[g] * 10000, a->first_n[g] * HOUR_MS),
+        [MEASURE_RESOLUTION] = query_ratio((__int128)a->resolved_ms[g] * 10000, a->resolved_n[g] * HOUR_MS),
+        [MEASURE_SLA_BREACH_RATE] = query_ratio((__int128)a->sla_breached[g] * 1000000, a->requests[g]),
         [MEASURE_RECEIVABLES] = a->ar[g],
         [MEASURE_OVERDUE] = a->overdue[g],
-        [MEASURE_DSO] = ratio((__int128)a->ar[g] * 90 * 10000, a->invoiced90[g]),
+        [MEASURE_DSO] = query_ratio((__int128)a->ar[g] * 90 * 10000, a->invoiced90[g]),
     };
     for (int m = MEASURE_PIPELINE; m < MEASURE_COUNT; m++) {
         if (p->measures & (1u << m))
