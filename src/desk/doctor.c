@@ -1084,6 +1084,7 @@ static void diagnose_case(struct arena *arena, const struct doctor_settings *s,
     qsort(f, n, sizeof(*f), cmp_finding);
     out->order_ext_id = c->o->order.ext_id;
     out->status = c->o->order.status;
+    out->net = c->net;
     out->verdict = DOCTOR_OK;
     for (size_t i = 0; i < n; i++) {
         f[i].message = render(arena, &f[i]);
@@ -1097,17 +1098,17 @@ static void diagnose_case(struct arena *arena, const struct doctor_settings *s,
     vec_release(&run.findings);
 }
 
-static int64_t window_days(const struct doctor_settings *s)
+int64_t doctor_window_days(const struct doctor_settings *s)
 {
     return s->params[rule_index("DUPLICATE_ORDER")][0];
 }
 
-static int diagnose_subjects(struct arena *arena, const struct doctor_settings *s,
-                             const struct store_doctor_data *d, int32_t today,
-                             struct doctor_diagnosis **items, size_t *n, struct sd_error *err)
+int doctor_diagnose_loaded(struct arena *arena, const struct doctor_settings *s,
+                           const struct store_doctor_data *d, int32_t today,
+                           struct doctor_diagnosis **items, size_t *n, struct sd_error *err)
 {
     struct doctor_index x = {0};
-    int rc = index_build(&x, d, today, window_days(s), err);
+    int rc = index_build(&x, d, today, doctor_window_days(s), err);
     size_t count = 0;
     for (size_t i = 0; i < d->n_orders; i++)
         count += d->orders[i].subject != 0;
@@ -1131,10 +1132,10 @@ int doctor_diagnose_order(struct db *db, struct arena *arena, const struct docto
     struct store_doctor_data d;
     struct doctor_diagnosis *items = NULL;
     size_t n = 0;
-    int rc = store_doctor_load_order(db, arena, ext_id, (int)window_days(s), &d, err);
+    int rc = store_doctor_load_order(db, arena, ext_id, (int)doctor_window_days(s), &d, err);
     if (rc)
         return rc;
-    rc = diagnose_subjects(arena, s, &d, today, &items, &n, err);
+    rc = doctor_diagnose_loaded(arena, s, &d, today, &items, &n, err);
     if (rc == 0 && n != 1)
         rc = sd_error_set(err, SD_ERR, "order '%s': expected one diagnosis", ext_id);
     if (rc == 0)
@@ -1148,10 +1149,10 @@ int doctor_diagnose_open(struct db *db, struct arena *arena, const struct doctor
                          struct sd_error *err)
 {
     struct store_doctor_data d;
-    int rc = store_doctor_load_open(db, arena, (int)window_days(s), &d, err);
+    int rc = store_doctor_load_open(db, arena, (int)doctor_window_days(s), &d, err);
     if (rc)
         return rc;
-    rc = diagnose_subjects(arena, s, &d, today, items, n, err);
+    rc = doctor_diagnose_loaded(arena, s, &d, today, items, n, err);
     store_doctor_release(&d);
     return rc;
 }

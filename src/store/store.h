@@ -443,12 +443,18 @@ struct store_doctor_account {
     const char *ext_id;
     const char *status;   /* active on_hold closed */
     int64_t credit_limit; /* MONEY_NONE: no limit */
+    const char *name;
+    const char *segment; /* NULL when not set; the pending queue's tier */
+    const char *region;  /* NULL when not set */
 };
 
 struct store_doctor_rep {
     int64_t id;
     const char *ext_id;
     int64_t discount_limit; /* millionths; INT_NONE: no limit */
+    const char *name;
+    const char *team_ext_id; /* NULL: no team */
+    const char *team_name;
 };
 
 struct store_doctor_product {
