@@ -103,6 +103,19 @@ static const struct cli_option alerts_options[] = {
     {0},
 };
 
+static const struct cli_option queue_options[] = {
+    CLI_OPT_DB,
+    {"team", "ID", "pending: only orders whose rep is in this team"},
+    {"rep", "ID", "pending: only this rep's orders"},
+    {"region", "R", "pending: only orders of accounts in this region"},
+    {"code", "CODE", "pending: only orders with a finding of this doctor rule (e.g. CREDIT_LIMIT)"},
+    {"verdict", "V", "pending: only blocked, at-risk or ok orders"},
+    {"limit", "N", "show the first N (default 50; 0: all)"},
+    {"today", "DATE", "the current day (default: the demo's day, else today)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -160,6 +173,21 @@ const struct cli_command cli_commands[] = {
         .max_args = 1,
         .options = account_options,
         .run = cmd_account,
+    },
+    {
+        .name = "queue",
+        .args = "[pending]",
+        .summary = "work queues: pending orders by priority, with the order doctor's verdict",
+        .details = "pending (the default) lists every order not yet shipped (draft, pending, "
+                   "confirmed, on_hold) with its age, days left to the promised (else "
+                   "requested) date, value, account tier, the order doctor's verdict and top "
+                   "finding, and a priority score 0-100: verdict (blocked 40, at risk 20) + "
+                   "date (up to 30) + value (up to 20) + tier (up to 10); docs/desk.md gives "
+                   "the formula.",
+        .min_args = 0,
+        .max_args = 1,
+        .options = queue_options,
+        .run = cmd_queue,
     },
     {
         .name = "trend",
