@@ -73,15 +73,8 @@ static void ev_text(struct doctor_finding *f, const char *name, const char *text
 static const struct store_doctor_product *product_of(const struct store_doctor_data *d,
                                                      int64_t id)
 {
-    size_t lo = 0, hi = d->n_products;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->products[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_products && d->products[lo].id == id ? &d->products[lo] : NULL;
+    size_t i = store_doctor_find(d->products, d->n_products, sizeof(*d->products), id);
+    return i == SIZE_MAX ? NULL : &d->products[i];
 }
 
 /* Line evidence every per-line rule starts with. */
@@ -661,28 +654,12 @@ struct doctor_index {
 
 static size_t account_index(const struct store_doctor_data *d, int64_t id)
 {
-    size_t lo = 0, hi = d->n_accounts;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->accounts[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_accounts && d->accounts[lo].id == id ? lo : SIZE_MAX;
+    return store_doctor_find(d->accounts, d->n_accounts, sizeof(*d->accounts), id);
 }
 
 static size_t order_index(const struct store_doctor_data *d, int64_t id)
 {
-    size_t lo = 0, hi = d->n_orders;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->orders[mid].order.id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_orders && d->orders[lo].order.id == id ? lo : SIZE_MAX;
+    return store_doctor_find(d->orders, d->n_orders, sizeof(*d->orders), id);
 }
 
 static int index_nets(struct doctor_index *x, struct sd_error *err)
@@ -934,15 +911,8 @@ static int index_build(struct doctor_index *x, const struct store_doctor_data *d
 
 static const struct store_doctor_rep *rep_of(const struct store_doctor_data *d, int64_t id)
 {
-    size_t lo = 0, hi = d->n_reps;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->reps[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return id && lo < d->n_reps && d->reps[lo].id == id ? &d->reps[lo] : NULL;
+    size_t i = id ? store_doctor_find(d->reps, d->n_reps, sizeof(*d->reps), id) : SIZE_MAX;
+    return i == SIZE_MAX ? NULL : &d->reps[i];
 }
 
 static void requests_of(const struct store_doctor_data *d, int64_t order_id,

@@ -85,33 +85,6 @@ static int tier_points(const struct queue_settings *qs, const char *segment)
     return 0;
 }
 
-static const struct store_doctor_account *find_account(const struct store_doctor_data *d,
-                                                       int64_t id)
-{
-    size_t lo = 0, hi = d->n_accounts;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->accounts[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_accounts && d->accounts[lo].id == id ? &d->accounts[lo] : NULL;
-}
-
-static const struct store_doctor_rep *find_rep(const struct store_doctor_data *d, int64_t id)
-{
-    size_t lo = 0, hi = d->n_reps;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->reps[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_reps && d->reps[lo].id == id ? &d->reps[lo] : NULL;
-}
-
 static int text_is(const char *value, const char *wanted)
 {
     return !wanted || (value && strcmp(value, wanted) == 0);
@@ -166,8 +139,11 @@ static int fill(struct queue_item *it, const struct store_doctor_data *d,
                 const struct queue_settings *qs, int32_t today, const struct queue_filter *f)
 {
     const struct order *o = &so->order;
-    const struct store_doctor_account *a = find_account(d, o->account_id);
-    const struct store_doctor_rep *r = o->rep_id ? find_rep(d, o->rep_id) : NULL;
+    size_t ai = store_doctor_find(d->accounts, d->n_accounts, sizeof(*d->accounts), o->account_id);
+    const struct store_doctor_account *a = ai == SIZE_MAX ? NULL : &d->accounts[ai];
+    size_t ri = o->rep_id ? store_doctor_find(d->reps, d->n_reps, sizeof(*d->reps), o->rep_id)
+                         : SIZE_MAX;
+    const struct store_doctor_rep *r = ri == SIZE_MAX ? NULL : &d->reps[ri];
     memset(it, 0, sizeof(*it));
     it->diagnosis = *dg;
     it->top = dg->n_findings ? &dg->findings[0] : NULL;

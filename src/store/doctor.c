@@ -413,6 +413,25 @@ static void finish(struct loader *ld, struct store_doctor_data *out)
     vec_init(&ld->requests, sizeof(struct store_doctor_request));
 }
 
+size_t store_doctor_find(const void *rows, size_t n, size_t size, int64_t id)
+{
+    const char *base = rows;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t at;
+        memcpy(&at, base + mid * size, sizeof(at));
+        if (at < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t found = 0;
+    if (lo < n)
+        memcpy(&found, base + lo * size, sizeof(found));
+    return lo < n && found == id ? lo : SIZE_MAX;
+}
+
 void store_doctor_release(struct store_doctor_data *d)
 {
     free(d->orders);
