@@ -291,8 +291,11 @@ static void draw_account(struct gen *g, struct gen_account *a)
     a->last_day = g->today;
     u = rng_unit(r);
     a->status = u < 0.95 ? 0 : u < 0.98 ? 1 : 2;
-    if (a->status == 2)
+    if (a->status == 2) { /* closed at least 90 days ago, even when it opened late */
         a->last_day = (int32_t)rng_range(r, a->first_day + 60, g->today - 90);
+        if (a->last_day > g->today - 90)
+            a->last_day = g->today - 90;
+    }
     if (a->last_day < a->first_day)
         a->last_day = a->first_day;
     const struct gen_region *region = &gen_regions[a->region];
