@@ -114,6 +114,9 @@ enum order_role {
     ROLE_DUPLICATE_ORIGINAL, /* the open order a planted DUPLICATE_ORDER copies */
 };
 
+/* The oldest order still open on today: a planted STUCK_IN_STATUS one. */
+#define GEN_OPEN_DAYS 35
+
 struct gen_order {
     int32_t day;
     uint32_t account;

@@ -121,11 +121,17 @@ static int pick_plant_account(struct gen *g)
     return (int)(rng_next(&g->rng) % (uint64_t)g->n_accounts);
 }
 
-/* The day a planted order is placed: fresh ones in the last three days. */
+/*
+ * The day a planted order is placed: fresh ones in the last three days. A
+ * planted shortage is placed today, after every other order (see
+ * draw_plants), so that no open order comes after it in the doctor's
+ * allocation of stock: a later order would find the capped stock gone too.
+ */
 static int32_t plant_day(struct gen *g, int plant)
 {
     switch (plant) {
-    case PLANT_STUCK_IN_STATUS: return g->today - 35;
+    case PLANT_STOCK_SHORT: return g->today;
+    case PLANT_STUCK_IN_STATUS: return g->today - GEN_OPEN_DAYS;
     case PLANT_LATE_AGAINST_PROMISE: return g->today - 20;
     case PLANT_SHIPPED_NOT_INVOICED:
     case PLANT_INVOICE_MISMATCH: return g->today - 30;
@@ -134,23 +140,30 @@ static int32_t plant_day(struct gen *g, int plant)
     }
 }
 
+static void draw_plant(struct gen *g, int plant, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        int account = pick_plant_account(g);
+        uint64_t seed = rng_next(&g->rng);
+        if (plant == PLANT_DUPLICATE_ORDER)
+            add_order(g, g->today - 2, account, seed, PLANT_NONE, ROLE_DUPLICATE_ORIGINAL);
+        if (plant == PLANT_OVERDUE_INVOICES)
+            add_order(g, g->today - 120, account, rng_next(&g->rng), PLANT_NONE,
+                      ROLE_OVERDUE_COMPANION);
+        add_order(g, plant_day(g, plant), account, seed, plant, ROLE_NORMAL);
+    }
+}
+
+/* Planted orders, drawn after the ordinary ones; the shortages last of all. */
 static void draw_plants(struct gen *g, size_t normal_orders)
 {
     size_t per_code = normal_orders / 2500;
     per_code = per_code < 6 ? 6 : per_code > 50 ? 50 : per_code;
     for (int plant = 1; plant < PLANT_COUNT; plant++) {
-        for (size_t k = 0; k < per_code; k++) {
-            int account = pick_plant_account(g);
-            uint64_t seed = rng_next(&g->rng);
-            if (plant == PLANT_DUPLICATE_ORDER)
-                add_order(g, g->today - 2, account, seed, PLANT_NONE,
-                          ROLE_DUPLICATE_ORIGINAL);
-            if (plant == PLANT_OVERDUE_INVOICES)
-                add_order(g, g->today - 120, account, rng_next(&g->rng), PLANT_NONE,
-                          ROLE_OVERDUE_COMPANION);
-            add_order(g, plant_day(g, plant), account, seed, plant, ROLE_NORMAL);
-        }
+        if (plant != PLANT_STOCK_SHORT)
+            draw_plant(g, plant, per_code);
     }
+    draw_plant(g, PLANT_STOCK_SHORT, per_code);
 }
 
 static int compare_orders(const void *x, const void *y)

@@ -459,8 +459,9 @@ static void draw_product(struct gen *g, struct gen_product *p, int index)
     double u = rng_unit(r);
     if (u < 0.04)
         p->launch_day = (int32_t)rng_range(r, g->first_day + 90, g->today - 45);
-    else if (u < 0.08)
-        p->discontinued_day = (int32_t)rng_range(r, g->first_day + 180, g->today - 10);
+    else if (u < 0.08) /* before any order still open today was placed (see GEN_OPEN_DAYS) */
+        p->discontinued_day =
+            (int32_t)rng_range(r, g->first_day + 180, g->today - GEN_OPEN_DAYS - 10);
     snprintf(p->sku, sizeof(p->sku), "SKU-%05d", 10001 + index);
 }
 
