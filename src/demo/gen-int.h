@@ -70,6 +70,9 @@ struct gen_team {
     int n_reps;
 };
 
+/* Orders remembered per account to keep ordinary orders from repeating one another. */
+#define GEN_RECENT_ORDERS 8
+
 struct gen_account {
     int64_t id;
     int region;
@@ -95,6 +98,9 @@ struct gen_account {
     int plant;              /* enum demo_plant of the planted order on it, 0: none */
     int n_overdue;          /* its invoices left unpaid and past due on today */
     int64_t exposure;       /* on today: unpaid invoices + open orders (account currency) */
+    uint64_t recent_lines[GEN_RECENT_ORDERS]; /* line signatures of its last orders */
+    int32_t recent_days[GEN_RECENT_ORDERS];   /* and their days: a ring, filled while writing */
+    int n_recent;                             /* orders written so far */
     char ext_id[12];
 };
 
@@ -127,6 +133,9 @@ enum order_role {
 
 /* The oldest order still open on today: a planted STUCK_IN_STATUS one. */
 #define GEN_OPEN_DAYS 35
+
+/* The doctor's default DUPLICATE_ORDER window (doctor.duplicate_days). */
+#define GEN_DUPLICATE_DAYS 7
 
 /* The doctor's default OVERDUE_INVOICES policy (doctor.overdue_grace_days, _max_count). */
 #define GEN_OVERDUE_GRACE_DAYS 30

@@ -515,6 +515,50 @@ static void apply_plant(struct gen *g, struct order_plan *p, struct gen_account 
     plant_open_problem(g, p, a, plant, r);
 }
 
+/* The order's lines as the doctor compares them: (product, qty) pairs in any order. */
+static uint64_t lines_signature(const struct order_plan *p)
+{
+    uint64_t sum = p->n_lines;
+    for (size_t i = 0; i < p->n_lines; i++) {
+        uint64_t x = (uint64_t)p->lines[i].product_id * 0x9E3779B97F4A7C15u ^
+                     (uint64_t)p->lines[i].qty * 0xC2B2AE3D27D4EB4Fu;
+        x ^= x >> 31;
+        x *= 0xBF58476D1CE4E5B9u;
+        x ^= x >> 29;
+        sum += x;
+    }
+    return sum;
+}
+
+static int repeats_recent(const struct gen_account *a, uint64_t signature, int32_t day)
+{
+    int n = a->n_recent < GEN_RECENT_ORDERS ? a->n_recent : GEN_RECENT_ORDERS;
+    for (int k = 0; k < n; k++) {
+        if (a->recent_lines[k] == signature && day - a->recent_days[k] <= GEN_DUPLICATE_DAYS)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * An ordinary order whose lines happen to equal those of one of the account's
+ * orders of the last GEN_DUPLICATE_DAYS days (small orders of a popular product
+ * do, at the large scale) takes one unit more on its first line: the doctor
+ * would rightly call it a DUPLICATE_ORDER, which only the planted ones are.
+ */
+static void avoid_repeat(const struct gen_account *a, struct order_plan *p, int32_t day)
+{
+    while (p->n_lines > 0 && repeats_recent(a, lines_signature(p), day))
+        p->lines[0].qty++;
+}
+
+static void remember_lines(struct gen_account *a, const struct order_plan *p)
+{
+    int k = a->n_recent++ % GEN_RECENT_ORDERS; /* orders come in date order: drop the oldest */
+    a->recent_lines[k] = lines_signature(p);
+    a->recent_days[k] = p->order.order_date;
+}
+
 static void plan_order(struct gen *g, const struct gen_order *go, size_t index,
                        struct order_plan *p)
 {
@@ -539,6 +583,8 @@ static void plan_order(struct gen *g, const struct gen_order *go, size_t index,
     /* A duplicate and its original draw their lines as of the original's day. */
     int dup = go->plant == PLANT_DUPLICATE_ORDER || go->role == ROLE_DUPLICATE_ORIGINAL;
     draw_lines(g, p, a, go->line_seed, dup ? g->today - 2 : go->day);
+    if (go->plant != PLANT_DUPLICATE_ORDER)
+        avoid_repeat(a, p, go->day);
     if (go->plant)
         apply_plant(g, p, a, go->plant, &r);
     else if (go->role == ROLE_DUPLICATE_ORIGINAL)
@@ -614,6 +660,7 @@ static int write_order(struct gen *g, const struct gen_order *go, size_t index)
     }
     if (rc == 0 && go->plant)
         rc = store_demo_planted_add(g->db, p.ext_id, demo_plant_code(go->plant), g->err);
+    remember_lines(a, &p);
     record_exposure(&p, a);
     record_revenue(g, &p, a);
     record_samples(g, go, &p);
