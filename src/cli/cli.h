@@ -99,5 +99,8 @@ int cmd_import(const struct cli_args *args);
 int cmd_trend(const struct cli_args *args);
 int cmd_kpi(const struct cli_args *args);
 int cmd_alerts(const struct cli_args *args);
+int cmd_request(const struct cli_args *args);
+int cmd_queue(const struct cli_args *args);
+int cmd_note(const struct cli_args *args);
 
 #endif
