@@ -38,6 +38,9 @@ static const struct cli_option order_options[] = {
 static const struct cli_option account_options[] = {
     CLI_OPT_DB,
     {"today", "DATE", "the day that decides what is overdue (default: today)"},
+    {"timeline", NULL, "the account's history instead, newest first: orders, shipments, "
+                       "invoices, payments, requests, notes, opportunity stages"},
+    {"limit", "N", "with --timeline: the N newest events (default 50)"},
     CLI_OPT_JSON,
     {0},
 };

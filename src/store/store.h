@@ -357,6 +357,53 @@ int store_notes_list(struct db *db, struct arena *arena, const char *entity, int
 int store_audit_append(struct db *db, const struct audit_entry *a, struct sd_error *err);
 
 /*
+ * An account's timeline (timeline.c): what happened to it, newest first.
+ * Dated events (orders, shipments, invoices, payments, stage changes) are at
+ * 00:00 UTC of their day; at the same moment the later step of a life cycle
+ * comes first (the kinds below in reverse), then the higher row id.
+ */
+enum timeline_kind {
+    TIMELINE_STAGE,          /* opportunity entered a stage: ref opportunity, text stage,
+                                text2 opportunity name, amount, currency */
+    TIMELINE_ORDER_PLACED,   /* ref order, text status, amount net, currency, n1 units */
+    TIMELINE_ORDER_SHIPPED,  /* ref order, text status, n1 units ordered, n2 shipped */
+    TIMELINE_INVOICE,        /* ref invoice, text order (or NULL), amount, currency, day due */
+    TIMELINE_PAYMENT,        /* ref invoice, amount paid, n1 invoice amount, currency */
+    TIMELINE_REQUEST_OPENED, /* ref request, text subject, text2 priority, text3 status */
+    TIMELINE_REQUEST_FIRST_RESPONSE, /* ref request, text subject, n1 ms since opened */
+    TIMELINE_REQUEST_RESOLVED,       /* ref request, text subject, n1 ms since opened */
+    TIMELINE_NOTE, /* ref the noted row's external id, text body, text2 author, text3 entity */
+    TIMELINE_KIND_COUNT
+};
+
+struct timeline_event {
+    enum timeline_kind kind;
+    int64_t at;     /* ms */
+    int dated;      /* 1: the event has a day, not a time (at is 00:00 UTC) */
+    int64_t row_id; /* the internal id of the order, invoice, request, note or opportunity */
+    const char *ref;
+    const char *text;
+    const char *text2;
+    const char *text3;
+    const char *currency;
+    int64_t amount; /* MONEY_NONE when the kind has none */
+    int64_t n1, n2; /* INT_NONE when the kind has none */
+    int32_t day;    /* DATE_NONE when the kind has none */
+};
+
+/* "stage", "order_placed", ...: the kind's name in JSON and text. */
+const char *timeline_kind_name(enum timeline_kind k);
+/*
+ * The `limit` newest events of account `account_id` (one SQL statement over
+ * the per-account indexes, merged and cut by the database; order figures
+ * computed for the events returned only). *total is the number of events
+ * the account has in all.
+ */
+int store_account_timeline(struct db *db, struct arena *arena, int64_t account_id, int limit,
+                           struct timeline_event **items, size_t *n, int64_t *total,
+                           struct sd_error *err);
+
+/*
  * KPIs (kpis.c). store_kpi_define upserts a definition by name (d->id is set).
  * store_kpi_targets lists every target, or with `quotas` the quotas as
  * revenue targets (kpi_name "revenue", kpi_id 0, scope rep or team by
