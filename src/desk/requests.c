@@ -4,6 +4,7 @@
  * clocks, the writes (each one transaction with change_log and audit rows)
  * and the queue by urgency. See requests.h for the rules.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,22 +26,22 @@ static const unsigned transitions[REQUEST_STATUS_COUNT] = {
     [REQUEST_CLOSED] = 0,
 };
 
-static const char *const transitions_text[REQUEST_STATUS_COUNT] = {
-    [REQUEST_OPEN] = "in_progress, waiting, resolved",
-    [REQUEST_IN_PROGRESS] = "waiting, resolved",
-    [REQUEST_WAITING] = "in_progress, resolved",
-    [REQUEST_RESOLVED] = "closed, open, in_progress",
-    [REQUEST_CLOSED] = "none",
-};
-
 int request_transition_allowed(enum request_status from, enum request_status to)
 {
     return (transitions[from] & BIT(to)) != 0;
 }
 
-const char *request_transitions_text(enum request_status from)
+void request_transitions_text(enum request_status from, char *buf, size_t size)
 {
-    return transitions_text[from];
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int to = 0; to < REQUEST_STATUS_COUNT; to++) {
+        if (request_transition_allowed(from, (enum request_status)to) && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                                    request_status_name((enum request_status)to));
+    }
+    if (len == 0)
+        snprintf(buf, size, "none");
 }
 
 /* ---- SLA ---- */
@@ -313,12 +314,13 @@ static int check_transition(const struct request_view *v, const char *ext_id, in
                             ext_id, status);
     if (v->status == (enum request_status)to)
         return sd_error_set(err, SD_EINVAL, "request '%s' is already %s", ext_id, status);
-    if (!request_transition_allowed(v->status, (enum request_status)to))
-        return sd_error_set(err, SD_EINVAL,
-                            "request '%s' cannot go from %s to %s (from %s: %s)", ext_id,
-                            request_status_name(v->status), status,
-                            request_status_name(v->status),
-                            request_transitions_text(v->status));
+    if (!request_transition_allowed(v->status, (enum request_status)to)) {
+        char allowed[128];
+        request_transitions_text(v->status, allowed, sizeof(allowed));
+        return sd_error_set(err, SD_EINVAL, "request '%s' cannot go from %s to %s (from %s: %s)",
+                            ext_id, request_status_name(v->status), status,
+                            request_status_name(v->status), allowed);
+    }
     return 0;
 }
 

@@ -51,8 +51,8 @@
 
 /* 1 when a request may go from `from` to `to` (the table above). */
 int request_transition_allowed(enum request_status from, enum request_status to);
-/* The statuses reachable from `from` as text: "waiting, resolved" ("none" for closed). */
-const char *request_transitions_text(enum request_status from);
+/* The statuses reachable from `from` into buf: "waiting, resolved" ("none" for closed). */
+void request_transitions_text(enum request_status from, char *buf, size_t size);
 
 /* One SLA clock of a request. */
 struct request_clock {

@@ -9,11 +9,13 @@
 // targets; and the timeline of a fixture account in its exact order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { run, sql, tempDir, parseExact, lineNet, moneyText, moneyUnits } from './helpers.mjs';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HOUR = 3600000;
 const ms = (iso) => Date.parse(iso);
 const iso = (t) => new Date(t).toISOString();
@@ -244,6 +246,28 @@ test('refused writes exit 3 with a clear message and change nothing', (t) => {
   assert.equal(run(['note', 'invoice', 'X', 'y', '--db', db]).code, 2);
   assert.equal(run(['request', 'R999', '--db', db]).code, 1);
   assert.equal(snapshot(db), before);
+});
+
+test('every transition docs/desk.md allows is accepted, and every other one refused', (t) => {
+  const db = fixtureDb(t, 'requests-transitions', { reps, accounts });
+  const doc = readFileSync(path.join(ROOT, 'docs/desk.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### States and transitions'), doc.indexOf('### Times'));
+  const allowed = {};
+  for (const m of section.matchAll(/^\| `([a-z_]+)` \| (.*) \|$/gm)) allowed[m[1]] = [...m[2].matchAll(/`([a-z_]+)`/g)].map((x) => x[1]);
+  const states = ['open', 'in_progress', 'waiting', 'resolved', 'closed'];
+  assert.deepEqual(Object.keys(allowed), states);
+  const pathTo = { open: [], in_progress: ['in_progress'], waiting: ['waiting'], resolved: ['resolved'], closed: ['resolved', 'closed'] };
+  let n = 0;
+  for (const from of states) {
+    for (const to of states) {
+      const id = `R${++n}`;
+      ok(['request', 'new', '--account', 'A1', '--kind', 'k', '--subject', `${from} to ${to}`], db);
+      for (const step of pathTo[from]) ok(['request', 'status', id, step], db);
+      const r = run(['request', 'status', id, to, '--db', db]);
+      assert.equal(r.code, allowed[from].includes(to) ? 0 : 3, `${from} -> ${to}: ${r.stderr}`);
+      assert.equal(sql(db, `SELECT status FROM requests WHERE ext_id = '${id}'`)[0].status, r.code === 0 ? to : from);
+    }
+  }
 });
 
 // ---- the queue ----
