@@ -9,6 +9,10 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
+#define CLI_OPT_NOW                                                                           \
+    {"now", "TIME", "the clock, ISO 8601 (2026-06-30T17:00:00Z; default: on a demo database "  \
+                    "17:00 UTC of its day, else the current time)"}
+
 static const struct cli_option init_options[] = {
     CLI_OPT_DB,
     {0},
@@ -45,10 +49,6 @@ static const struct cli_option account_options[] = {
     {0},
 };
 
-#define CLI_OPT_NOW                                                                           \
-    {"now", "TIME", "the clock, ISO 8601 (2026-06-30T17:00:00Z; default: on a demo database "  \
-                    "17:00 UTC of its day, else the current time)"}
-
 static const struct cli_option request_options[] = {
     CLI_OPT_DB,
     {"account", "ID", "new: the account the request comes from (required)"},
@@ -57,17 +57,6 @@ static const struct cli_option request_options[] = {
     {"subject", "TEXT", "new: one line for people (required)"},
     {"priority", "P", "new: low, normal (default), high or urgent"},
     {"assignee", "REP", "new: the rep (team member id) who handles it"},
-    CLI_OPT_NOW,
-    CLI_OPT_JSON,
-    {0},
-};
-
-static const struct cli_option queue_options[] = {
-    CLI_OPT_DB,
-    {"status", "LIST", "requests: only these of open, in_progress, waiting (comma separated)"},
-    {"assignee", "REP", "requests: only those assigned to this rep"},
-    {"priority", "P", "requests: only this priority (low, normal, high, urgent)"},
-    {"breached", NULL, "requests: only those with a breached SLA"},
     CLI_OPT_NOW,
     CLI_OPT_JSON,
     {0},
@@ -141,6 +130,24 @@ static const struct cli_option alerts_options[] = {
     {0},
 };
 
+static const struct cli_option queue_options[] = {
+    CLI_OPT_DB,
+    {"team", "ID", "pending: only orders whose rep is in this team"},
+    {"rep", "ID", "pending: only this rep's orders"},
+    {"region", "R", "pending: only orders of accounts in this region"},
+    {"code", "CODE", "pending: only orders with a finding of this doctor rule (e.g. CREDIT_LIMIT)"},
+    {"verdict", "V", "pending: only blocked, at-risk or ok orders"},
+    {"limit", "N", "pending: show the first N (default 50; 0: all)"},
+    {"today", "DATE", "pending: the current day (default: the demo's day, else today)"},
+    {"status", "LIST", "requests: only these of open, in_progress, waiting (comma separated)"},
+    {"assignee", "REP", "requests: only those assigned to this rep"},
+    {"priority", "P", "requests: only this priority (low, normal, high, urgent)"},
+    {"breached", NULL, "requests: only those with a breached SLA"},
+    CLI_OPT_NOW,
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -200,6 +207,23 @@ const struct cli_command cli_commands[] = {
         .run = cmd_account,
     },
     {
+        .name = "queue",
+        .args = "[pending | requests]",
+        .summary = "work queues: pending orders by priority; customer requests by SLA urgency",
+        .details = "pending (the default) lists every order not yet shipped (draft, pending, "
+                   "confirmed, on_hold) with its age, days left to the promised (else "
+                   "requested) date, value, account tier, the order doctor's verdict and top "
+                   "finding, and a priority score 0-100: verdict (blocked 40, at risk 20) + "
+                   "date (up to 30) + value (up to 20) + tier (up to 10); docs/desk.md gives "
+                   "the formula. requests lists the open, in_progress and waiting customer "
+                   "requests by time left to their next SLA deadline (first response while "
+                   "unanswered, else resolution), most overdue first, with breach flags.",
+        .min_args = 0,
+        .max_args = 1,
+        .options = queue_options,
+        .run = cmd_queue,
+    },
+    {
         .name = "request",
         .args = "ID | show ID | new --account ID --kind K --subject S | assign ID REP | "
                 "status ID STATUS | note ID TEXT",
@@ -219,18 +243,6 @@ const struct cli_command cli_commands[] = {
         .max_args = 3,
         .options = request_options,
         .run = cmd_request,
-    },
-    {
-        .name = "queue",
-        .args = "requests",
-        .summary = "work queues: customer requests not yet resolved, most urgent first",
-        .details = "queue requests lists the open, in_progress and waiting requests by time "
-                   "left to their next SLA deadline (first response while unanswered, else "
-                   "resolution), most overdue first, with breach flags.",
-        .min_args = 1,
-        .max_args = 1,
-        .options = queue_options,
-        .run = cmd_queue,
     },
     {
         .name = "note",

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/arena.h"
 #include "base/date.h"
 #include "cli/cli.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 static int option_index(const struct cli_command *cmd, const char *name, size_t len)
@@ -183,6 +185,20 @@ int cli_opt_date(const struct cli_args *args, const char *name, int32_t *out)
     if (date_parse(text, strlen(text), out, &err))
         return cli_usage_error(args, "--%s: %s", name, err.message);
     return 0;
+}
+
+int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct sd_error *err)
+{
+    if (args && cli_opt(args, "today"))
+        return 0; /* parsed by cli_opt_date before the store was opened */
+    struct arena a;
+    const char *value = NULL;
+    arena_init(&a, 0);
+    int rc = store_setting_get(db, &a, "demo_today", &value, err);
+    if (rc == 0 && value && date_parse(value, strlen(value), today, err))
+        rc = sd_error_set(err, SD_EINVAL, "setting demo_today: %s", err->message);
+    arena_release(&a);
+    return rc;
 }
 
 int cli_write_stdout(const char *buf, size_t len)

@@ -87,6 +87,15 @@ int cli_opt_uint(const struct cli_args *args, const char *name, uint64_t max, ui
 /* Parses an ISO date option, or today (UTC) when absent; CLI_EXIT_USAGE (printed) when malformed. */
 int cli_opt_date(const struct cli_args *args, const char *name, int32_t *out);
 
+struct db;
+/*
+ * "Today" for commands that judge dates: --today (already parsed into *today
+ * by cli_opt_date), else the setting demo_today (a demo database's last day),
+ * else *today as it is (the current date from cli_opt_date). `args` may be
+ * NULL (no --today).
+ */
+int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct sd_error *err);
+
 /* Writes a whole buffer to stdout; 0, or CLI_EXIT_FAIL when stdout fails. */
 int cli_write_stdout(const char *buf, size_t len);
 

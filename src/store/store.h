@@ -549,12 +549,18 @@ struct store_doctor_account {
     const char *ext_id;
     const char *status;   /* active on_hold closed */
     int64_t credit_limit; /* MONEY_NONE: no limit */
+    const char *name;
+    const char *segment; /* NULL when not set; the pending queue's tier */
+    const char *region;  /* NULL when not set */
 };
 
 struct store_doctor_rep {
     int64_t id;
     const char *ext_id;
     int64_t discount_limit; /* millionths; INT_NONE: no limit */
+    const char *name;
+    const char *team_ext_id; /* NULL: no team */
+    const char *team_name;
 };
 
 struct store_doctor_product {
@@ -597,5 +603,11 @@ int store_doctor_load_open(struct db *db, struct arena *arena, int window_days,
                            struct store_doctor_data *out, struct sd_error *err);
 /* Frees the arrays (not the arena's strings); the struct is zeroed. */
 void store_doctor_release(struct store_doctor_data *d);
+/*
+ * The index of the row with `id` in one of those arrays sorted by id (rows of
+ * `size` bytes that start with their int64_t id: orders, accounts, reps,
+ * products), by binary search; SIZE_MAX when absent.
+ */
+size_t store_doctor_find(const void *rows, size_t n, size_t size, int64_t id);
 
 #endif

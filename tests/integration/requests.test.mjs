@@ -354,6 +354,9 @@ test('the request queue: urgency order, time left and breach flags at a fixed cl
   assert.equal(run(['queue', 'requests', '--status', 'resolved', '--db', db]).code, 2);
   assert.equal(run(['queue', 'requests', '--priority', 'asap', '--db', db]).code, 2);
   assert.equal(run(['queue', 'nothing', '--db', db]).code, 2);
+  // Each queue takes its own options only.
+  assert.match(run(['queue', 'requests', '--limit', '5', '--db', db]).stderr, /--limit does not go with 'queue requests'/);
+  assert.match(run(['queue', 'pending', '--breached', '--db', db]).stderr, /--breached does not go with 'queue pending'/);
 });
 
 // ---- the timeline ----
