@@ -108,6 +108,9 @@ int cmd_import(const struct cli_args *args);
 int cmd_trend(const struct cli_args *args);
 int cmd_kpi(const struct cli_args *args);
 int cmd_alerts(const struct cli_args *args);
+int cmd_account_timeline(const struct cli_args *args); /* account ID --timeline */
+int cmd_request(const struct cli_args *args);
 int cmd_queue(const struct cli_args *args);
+int cmd_note(const struct cli_args *args);
 
 #endif
