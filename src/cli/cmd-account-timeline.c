@@ -208,11 +208,11 @@ int cmd_account_timeline(const struct cli_args *args)
         rc = store_resolve(db, ENTITY_ACCOUNT, args->args[0], &account_id, &err);
     if (rc == 0)
         rc = db_begin_read(db, &err); /* the events and the order figures of one snapshot */
-    if (rc == 0)
+    if (rc == 0) {
         rc = store_account_timeline(db, &arena, account_id, (int)limit, &events, &n, &total,
                                     &err);
-    if (db_in_transaction(db))
         db_rollback(db);
+    }
     if (rc == 0 && cli_flag(args, "json"))
         json_timeline(&out, args->args[0], events, n, total);
     else if (rc == 0)
