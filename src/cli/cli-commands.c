@@ -103,6 +103,18 @@ static const struct cli_option alerts_options[] = {
     {0},
 };
 
+static const struct cli_option user_options[] = {
+    CLI_OPT_DB,
+    {"role", "ROLE", "add: admin, manager, support, rep or viewer"},
+    {"rep", "ID", "add: the rep this user is (required for role rep; a rep sees only their "
+                  "accounts)"},
+    {"name", "NAME", "add: the user's name"},
+    {"password-stdin", NULL, "read the password from the first line of stdin (8 to 1024 "
+                             "characters)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -201,6 +213,19 @@ const struct cli_command cli_commands[] = {
         .max_args = 2,
         .options = alerts_options,
         .run = cmd_alerts,
+    },
+    {
+        .name = "user",
+        .args = "add LOGIN | list | passwd LOGIN",
+        .summary = "manage the users who log in to the API: add, list, set a password",
+        .details = "'user add LOGIN --role ROLE [--rep ID] [--name NAME] [--password-stdin]' "
+                   "adds a user; without --password-stdin the user cannot log in until 'user "
+                   "passwd LOGIN --password-stdin' sets a password, which also ends their "
+                   "sessions. Passwords are stored as argon2id hashes.",
+        .min_args = 1,
+        .max_args = 2,
+        .options = user_options,
+        .run = cmd_user,
     },
 };
 
