@@ -103,6 +103,22 @@ static const struct cli_option alerts_options[] = {
     {0},
 };
 
+static const struct cli_option serve_options[] = {
+    CLI_OPT_DB,
+    {"listen", "ADDR", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free "
+                       "port, printed on stdout)"},
+    {"threads", "N", "worker threads, each with its own store connection (default: one per core)"},
+    {"secure-cookies", NULL, "mark the session cookie Secure (when served over TLS)"},
+    {"session-idle", "SEC", "a session ends after this many seconds unused (default 1800)"},
+    {"session-max", "SEC", "a session ends this many seconds after login (default 43200)"},
+    {"login-limit", "N", "failed logins per login in 15 minutes before 429 (default 5; four "
+                         "times as many per client address)"},
+    {"max-body", "BYTES", "largest request body (default 1048576; larger answers 413)"},
+    {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
+    {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
+    {0},
+};
+
 static const struct cli_option user_options[] = {
     CLI_OPT_DB,
     {"role", "ROLE", "add: admin, manager, support, rep or viewer"},
@@ -213,6 +229,15 @@ const struct cli_command cli_commands[] = {
         .max_args = 2,
         .options = alerts_options,
         .run = cmd_alerts,
+    },
+    {
+        .name = "serve",
+        .summary = "serve the HTTP JSON API (docs/api.md) until SIGTERM or SIGINT",
+        .details = "Listens on --listen with a pool of worker threads and prints the address. "
+                   "Logins are the users of 'salesdesk user'. On SIGTERM or SIGINT it refuses "
+                   "new connections, lets the requests in flight finish and exits 0.",
+        .options = serve_options,
+        .run = cmd_serve,
     },
     {
         .name = "user",

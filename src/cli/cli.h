@@ -99,6 +99,7 @@ int cmd_import(const struct cli_args *args);
 int cmd_trend(const struct cli_args *args);
 int cmd_kpi(const struct cli_args *args);
 int cmd_alerts(const struct cli_args *args);
+int cmd_serve(const struct cli_args *args);
 int cmd_user(const struct cli_args *args);
 
 #endif
