@@ -2,8 +2,8 @@
 /*
  * api-int: what the API's files share. A request goes through one function,
  * api_dispatch (routes.c): limits, route match (404/405), authentication,
- * CSRF, the route's roles and the JSON body are all decided there, never in
- * a handler. A handler gets a
+ * CSRF, the route's roles, the JSON body, and row-level access to the record
+ * named by {id} are all decided there, never in a handler. A handler gets a
  * `struct api_call` with everything checked, writes its response and returns
  * 0, or returns a negative SD_E... status with `err` filled, which status.c
  * turns into the HTTP status and the error body.
@@ -31,6 +31,9 @@ enum api_role_bit {
 #define ROLES_ALL    (ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT | ROLE_REP | ROLE_VIEWER)
 #define ROLES_PUBLIC 0u
 
+/* The record a route's {id} names, checked for existence and visibility before the handler. */
+enum api_object { API_OBJECT_NONE, API_OBJECT_ORDER };
+
 #define API_JSON_MAX_DEPTH 16
 #define API_DETAILS_MAX    8
 
@@ -42,6 +45,7 @@ struct api_route {
     const char *pattern;
     api_handler_fn *handler;
     unsigned roles;         /* who may call it; ROLES_PUBLIC: no login needed */
+    enum api_object object; /* what {id} names */
     int json_body;          /* takes a JSON object */
     const char *summary;
     const char *example_request;  /* a JSON body, or NULL */
@@ -96,6 +100,7 @@ struct api_call {
     struct api_principal who;
     const struct jval *body; /* the JSON object, for json_body routes */
     const char *id;          /* {id} decoded and NUL-terminated, or NULL */
+    int64_t object_id;       /* internal id of the record {id} names */
     int n_details;
     struct api_detail details[API_DETAILS_MAX];
 };
@@ -151,6 +156,8 @@ int api_tokens_list(struct api_call *c, struct sd_error *err);
 int api_tokens_create(struct api_call *c, struct sd_error *err);
 int api_tokens_revoke(struct api_call *c, struct sd_error *err);
 int api_users_list(struct api_call *c, struct sd_error *err);
+int api_order_get(struct api_call *c, struct sd_error *err);
+int api_order_diagnosis(struct api_call *c, struct sd_error *err);
 
 /* Checks that the body object has only `allowed` keys (NULL-terminated); details otherwise. */
 int api_body_fields(struct api_call *c, const char *const *allowed);

@@ -4,8 +4,9 @@
  * goes through. In order: limits the transport reported (413, 400), the
  * route (404, 405 with Allow), the worker's store connection (503), who is
  * calling (401) with the CSRF token for cookie sessions (403), the route's
- * roles (403) and the JSON body (415, 400). Handlers never check roles
- * themselves.
+ * roles (403), the JSON body (415, 400), and the record {id} names: a record
+ * that does not exist and one the caller may not see answer the same 404.
+ * Handlers never check roles or ownership themselves.
  */
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,31 @@ const struct api_route api_routes[] = {
                             "\"role\":\"rep\",\"rep\":\"R001\",\"status\":\"active\","
                             "\"created_at\":\"2026-11-27T06:00:00.000Z\"}]}",
     },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/orders/{id}",
+        .handler = api_order_get,
+        .roles = ROLES_ALL,
+        .object = API_OBJECT_ORDER,
+        .summary = "One order: header, lines with nets, totals, invoices (the fields of "
+                   "`salesdesk order ID --json`). A rep sees only orders of accounts they own "
+                   "or manage, or that they took; any other order answers 404.",
+        .example_response = "200 {\"id\":\"100123\",\"account\":\"C00042\",\"status\":"
+                            "\"pending\",\"lines\":[…],\"totals\":{\"net\":1234.5,…},"
+                            "\"invoices\":[]}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/orders/{id}/diagnosis",
+        .handler = api_order_diagnosis,
+        .roles = ROLES_ALL,
+        .object = API_OBJECT_ORDER,
+        .summary = "The order doctor's verdict on one order with its findings and evidence "
+                   "(docs/desk.md). `today=YYYY-MM-DD` sets the day (default: the demo's "
+                   "day, else today). Same row-level access as the order.",
+        .example_response = "200 {\"id\":\"100123\",\"status\":\"pending\",\"verdict\":"
+                            "\"blocked\",\"findings\":[{\"code\":\"CREDIT_LIMIT\",…}]}",
+    },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
@@ -177,6 +203,25 @@ static int parse_body(struct api_call *c, struct arena *parse_arena)
     return 0;
 }
 
+/* Resolves {id} to the record and checks the caller may see it; 1 when answered (404). */
+static int check_object(struct api_call *c)
+{
+    struct sd_error err = {0};
+    int visible = 1;
+    if (c->route->object == API_OBJECT_NONE)
+        return 0;
+    int rc = store_resolve(c->db, ENTITY_ORDER, c->id, &c->object_id, &err);
+    if (rc == 0 && (c->who.role_bit & ROLE_REP))
+        rc = store_order_visible_to_rep(c->db, c->object_id, c->who.rep_id, &visible, &err);
+    if (rc == 0 && visible)
+        return 0;
+    /* A rep must not learn that an id exists in several sources either. */
+    if (rc == 0 || rc == SD_ENOTFOUND || (rc == SD_ECONFLICT && (c->who.role_bit & ROLE_REP)))
+        return !api_fail(c, 404, "not_found", "no order with id '%s'", c->id);
+    api_fail_status(c, rc, &err);
+    return 1;
+}
+
 /* The decoded {id} as a C string. */
 static void take_id(struct api_call *c)
 {
@@ -210,7 +255,9 @@ static int admit(struct api_call *c, struct arena *parse_arena)
             return !api_fail(c, 403, "forbidden", "role %s may not %s %s", c->who.role,
                              c->route->method, c->route->pattern);
     }
-    return c->route->json_body && parse_body(c, parse_arena);
+    if (c->route->json_body && parse_body(c, parse_arena))
+        return 1;
+    return check_object(c);
 }
 
 void api_dispatch(struct api_server *app, struct http_request *req, struct http_response *resp)

@@ -528,4 +528,11 @@ int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err
 
 int store_audit_add(struct db *db, const struct audit_entry *e, struct sd_error *err);
 
+/*
+ * Row-level access for a rep: *visible = 1 when order `order_id` belongs to
+ * an account that rep `rep_id` owns or manages, or was taken by that rep.
+ */
+int store_order_visible_to_rep(struct db *db, int64_t order_id, int64_t rep_id, int *visible,
+                               struct sd_error *err);
+
 #endif

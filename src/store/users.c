@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * users: the people who log in, their sessions and API tokens, and the
- * audit log. Tokens are stored
+ * users: the people who log in, their sessions and API tokens, the audit
+ * log, and the row-level visibility of orders for reps. Tokens are stored
  * only as hashes (base/secret.h); the callers hash before they look up.
  */
 #include <string.h>
@@ -50,6 +50,10 @@ static const char token_used_sql[] = "UPDATE api_tokens SET last_used_at = ?2 WH
 static const char audit_insert_sql[] =
     "INSERT INTO audit_log(at, user_id, action, entity, entity_id, before_json, after_json) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+static const char order_visible_sql[] =
+    "SELECT 1 FROM orders o JOIN accounts a ON a.id = o.account_id WHERE o.id = ?1 AND "
+    "(o.rep_id = ?2 OR a.owner_rep_id = ?2 OR a.account_manager_id = ?2)";
 
 static void user_read(struct db_stmt *st, struct arena *arena, struct user *u)
 {
@@ -329,4 +333,22 @@ int store_audit_add(struct db *db, const struct audit_entry *e, struct sd_error 
     db_bind_text(st, 6, e->before_json);
     db_bind_text(st, 7, e->after_json);
     return store_run(st, err);
+}
+
+int store_order_visible_to_rep(struct db *db, int64_t order_id, int64_t rep_id, int *visible,
+                               struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, order_visible_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, order_id);
+    db_bind_int64(st, 2, rep_id);
+    rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    *visible = rc == DB_ROW;
+    if (rc == DB_ROW)
+        db_reset(st);
+    return 0;
 }

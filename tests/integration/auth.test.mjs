@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Logins, sessions, CSRF, API tokens, throttling and roles,
+// Logins, sessions, CSRF, API tokens, throttling, roles and row-level access,
 // as a browser and a script meet them; users made with `salesdesk user`
 // (user.test.mjs tests that command).
 // What the store holds is checked with the sqlite3 shell, independently.
@@ -214,4 +214,50 @@ test('roles are checked in one place: admin-only routes answer 403 to the others
     assert.equal(me.json.user.role, role);
   }
   assert.equal((await request(server, '/api/v1/users')).status, 401);
+});
+
+test('orders: a rep reads only their accounts\' orders; any other answers the 404 of a missing one', async (t) => {
+  const db = demoDb(t, 'auth-rows');
+  const { rep, own, other } = repAndOrders(db);
+  addUser(db, 'rita', 'rep', 'rita-password-1', ['--rep', rep]);
+  addUser(db, 'vic', 'viewer', 'vic-password-1');
+  const server = await startServer(t, db);
+  const rita = await login(server, 'rita', 'rita-password-1');
+  const vic = await login(server, 'vic', 'vic-password-1');
+  const asRita = { headers: { Cookie: rita.cookie } };
+
+  const mine = await request(server, `/api/v1/orders/${own}`, asRita);
+  assert.equal(mine.status, 200);
+  const cli = JSON.parse(run(['order', own, '--db', db, '--json']).stdout);
+  assert.deepEqual(mine.json, cli, 'the API answers what `salesdesk order ID --json` prints');
+  const diagnosis = await request(server, `/api/v1/orders/${own}/diagnosis?today=2030-01-01`, asRita);
+  assert.equal(diagnosis.status, 200);
+  assert.equal(diagnosis.json.id, own);
+  assert.equal(diagnosis.json.today, '2030-01-01');
+  assert.ok(['blocked', 'at risk', 'ok'].includes(diagnosis.json.verdict));
+
+  const notMine = await request(server, `/api/v1/orders/${other}`, asRita);
+  const missing = await request(server, '/api/v1/orders/999999999', asRita);
+  assert.equal(notMine.status, 404);
+  assert.equal(missing.status, 404);
+  const strip = (res) => ({ ...res.json, error: { ...res.json.error, message: res.json.error.message.replace(/'[^']*'/, "'X'") } });
+  assert.deepEqual(strip(notMine), strip(missing));
+  assert.deepEqual(Object.keys(notMine.headers).sort(), Object.keys(missing.headers).sort());
+  assert.equal(notMine.text.length - other.length, missing.text.length - '999999999'.length);
+  assert.equal((await request(server, `/api/v1/orders/${other}/diagnosis`, asRita)).status, 404);
+
+  // A viewer reads every order; nobody reads without logging in.
+  assert.equal((await request(server, `/api/v1/orders/${other}`, { headers: { Cookie: vic.cookie } })).status, 200);
+  assert.equal((await request(server, `/api/v1/orders/${own}`)).status, 401);
+  // Ids with SQL metacharacters or path tricks are just ids that do not exist.
+  for (const id of ["1'%20OR%20'1'='1", '%2e%2e', '1;DROP%20TABLE%20orders', '%00']) {
+    const res = await request(server, `/api/v1/orders/${id}`, { headers: { Cookie: vic.cookie } });
+    assert.equal(res.status, 404, id);
+    errorOf(res);
+  }
+  const bad = await request(server, `/api/v1/orders/${own}/diagnosis?today=2030-13-01`, asRita);
+  assert.equal(bad.status, 400);
+  assert.equal(errorOf(bad).details[0].field, 'today');
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM orders')[0].n > 0, true);
+  assert.equal((await request(server, '/healthz')).status, 200);
 });
