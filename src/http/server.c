@@ -252,8 +252,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         atomic_fetch_add(&srv->in_flight, 1);
         return MHD_YES;
     }
-    if (st->answered)
-        return MHD_YES; /* answered early; the rest of the body is not read */
+    if (st->answered) {
+        *upload_data_size = 0; /* answered early: the rest of the body is thrown away */
+        return MHD_YES;
+    }
     if (*upload_data_size) {
         body_data(srv, st, upload_data, *upload_data_size);
         *upload_data_size = 0;

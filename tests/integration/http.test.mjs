@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, tempDir } from './helpers.mjs';
-import { startServer, stopServer, request, errorOf, addUser, login } from './server.mjs';
+import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
