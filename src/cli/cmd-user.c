@@ -23,8 +23,10 @@ static const char *const roles[] = {"admin", "manager", "support", "rep", "viewe
 static int read_password(char *buf, size_t size)
 {
     struct sd_error err = {0};
-    if (!fgets(buf, (int)size, stdin))
-        return cli_fail(&(struct sd_error){.message = "no password on stdin"});
+    if (!fgets(buf, (int)size, stdin)) {
+        sd_error_set(&err, SD_EINVAL, "no password on stdin");
+        return cli_fail(&err);
+    }
     size_t len = strcspn(buf, "\r\n");
     if (len == size - 1 && buf[len] == '\0') {
         sd_error_set(&err, SD_EINVAL, "the password is longer than %d characters",

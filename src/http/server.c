@@ -160,15 +160,14 @@ static struct request_state *request_new(struct http_server *srv, struct MHD_Con
     return st;
 }
 
-static void body_data(struct http_server *srv, struct request_state *st, const char *data,
-                      size_t size)
+/* Keeps body bytes up to the cap; past it marks the request and counts what it throws away. */
+static void body_data(struct request_state *st, const char *data, size_t size)
 {
     if (st->req.limit != HTTP_LIMIT_BODY && strbuf_add(&st->body, data, size) == 0)
         return;
     if (st->req.limit != HTTP_LIMIT_PARAMS)
         st->req.limit = HTTP_LIMIT_BODY;
     st->discarded += size;
-    (void)srv;
 }
 
 void http_response_header(struct http_request *req, struct http_response *resp, const char *name,
@@ -257,7 +256,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_data_size) {
-        body_data(srv, st, upload_data, *upload_data_size);
+        body_data(st, upload_data, *upload_data_size);
         *upload_data_size = 0;
         if (st->discarded > DISCARD_MAX)
             return answer(srv, conn, st);

@@ -44,6 +44,12 @@ test('salesdesk user: add, list, passwd, with clear usage errors and an audit tr
   assert.match(r.stderr, /at least 8 characters/);
   assert.equal(user(db, ['passwd', 'ada']).status, 2, 'passwd needs --password-stdin');
   assert.equal(user(db, ['frob']).status, 2);
+  r = user(db, ['passwd', 'ada', '--password-stdin'], '');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no password on stdin/);
+  r = user(db, ['passwd', 'ada', '--password-stdin'], 'x'.repeat(1025));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /longer than 1024 characters/);
   r = user(db, ['passwd', 'nobody', '--password-stdin'], 'whatever-password\n');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no user with login 'nobody'/);
