@@ -148,6 +148,34 @@ static const struct cli_option queue_options[] = {
     {0},
 };
 
+static const struct cli_option serve_options[] = {
+    CLI_OPT_DB,
+    {"listen", "ADDR", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free "
+                       "port, printed on stdout)"},
+    {"threads", "N", "worker threads, each with its own store connection (default: one per core)"},
+    {"secure-cookies", NULL, "mark the session cookie Secure (when served over TLS)"},
+    {"session-idle", "SEC", "a session ends after this many seconds unused (default 1800)"},
+    {"session-max", "SEC", "a session ends this many seconds after login (default 43200)"},
+    {"login-limit", "N", "failed logins per login in 15 minutes before 429 (default 5; four "
+                         "times as many per client address)"},
+    {"max-body", "BYTES", "largest request body (default 1048576; larger answers 413)"},
+    {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
+    {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
+    {0},
+};
+
+static const struct cli_option user_options[] = {
+    CLI_OPT_DB,
+    {"role", "ROLE", "add: admin, manager, support, rep or viewer"},
+    {"rep", "ID", "add: the rep this user is (required for role rep; a rep sees only their "
+                  "accounts)"},
+    {"name", "NAME", "add: the user's name"},
+    {"password-stdin", NULL, "read the password from the first line of stdin (8 to 1024 "
+                             "characters)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -296,6 +324,28 @@ const struct cli_command cli_commands[] = {
         .max_args = 2,
         .options = alerts_options,
         .run = cmd_alerts,
+    },
+    {
+        .name = "serve",
+        .summary = "serve the HTTP JSON API (docs/api.md) until SIGTERM or SIGINT",
+        .details = "Listens on --listen with a pool of worker threads and prints the address. "
+                   "Logins are the users of 'salesdesk user'. On SIGTERM or SIGINT it refuses "
+                   "new connections, lets the requests in flight finish and exits 0.",
+        .options = serve_options,
+        .run = cmd_serve,
+    },
+    {
+        .name = "user",
+        .args = "add LOGIN | list | passwd LOGIN",
+        .summary = "manage the users who log in to the API: add, list, set a password",
+        .details = "'user add LOGIN --role ROLE [--rep ID] [--name NAME] [--password-stdin]' "
+                   "adds a user; without --password-stdin the user cannot log in until 'user "
+                   "passwd LOGIN --password-stdin' sets a password, which also ends their "
+                   "sessions. Passwords are stored as argon2id hashes.",
+        .min_args = 1,
+        .max_args = 2,
+        .options = user_options,
+        .run = cmd_user,
     },
 };
 

@@ -112,5 +112,7 @@ int cmd_account_timeline(const struct cli_args *args); /* account ID --timeline 
 int cmd_request(const struct cli_args *args);
 int cmd_queue(const struct cli_args *args);
 int cmd_note(const struct cli_args *args);
+int cmd_serve(const struct cli_args *args);
+int cmd_user(const struct cli_args *args);
 
 #endif

@@ -299,4 +299,51 @@ const char *request_status_name(enum request_status status);
 /* The status called `name`, or -1. */
 int request_status_parse(const char *name);
 
+/* A person who logs in (users.c). role: admin manager support rep viewer. */
+struct user {
+    int64_t id;
+    const char *login;
+    const char *name;          /* NULL: none */
+    const char *role;
+    int64_t rep_id;            /* 0: not a rep */
+    const char *rep_ext_id;    /* filled by reads; NULL without a rep */
+    const char *password_hash; /* argon2id string; NULL: cannot log in with a password */
+    const char *status;        /* active disabled */
+    int64_t created_at;
+};
+
+/* A browser session: only hashes of its token and CSRF token are stored. */
+struct session {
+    int64_t id;
+    int64_t user_id;
+    const char *token_hash;
+    const char *csrf_hash;
+    int64_t created_at;
+    int64_t last_seen_at;
+    int64_t expires_at; /* absolute expiry */
+};
+
+/* An API token for scripts (Authorization: Bearer); only its hash is stored. */
+struct api_token {
+    int64_t id;
+    int64_t user_id;
+    const char *name;
+    const char *token_hash;
+    int64_t created_at;
+    int64_t expires_at;   /* INT_NONE: never */
+    int64_t last_used_at; /* INT_NONE: never */
+    int64_t revoked_at;   /* INT_NONE: active */
+};
+
+/* One audit_log row: who did what to which entity, with before/after as JSON text. */
+struct audit_entry {
+    int64_t at;
+    int64_t user_id; /* 0: the command line */
+    const char *action;
+    const char *entity;
+    int64_t entity_id;
+    const char *before_json; /* NULL: none */
+    const char *after_json;
+};
+
 #endif

@@ -610,4 +610,47 @@ void store_doctor_release(struct store_doctor_data *d);
  */
 size_t store_doctor_find(const void *rows, size_t n, size_t size, int64_t id);
 
+/*
+ * Users, sessions, API tokens and the audit log (users.c). Logins are unique
+ * (store_user_add: SD_ECONFLICT when taken). Look-ups by login or token hash
+ * answer SD_ENOTFOUND when absent. A user's rep is given and returned by its
+ * internal id (the caller resolves external ids with store_resolve).
+ * store_token_revoke revokes token `id` only when `user_id` owns it and it is
+ * active (else SD_ENOTFOUND, the same answer as for no such token).
+ */
+int store_user_add(struct db *db, struct user *u, struct sd_error *err);
+int store_user_by_login(struct db *db, struct arena *arena, const char *login, struct user *out,
+                        struct sd_error *err);
+int store_user_by_id(struct db *db, struct arena *arena, int64_t id, struct user *out,
+                     struct sd_error *err);
+int store_user_list(struct db *db, struct arena *arena, struct user **items, size_t *n,
+                    struct sd_error *err);
+/* Sets the password hash and ends every session of the user. */
+int store_user_set_password(struct db *db, int64_t id, const char *hash, struct sd_error *err);
+
+int store_session_add(struct db *db, struct session *s, struct sd_error *err);
+int store_session_find(struct db *db, struct arena *arena, const char *token_hash,
+                       struct session *out, struct sd_error *err);
+int store_session_touch(struct db *db, int64_t id, int64_t at, struct sd_error *err);
+int store_session_delete(struct db *db, int64_t id, struct sd_error *err);
+
+int store_token_add(struct db *db, struct api_token *t, struct sd_error *err);
+int store_token_find(struct db *db, struct arena *arena, const char *token_hash,
+                     struct api_token *out, struct sd_error *err);
+/* The user's tokens, revoked ones included, newest first. */
+int store_token_list(struct db *db, struct arena *arena, int64_t user_id,
+                     struct api_token **items, size_t *n, struct sd_error *err);
+int store_token_revoke(struct db *db, int64_t user_id, int64_t id, int64_t at,
+                       struct sd_error *err);
+int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err);
+
+int store_audit_add(struct db *db, const struct audit_entry *e, struct sd_error *err);
+
+/*
+ * Row-level access for a rep: *visible = 1 when order `order_id` belongs to
+ * an account that rep `rep_id` owns or manages, or was taken by that rep.
+ */
+int store_order_visible_to_rep(struct db *db, int64_t order_id, int64_t rep_id, int *visible,
+                               struct sd_error *err);
+
 #endif

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api-int: what the API's files share. A request goes through one function,
+ * api_dispatch (routes.c): limits, route match (404/405), authentication,
+ * CSRF, the route's roles, the JSON body, and row-level access to the record
+ * named by {id} are all decided there, never in a handler. A handler gets a
+ * `struct api_call` with everything checked, writes its response and returns
+ * 0, or returns a negative SD_E... status with `err` filled, which status.c
+ * turns into the HTTP status and the error body.
+ */
+#ifndef SD_API_API_INT_H
+#define SD_API_API_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "api/api.h"
+#include "base/json.h"
+#include "base/jval.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "http/router.h"
+
+enum api_role_bit {
+    ROLE_ADMIN = 1u << 0,
+    ROLE_MANAGER = 1u << 1,
+    ROLE_SUPPORT = 1u << 2,
+    ROLE_REP = 1u << 3,
+    ROLE_VIEWER = 1u << 4,
+};
+#define ROLES_ALL    (ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT | ROLE_REP | ROLE_VIEWER)
+#define ROLES_PUBLIC 0u
+
+/* The record a route's {id} names, checked for existence and visibility before the handler. */
+enum api_object { API_OBJECT_NONE, API_OBJECT_ORDER };
+
+#define API_JSON_MAX_DEPTH 16
+#define API_DETAILS_MAX    8
+
+struct api_call;
+typedef int api_handler_fn(struct api_call *c, struct sd_error *err);
+
+struct api_route {
+    const char *method;
+    const char *pattern;
+    api_handler_fn *handler;
+    unsigned roles;         /* who may call it; ROLES_PUBLIC: no login needed */
+    enum api_object object; /* what {id} names */
+    int json_body;          /* takes a JSON object */
+    const char *summary;
+    const char *example_request;  /* a JSON body, or NULL */
+    const char *example_response; /* status line and body */
+};
+
+extern const struct api_route api_routes[];
+extern const size_t api_routes_count;
+
+/* The authenticated caller. */
+struct api_principal {
+    int64_t user_id;
+    const char *login;
+    const char *name;
+    const char *role;
+    unsigned role_bit;
+    int64_t rep_id; /* 0: not a rep */
+    const char *rep_ext_id;
+    int64_t session_id; /* 0: not a session */
+    int64_t token_id;   /* 0: not a token */
+};
+
+struct api_detail {
+    const char *field;
+    const char *message;
+};
+
+struct api_throttle;
+struct api_metrics;
+
+struct api_server {
+    struct api_options opt;
+    struct http_server *http;
+    struct api_throttle *throttle;
+    struct api_metrics *metrics;
+    int64_t started_ms;
+};
+
+/* A worker thread's context: its own store connection. */
+struct api_thread {
+    struct db *db; /* NULL when it could not be opened (open_error says why) */
+    struct sd_error open_error;
+};
+
+struct api_call {
+    struct api_server *app;
+    struct db *db;
+    struct http_request *req;
+    struct http_response *resp;
+    const struct api_route *route;
+    struct http_path_params params;
+    struct api_principal who;
+    const struct jval *body; /* the JSON object, for json_body routes */
+    const char *id;          /* {id} decoded and NUL-terminated, or NULL */
+    int64_t object_id;       /* internal id of the record {id} names */
+    int n_details;
+    struct api_detail details[API_DETAILS_MAX];
+};
+
+/* routes.c */
+void api_dispatch(struct api_server *app, struct http_request *req, struct http_response *resp);
+
+/* status.c: error responses. */
+/* The HTTP status and error code for an SD_E... status. */
+int api_http_status(int sd_status, const char **code);
+/* Writes {"error":{"code","message","details"}} with `status`; returns 0 (answered). */
+int api_fail(struct api_call *c, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Answers a handler's failure `rc`: mapped status, err's message (hidden for 5xx). */
+void api_fail_status(struct api_call *c, int rc, const struct sd_error *err);
+/* Adds a field-level detail for a validation error (copied into the request arena). */
+void api_detail(struct api_call *c, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Starts a JSON response with `status` (the writer writes into resp->body). */
+void api_json_begin(struct api_call *c, int status, struct json_writer *w);
+
+/* auth.c */
+/* Who is calling: 0 and c->who, or an answered 401/403 (returns 1). */
+int api_authenticate(struct api_call *c);
+/* The role bit of a role name (0 when unknown). */
+unsigned api_role_bit(const char *role);
+void api_user_json(struct json_writer *w, const struct api_principal *who);
+
+/* throttle.c: failed logins per key in a window (a bounded table). */
+struct api_throttle *api_throttle_new(void);
+void api_throttle_free(struct api_throttle *t);
+/* 1 when `key` has `limit` failures within `window_ms` of `now_ms`; *retry_ms until it clears. */
+int api_throttle_blocked(struct api_throttle *t, const char *key, unsigned limit, int64_t window_ms,
+                         int64_t now_ms, int64_t *retry_ms);
+void api_throttle_fail(struct api_throttle *t, const char *key, int64_t window_ms, int64_t now_ms);
+void api_throttle_clear(struct api_throttle *t, const char *key);
+
+/* metrics.c */
+struct api_metrics *api_metrics_new(size_t n_routes);
+void api_metrics_free(struct api_metrics *m);
+/* Records one completed request of route `route` (-1: no route). */
+void api_metrics_record(struct api_metrics *m, int route, int status, int64_t duration_us);
+/* The Prometheus text of the counters, plus the gauges given. */
+void api_metrics_render(const struct api_metrics *m, struct strbuf *out);
+
+/* The handlers, one file per resource. */
+int api_healthz(struct api_call *c, struct sd_error *err);
+int api_metrics_get(struct api_call *c, struct sd_error *err);
+int api_login(struct api_call *c, struct sd_error *err);
+int api_logout(struct api_call *c, struct sd_error *err);
+int api_me(struct api_call *c, struct sd_error *err);
+int api_tokens_list(struct api_call *c, struct sd_error *err);
+int api_tokens_create(struct api_call *c, struct sd_error *err);
+int api_tokens_revoke(struct api_call *c, struct sd_error *err);
+int api_users_list(struct api_call *c, struct sd_error *err);
+int api_order_get(struct api_call *c, struct sd_error *err);
+int api_order_diagnosis(struct api_call *c, struct sd_error *err);
+
+/* Checks that the body object has only `allowed` keys (NULL-terminated); details otherwise. */
+int api_body_fields(struct api_call *c, const char *const *allowed);
+/* A string member of the body, 1..max bytes; NULL with a detail when missing or wrong. */
+const char *api_body_string(struct api_call *c, const char *key, size_t max, int required);
+
+#endif

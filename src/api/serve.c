@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * serve: the API server's life: options, the http/ server wired to
+ * api_dispatch, one store connection per worker thread (opened on the
+ * thread's first request, closed when the server stops), the metrics hook.
+ */
+#include <stdlib.h>
+
+#include "api/api-int.h"
+#include "base/date.h"
+#include "base/secret.h"
+#include "base/xalloc.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+void api_options_defaults(struct api_options *opt)
+{
+    *opt = (struct api_options){
+        .listen = "127.0.0.1:8080",
+        .session_idle_s = 30 * 60,
+        .session_max_s = 12 * 3600,
+        .login_limit = 5,
+        .address_limit = 20,
+        .throttle_window_s = 15 * 60,
+        .max_body = (size_t)1 << 20,
+    };
+}
+
+static void *thread_open(void *app)
+{
+    struct api_server *srv = app;
+    struct api_thread *t = xcalloc(1, sizeof(*t));
+    if (store_open(&t->db, srv->opt.db_url, DB_OPEN_EXISTING, &t->open_error) != 0)
+        t->db = NULL;
+    return t;
+}
+
+static void thread_close(void *app, void *ctx)
+{
+    struct api_thread *t = ctx;
+    (void)app;
+    if (!t)
+        return;
+    db_close(t->db);
+    free(t);
+}
+
+static void handle(void *app, struct http_request *req, struct http_response *resp)
+{
+    api_dispatch(app, req, resp);
+}
+
+static void complete(void *app, const struct http_request *req, int status, int64_t duration_us)
+{
+    struct api_server *srv = app;
+    api_metrics_record(srv->metrics, req->tag, status, duration_us);
+}
+
+int api_server_start(const struct api_options *opt, struct api_server **out, struct sd_error *err)
+{
+    struct db *db = NULL;
+    char host[64];
+    unsigned port = 0;
+    int rc = http_listen_parse(opt->listen, host, sizeof(host), &port, err);
+    if (rc == 0)
+        rc = secret_init(err);
+    if (rc == 0)
+        rc = store_open(&db, opt->db_url, DB_OPEN_EXISTING, err);
+    db_close(db);
+    if (rc)
+        return rc;
+    struct api_server *srv = xcalloc(1, sizeof(*srv));
+    srv->opt = *opt;
+    srv->throttle = api_throttle_new();
+    srv->metrics = api_metrics_new(api_routes_count);
+    srv->started_ms = ts_now_ms();
+    struct http_config cfg;
+    http_config_defaults(&cfg);
+    cfg.listen = opt->listen;
+    cfg.threads = opt->threads;
+    cfg.max_body = opt->max_body;
+    cfg.handler = handle;
+    cfg.thread_open = thread_open;
+    cfg.thread_close = thread_close;
+    cfg.complete = complete;
+    cfg.app = srv;
+    rc = http_server_start(&cfg, &srv->http, err);
+    if (rc) {
+        api_throttle_free(srv->throttle);
+        api_metrics_free(srv->metrics);
+        free(srv);
+        return rc;
+    }
+    *out = srv;
+    return 0;
+}
+
+unsigned api_server_port(const struct api_server *srv)
+{
+    return http_server_port(srv->http);
+}
+
+void api_server_stop(struct api_server *srv)
+{
+    if (!srv)
+        return;
+    http_server_stop(srv->http);
+    api_throttle_free(srv->throttle);
+    api_metrics_free(srv->metrics);
+    free(srv);
+}

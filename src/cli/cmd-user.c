@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-user: `salesdesk user add|list|passwd`: the people who log in to the
+ * API. Passwords come from stdin (one line; never from the command line,
+ * where other users of the machine could read them) and are stored as
+ * argon2id strings. Adding a user and changing a password are written to the
+ * audit log (user 0: the command line); a new password ends the user's
+ * sessions.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "base/json.h"
+#include "base/secret.h"
+#include "cli/cli.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+static const char *const roles[] = {"admin", "manager", "support", "rep", "viewer", NULL};
+
+/* One line from stdin without its line end; CLI_EXIT_FAIL (printed) when empty or too long. */
+static int read_password(char *buf, size_t size)
+{
+    struct sd_error err = {0};
+    if (!fgets(buf, (int)size, stdin)) {
+        sd_error_set(&err, SD_EINVAL, "no password on stdin");
+        return cli_fail(&err);
+    }
+    size_t len = strcspn(buf, "\r\n");
+    if (len == size - 1 && buf[len] == '\0') {
+        sd_error_set(&err, SD_EINVAL, "the password is longer than %d characters",
+                     SECRET_PASSWORD_MAX);
+        return cli_fail(&err);
+    }
+    buf[len] = '\0';
+    return 0;
+}
+
+static int hash_stdin_password(char *hash)
+{
+    char password[SECRET_PASSWORD_MAX + 2];
+    struct sd_error err = {0};
+    int rc = read_password(password, sizeof(password));
+    if (rc)
+        return rc;
+    rc = secret_init(&err);
+    if (rc == 0)
+        rc = secret_password_hash(password, strlen(password), hash, &err);
+    memset(password, 0, sizeof(password));
+    return rc ? cli_fail(&err) : 0;
+}
+
+static int audit_user(struct db *db, const char *action, const struct user *u, struct sd_error *err)
+{
+    struct strbuf after = STRBUF_INIT;
+    struct json_writer w;
+    json_writer_init(&w, &after, 0);
+    json_object_begin(&w);
+    json_kv_string(&w, "login", u->login);
+    json_kv_string(&w, "name", u->name);
+    json_kv_string(&w, "role", u->role);
+    json_kv_string(&w, "rep", u->rep_ext_id);
+    json_kv_bool(&w, "password", u->password_hash != NULL);
+    json_object_end(&w);
+    struct audit_entry e = {.at = ts_now_ms(),
+                            .action = action,
+                            .entity = "user",
+                            .entity_id = u->id,
+                            .after_json = after.buf};
+    int rc = store_audit_add(db, &e, err);
+    strbuf_release(&after);
+    return rc;
+}
+
+static int check_role(const struct cli_args *args, const char *role)
+{
+    for (int i = 0; roles[i]; i++)
+        if (strcmp(roles[i], role) == 0)
+            return 0;
+    return cli_usage_error(args, "--role: '%s' is not one of admin, manager, support, rep, viewer",
+                           role);
+}
+
+static int user_add(const struct cli_args *args, struct db *db, const char *hash,
+                    struct sd_error *err)
+{
+    struct user u = {.login = args->args[1],
+                     .name = cli_opt(args, "name"),
+                     .password_hash = hash,
+                     .role = cli_opt(args, "role"),
+                     .created_at = ts_now_ms(),
+                     .rep_ext_id = cli_opt(args, "rep")};
+    int rc = 0;
+    if (u.rep_ext_id)
+        rc = store_resolve(db, ENTITY_REP, u.rep_ext_id, &u.rep_id, err);
+    if (rc == 0 && strcmp(u.role, "rep") == 0 && !u.rep_id)
+        rc = sd_error_set(err, SD_EINVAL, "a user with role rep needs --rep ID (the rep they are)");
+    if (rc == 0)
+        rc = db_begin(db, err);
+    if (rc)
+        return rc;
+    rc = store_user_add(db, &u, err);
+    if (rc == 0)
+        rc = audit_user(db, "create", &u, err);
+    if (rc == 0)
+        return db_commit(db, err);
+    db_rollback(db);
+    return rc;
+}
+
+static int user_passwd(struct db *db, const char *login, const char *hash, struct sd_error *err)
+{
+    struct arena arena;
+    struct user u;
+    arena_init(&arena, 0);
+    int rc = db_begin(db, err);
+    if (rc == 0)
+        rc = store_user_by_login(db, &arena, login, &u, err);
+    if (rc == 0)
+        rc = store_user_set_password(db, u.id, hash, err);
+    if (rc == 0) {
+        u.password_hash = hash;
+        rc = audit_user(db, "password", &u, err);
+    }
+    if (rc == 0)
+        rc = db_commit(db, err);
+    else
+        db_rollback(db);
+    arena_release(&arena);
+    return rc;
+}
+
+static void list_text(struct strbuf *out, const struct user *items, size_t n)
+{
+    strbuf_addf(out, "%-20s %-8s %-10s %-8s %s\n", "login", "role", "rep", "status", "name");
+    for (size_t i = 0; i < n; i++)
+        strbuf_addf(out, "%-20s %-8s %-10s %-8s %s\n", items[i].login, items[i].role,
+                    items[i].rep_ext_id ? items[i].rep_ext_id : "-", items[i].status,
+                    items[i].name ? items[i].name : "");
+}
+
+static void list_json(struct strbuf *out, const struct user *items, size_t n)
+{
+    struct json_writer w;
+    json_writer_init(&w, out, 1);
+    json_array_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        json_object_begin(&w);
+        json_kv_string(&w, "login", items[i].login);
+        json_kv_string(&w, "name", items[i].name);
+        json_kv_string(&w, "role", items[i].role);
+        json_kv_string(&w, "rep", items[i].rep_ext_id);
+        json_kv_string(&w, "status", items[i].status);
+        json_kv_bool(&w, "password", items[i].password_hash != NULL);
+        json_kv_ts(&w, "created_at", items[i].created_at);
+        json_object_end(&w);
+    }
+    json_array_end(&w);
+    strbuf_addch(out, '\n');
+}
+
+/* Usage checks that need no database. */
+static int check_usage(const struct cli_args *args, const char *sub)
+{
+    if (strcmp(sub, "list") == 0)
+        return args->n_args == 1 ? 0 : cli_usage_error(args, "user list takes no LOGIN");
+    if (strcmp(sub, "add") != 0 && strcmp(sub, "passwd") != 0)
+        return cli_usage_error(args, "unknown subcommand '%s' (add, list or passwd)", sub);
+    if (args->n_args != 2)
+        return cli_usage_error(args, "missing argument LOGIN");
+    if (strcmp(sub, "passwd") == 0 && !cli_flag(args, "password-stdin"))
+        return cli_usage_error(args, "user passwd reads the password with --password-stdin");
+    if (strcmp(sub, "add") == 0 && !cli_opt(args, "role"))
+        return cli_usage_error(args, "user add needs --role ROLE");
+    if (strcmp(sub, "add") == 0)
+        return check_role(args, cli_opt(args, "role"));
+    return 0;
+}
+
+int cmd_user(const struct cli_args *args)
+{
+    struct sd_error err = {0};
+    struct db *db = NULL;
+    struct strbuf out = STRBUF_INIT;
+    char hash[SECRET_PASSWORD_STR] = "";
+    const char *sub = args->args[0];
+    int rc = check_usage(args, sub);
+    if (rc)
+        return rc;
+    if (strcmp(sub, "list") != 0 && cli_flag(args, "password-stdin") &&
+        (rc = hash_stdin_password(hash)) != 0)
+        return rc;
+    rc = store_open(&db, cli_db_url(args), DB_OPEN_EXISTING, &err);
+    if (rc == 0 && strcmp(sub, "add") == 0) {
+        rc = user_add(args, db, hash[0] ? hash : NULL, &err);
+        if (rc == 0)
+            strbuf_addf(&out, "user '%s' added (%s)%s\n", args->args[1], cli_opt(args, "role"),
+                        hash[0] ? "" : "; no password yet: set one with 'user passwd'");
+    } else if (rc == 0 && strcmp(sub, "passwd") == 0) {
+        rc = user_passwd(db, args->args[1], hash, &err);
+        if (rc == 0)
+            strbuf_addf(&out, "password of '%s' changed; their sessions are ended\n",
+                        args->args[1]);
+    } else if (rc == 0) {
+        struct arena arena;
+        struct user *items;
+        size_t n;
+        arena_init(&arena, 0);
+        rc = store_user_list(db, &arena, &items, &n, &err);
+        if (rc == 0 && cli_flag(args, "json"))
+            list_json(&out, items, n);
+        else if (rc == 0)
+            list_text(&out, items, n);
+        arena_release(&arena);
+    }
+    int exit_code = rc ? cli_fail(&err) : cli_write_stdout(out.buf, out.len);
+    strbuf_release(&out);
+    db_close(db);
+    return exit_code;
+}

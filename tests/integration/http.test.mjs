@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+// The HTTP server as a client meets it: health, security headers, request
+// ids, keep-alive, limits (body, JSON depth, query parameters, headers), the
+// error body on every failure, metrics, graceful shutdown on SIGTERM, and the
+// API docs in step with the routes. The server must stay healthy after every
+// bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, tempDir } from './helpers.mjs';
+import { startServer, request, errorOf, addUser, login } from './server.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function demoDb(t, name) {
+  const db = path.join(tempDir(t, name), 'demo.db');
+  const r = run(['demo', '--db', db, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  return db;
+}
+
+function assertSecurityHeaders(res) {
+  assert.match(res.headers['content-security-policy'], /frame-ancestors 'none'/);
+  assert.match(res.headers['content-security-policy'], /default-src 'self'/);
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  assert.equal(res.headers['x-frame-options'], 'DENY');
+  assert.equal(res.headers['referrer-policy'], 'no-referrer');
+}
+
+async function assertHealthy(server) {
+  const res = await request(server, '/healthz');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.json, { status: 'ok', store: 'ok' });
+}
+
+test('healthz answers with the security headers and a request id; keep-alive reuses the connection', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-health'), ['--threads', '2']);
+  const res = await request(server, '/healthz');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.json, { status: 'ok', store: 'ok' });
+  assert.match(res.headers['content-type'], /^application\/json/);
+  assertSecurityHeaders(res);
+  assert.match(res.headers['x-request-id'], /^[0-9a-f]{16}$/);
+  const again = await request(server, '/healthz');
+  assert.notEqual(again.headers['x-request-id'], res.headers['x-request-id']);
+  const mine = await request(server, '/healthz', { headers: { 'X-Request-Id': 'client-42.a_b' } });
+  assert.equal(mine.headers['x-request-id'], 'client-42.a_b');
+  const forged = await request(server, '/healthz', { headers: { 'X-Request-Id': 'bad id\twith "quotes"' } });
+  assert.match(forged.headers['x-request-id'], /^[0-9a-f]{16}$/);
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const first = await request(server, '/healthz', { agent });
+  const second = await request(server, '/healthz', { agent });
+  assert.equal(first.status, 200);
+  assert.equal(second.status, 200);
+  assert.equal(second.reusedSocket, true, 'the second request went over the same connection');
+  // The access log has one line per request with its id, path and status.
+  await new Promise((r) => setTimeout(r, 100));
+  assert.match(server.stderr(), /access client-42\.a_b 127\.0\.0\.1 "GET \/healthz" 200 /);
+});
+
+test('unknown routes answer 404, wrong methods 405 with Allow, both with the error body', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-404'));
+  const missing = await request(server, '/api/v1/nothing-here');
+  assert.equal(missing.status, 404);
+  assert.equal(errorOf(missing).code, 'not_found');
+  assertSecurityHeaders(missing);
+  for (const p of ['/healthz/', '/api/v1/orders/', '/api/v1/orders//diagnosis', '/../healthz']) {
+    const r = await request(server, p);
+    assert.equal(r.status, 404, p);
+    errorOf(r);
+  }
+  const wrong = await request(server, '/healthz', { method: 'POST', body: '{}' });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.allow, 'GET');
+  assert.equal(errorOf(wrong).code, 'method_not_allowed');
+  const login = await request(server, '/api/v1/auth/login');
+  assert.equal(login.status, 405);
+  assert.equal(login.headers.allow, 'POST');
+  const head = await request(server, '/healthz', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  await assertHealthy(server);
+});
+
+test('limits: huge body 413, deep JSON 400, too many parameters 400, huge headers 431', async (t) => {
+  const db = demoDb(t, 'http-limits');
+  const server = await startServer(t, db, ['--max-body', '65536']);
+  const huge = await request(server, '/api/v1/auth/login', { method: 'POST', body: 'x'.repeat(2 << 20), headers: { 'Content-Type': 'application/json' } });
+  assert.equal(huge.status, 413);
+  assert.equal(errorOf(huge).code, 'too_large');
+  assert.match(errorOf(huge).message, /larger than 65536 bytes/);
+  // Just under the limit is read (and then judged as JSON).
+  const under = await request(server, '/api/v1/auth/login', { method: 'POST', body: ' '.repeat(65000) + '{}', headers: { 'Content-Type': 'application/json' } });
+  assert.equal(under.status, 400);
+  assert.deepEqual(errorOf(under).details.map((d) => d.field).sort(), ['login', 'password']);
+  // A body sent in chunks without a length is capped as it arrives.
+  const chunked = await new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/v1/auth/login', method: 'POST', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    for (let i = 0; i < 20; i++) req.write('y'.repeat(8192));
+    req.end();
+  });
+  assert.equal(chunked.status, 413);
+  assert.equal(JSON.parse(chunked.text).error.code, 'too_large');
+
+  const deep = '['.repeat(100) + ']'.repeat(100);
+  const nested = await request(server, '/api/v1/auth/login', { method: 'POST', body: deep, headers: { 'Content-Type': 'application/json' } });
+  assert.equal(nested.status, 400);
+  assert.equal(errorOf(nested).code, 'invalid_json');
+  assert.match(errorOf(nested).message, /deep|nest/i);
+
+  const params = Array.from({ length: 40 }, (_, i) => `p${i}=${i}`).join('&');
+  const many = await request(server, `/healthz?${params}`);
+  assert.equal(many.status, 400);
+  assert.equal(errorOf(many).code, 'too_many_parameters');
+  const few = await request(server, '/healthz?a=1&b=2');
+  assert.equal(few.status, 200);
+
+  const bigHeader = await request(server, '/healthz', { headers: { 'X-Filler': 'z'.repeat(64 << 10) } });
+  assert.equal(bigHeader.status, 431);
+  await assertHealthy(server);
+});
+
+test('malformed bodies answer 400 or 415 with the error body, and the server stays healthy', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-bad'));
+  const cases = [
+    ['{"login": "a", "password": ', 400, 'invalid_json'],
+    ['{"login": "a" "password": "b"}', 400, 'invalid_json'],
+    ['[1, 2, 3]', 400, 'invalid_json'],
+    ['"just a string"', 400, 'invalid_json'],
+    [Buffer.from([0x7b, 0x22, 0x6c, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400, 'invalid_json'],
+    ['{"login": "a", "login": "b", "password": "c"}', 400, 'invalid_json'],
+    ['{"login": 7, "password": "secret-pass"}', 400, 'invalid_input'],
+    ['{"login": "a", "password": "b", "admin": true}', 400, 'invalid_input'],
+    ['', 400, 'invalid_json'],
+  ];
+  for (const [body, status, code] of cases) {
+    const res = await request(server, '/api/v1/auth/login', { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    assert.equal(res.status, status, String(body));
+    assert.equal(errorOf(res).code, code, String(body));
+  }
+  const wrongType = await request(server, '/api/v1/auth/login', { method: 'POST', body: '{"login":"a","password":"b"}', headers: { 'Content-Type': 'text/plain' } });
+  assert.equal(wrongType.status, 415);
+  assert.equal(errorOf(wrongType).code, 'unsupported_media_type');
+  const unknown = await request(server, '/api/v1/auth/login', { method: 'POST', body: { login: 'a', password: 'b', admin: true } });
+  assert.deepEqual(errorOf(unknown).details, [{ field: 'admin', message: 'unknown field' }]);
+  const typed = await request(server, '/api/v1/auth/login', { method: 'POST', body: { login: 7, password: 'x' } });
+  assert.deepEqual(errorOf(typed).details, [{ field: 'login', message: 'must be a string, not a number' }]);
+  await assertHealthy(server);
+});
+
+test('metrics count requests by route and status with a latency histogram', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-metrics'));
+  for (let i = 0; i < 3; i++) assert.equal((await request(server, '/healthz')).status, 200);
+  assert.equal((await request(server, '/nope')).status, 404);
+  assert.equal((await request(server, '/api/v1/auth/me')).status, 401);
+  const res = await request(server, '/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+  assertSecurityHeaders(res);
+  const lines = res.text.split('\n');
+  const value = (prefix) => {
+    const line = lines.find((l) => l.startsWith(prefix + ' '));
+    assert.ok(line, `no line ${prefix}`);
+    return Number(line.slice(prefix.length + 1));
+  };
+  assert.equal(value('salesdesk_http_requests_total{method="GET",route="/healthz",status="200"}'), 3);
+  assert.equal(value('salesdesk_http_requests_total{method="",route="unmatched",status="404"}'), 1);
+  assert.equal(value('salesdesk_http_requests_total{method="GET",route="/api/v1/auth/me",status="401"}'), 1);
+  assert.equal(value('salesdesk_http_request_duration_seconds_count{method="GET",route="/healthz"}'), 3);
+  assert.equal(value('salesdesk_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="+Inf"}'), 3);
+  // Buckets are cumulative: never decreasing.
+  const buckets = lines.filter((l) => l.startsWith('salesdesk_http_request_duration_seconds_bucket{method="GET",route="/healthz"'))
+    .map((l) => Number(l.split(' ').pop()));
+  assert.equal(buckets.length, 14);
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i] >= buckets[i - 1]);
+  assert.equal(value('salesdesk_http_requests_in_flight'), 1);
+  assert.ok(value('salesdesk_change_log_seq') > 0);
+  assert.match(res.text, /# TYPE salesdesk_http_request_duration_seconds histogram/);
+});
+
+test('SIGTERM: a request in flight completes, new connections are refused, exit 0', async (t) => {
+  const db = demoDb(t, 'http-term');
+  addUser(db, 'slow', 'viewer', 'slow-password-1');
+  const server = await startServer(t, db);
+  const body = JSON.stringify({ login: 'slow', password: 'slow-password-1' });
+  const socket = net.connect(server.port, '127.0.0.1');
+  await new Promise((r) => socket.on('connect', r));
+  let answer = '';
+  socket.on('data', (d) => { answer += d; });
+  const closed = new Promise((r) => socket.on('close', r));
+  // Headers and half of the body: the request is in flight.
+  socket.write(`POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(body.slice(0, 10));
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(server.proc.pid, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  const refused = await new Promise((resolve) => {
+    const c = net.connect(server.port, '127.0.0.1');
+    c.on('connect', () => { c.destroy(); resolve(false); });
+    c.on('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+  });
+  assert.equal(refused, true, 'a new connection after SIGTERM is refused');
+  assert.equal(server.proc.exitCode, null, 'still running while a request is in flight');
+  socket.write(body.slice(10));
+  await closed;
+  assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(answer, /\r\nConnection: close\r\n/i);
+  assert.match(answer, /"csrf_token":"[0-9a-f]{64}"/);
+  const exit = await server.exited;
+  assert.deepEqual(exit, { code: 0, signal: null });
+  assert.match(server.stderr(), /SIGTERM: refusing new connections/);
+  assert.match(server.stderr(), /"POST \/api\/v1\/auth\/login" 200 /);
+});
+
+test('serve: usage errors, a missing database and a busy port fail clearly', async (t) => {
+  const dir = tempDir(t, 'http-usage');
+  const missing = run(['serve', '--db', path.join(dir, 'none.db'), '--listen', '127.0.0.1:0']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^salesdesk: .*none\.db.*does not exist/);
+  const bad = run(['serve', '--db', path.join(dir, 'none.db'), '--listen', 'nowhere']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /listen address 'nowhere' is not HOST:PORT/);
+  assert.equal(run(['serve', '--threads', 'many']).code, 2);
+  const db = demoDb(t, 'http-busy');
+  const server = await startServer(t, db);
+  const busy = run(['serve', '--db', db, '--listen', `127.0.0.1:${server.port}`]);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /cannot listen on 127\.0\.0\.1:\d+: Address already in use/);
+});
+
+test('docs/api.md is what the routes table prints, and every documented route is served', async (t) => {
+  const printed = run(['serve', '--print-api-docs']);
+  assert.equal(printed.code, 0);
+  const file = readFileSync(path.join(ROOT, 'docs/api.md'), 'utf8');
+  assert.equal(printed.stdout, file, 'docs/api.md is out of date: salesdesk serve --print-api-docs > docs/api.md');
+  const routes = [...file.matchAll(/^### `([A-Z]+) (\S+)`$/gm)].map((m) => [m[1], m[2]]);
+  assert.ok(routes.length >= 9, `${routes.length} routes documented`);
+  const db = demoDb(t, 'http-docs');
+  addUser(db, 'docs', 'admin', 'docs-password-1');
+  const server = await startServer(t, db);
+  const { cookie, csrf } = await login(server, 'docs', 'docs-password-1');
+  for (const [method, pattern] of routes) {
+    const p = pattern.replace('{id}', '1');
+    const res = await request(server, p, { method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf }, body: method === 'POST' ? {} : undefined });
+    assert.ok(res.status !== 405, `${method} ${pattern}: 405`);
+    assert.ok(!(res.status === 404 && /^no route/.test(errorOf(res).message)), `${method} ${pattern} is not served`);
+  }
+});
