@@ -78,13 +78,16 @@ static int audit(struct api_call *c, const char *action, int64_t id, const char 
     json_kv_int(&w, "user_id", c->who.user_id);
     json_kv_string(&w, "name", name);
     json_object_end(&w);
+    char actor[160];
+    snprintf(actor, sizeof(actor), "api:%s", c->who.login ? c->who.login : "");
     struct audit_entry e = {.at = ts_now_ms(),
                             .user_id = c->who.user_id,
+                            .actor = actor,
                             .action = action,
                             .entity = "api_token",
                             .entity_id = id,
                             .after_json = after.buf};
-    int rc = store_audit_add(c->db, &e, err);
+    int rc = store_audit_append(c->db, &e, err);
     strbuf_release(&after);
     return rc;
 }

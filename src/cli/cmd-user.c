@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/secret.h"
 #include "cli/cli.h"
+#include "cli/cli-desk.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -63,12 +64,16 @@ static int audit_user(struct db *db, const char *action, const struct user *u, s
     json_kv_string(&w, "rep", u->rep_ext_id);
     json_kv_bool(&w, "password", u->password_hash != NULL);
     json_object_end(&w);
+    char name[128];
+    struct desk_actor actor;
+    cli_desk_actor(name, sizeof(name), &actor);
     struct audit_entry e = {.at = ts_now_ms(),
+                            .actor = actor.name,
                             .action = action,
                             .entity = "user",
                             .entity_id = u->id,
                             .after_json = after.buf};
-    int rc = store_audit_add(db, &e, err);
+    int rc = store_audit_append(db, &e, err);
     strbuf_release(&after);
     return rc;
 }

@@ -203,8 +203,8 @@ struct note {
 /* One row of audit_log: who did what to which row, with the fields before and after. */
 struct audit_entry {
     int64_t at;               /* ms, the real time of the write */
-    int64_t user_id;          /* 0 until logins exist (issue 6) */
-    const char *actor;        /* "cli:<OS user>" */
+    int64_t user_id;          /* the logged-in user (API); 0: the command line */
+    const char *actor;        /* "cli:<OS user>" or "api:<login>" */
     const char *action;       /* "request.create", "request.status", ... */
     const char *entity;       /* as in change_log */
     int64_t entity_id;
@@ -333,17 +333,6 @@ struct api_token {
     int64_t expires_at;   /* INT_NONE: never */
     int64_t last_used_at; /* INT_NONE: never */
     int64_t revoked_at;   /* INT_NONE: active */
-};
-
-/* One audit_log row: who did what to which entity, with before/after as JSON text. */
-struct audit_entry {
-    int64_t at;
-    int64_t user_id; /* 0: the command line */
-    const char *action;
-    const char *entity;
-    int64_t entity_id;
-    const char *before_json; /* NULL: none */
-    const char *after_json;
 };
 
 #endif

@@ -611,7 +611,7 @@ void store_doctor_release(struct store_doctor_data *d);
 size_t store_doctor_find(const void *rows, size_t n, size_t size, int64_t id);
 
 /*
- * Users, sessions, API tokens and the audit log (users.c). Logins are unique
+ * Users, sessions and API tokens (users.c). Logins are unique
  * (store_user_add: SD_ECONFLICT when taken). Look-ups by login or token hash
  * answer SD_ENOTFOUND when absent. A user's rep is given and returned by its
  * internal id (the caller resolves external ids with store_resolve).
@@ -644,7 +644,6 @@ int store_token_revoke(struct db *db, int64_t user_id, int64_t id, int64_t at,
                        struct sd_error *err);
 int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err);
 
-int store_audit_add(struct db *db, const struct audit_entry *e, struct sd_error *err);
 
 /*
  * Row-level access for a rep: *visible = 1 when order `order_id` belongs to

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * users: the people who log in, their sessions and API tokens, the audit
- * log, and the row-level visibility of orders for reps. Tokens are stored
+ * users: the people who log in, their sessions and API tokens, and the
+ * row-level visibility of orders for reps (audit rows: audit.c). Tokens are stored
  * only as hashes (base/secret.h); the callers hash before they look up.
  */
 #include <string.h>
@@ -46,10 +46,6 @@ static const char token_list_sql[] =
 static const char token_revoke_sql[] =
     "UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?2 AND user_id = ?1 AND revoked_at IS NULL";
 static const char token_used_sql[] = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1";
-
-static const char audit_insert_sql[] =
-    "INSERT INTO audit_log(at, user_id, action, entity, entity_id, before_json, after_json) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 static const char order_visible_sql[] =
     "SELECT 1 FROM orders o JOIN accounts a ON a.id = o.account_id WHERE o.id = ?1 AND "
@@ -317,22 +313,6 @@ int store_token_revoke(struct db *db, int64_t user_id, int64_t id, int64_t at, s
 int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err)
 {
     return run_id_at(db, token_used_sql, id, at, 1, err);
-}
-
-int store_audit_add(struct db *db, const struct audit_entry *e, struct sd_error *err)
-{
-    struct db_stmt *st;
-    int rc = db_prepare(db, audit_insert_sql, &st, err);
-    if (rc)
-        return rc;
-    db_bind_int64(st, 1, e->at);
-    store_bind_ref(st, 2, e->user_id);
-    db_bind_text(st, 3, e->action);
-    db_bind_text(st, 4, e->entity);
-    store_bind_ref(st, 5, e->entity_id);
-    db_bind_text(st, 6, e->before_json);
-    db_bind_text(st, 7, e->after_json);
-    return store_run(st, err);
 }
 
 int store_order_visible_to_rep(struct db *db, int64_t order_id, int64_t rep_id, int *visible,

@@ -164,8 +164,12 @@ test('API tokens: created and revoked by their owner, stored hashed, no CSRF nee
   assert.equal(revoked.status, 204);
   assert.equal((await request(server, '/api/v1/auth/me', { headers: bearer })).status, 401);
   assert.equal((await request(server, `/api/v1/tokens/${created.json.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${another.json.token}` } })).status, 404, 'revoking twice');
-  const audit = sql(db, "SELECT action, entity FROM audit_log WHERE entity = 'api_token' ORDER BY id");
+  const audit = sql(db, "SELECT action, entity, user_id, actor FROM audit_log WHERE entity = 'api_token' ORDER BY id");
   assert.deepEqual(audit.map((a) => a.action), ['create', 'create', 'revoke']);
+  for (const a of audit) {
+    assert.notEqual(a.user_id, null, 'an API write names its user');
+    assert.match(a.actor, /^api:\S+$/);
+  }
 });
 
 test('failed logins are throttled per login and per client address (429 with Retry-After)', async (t) => {

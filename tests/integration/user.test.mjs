@@ -63,8 +63,9 @@ test('salesdesk user: add, list, passwd, with clear usage errors and an audit tr
   const [stored] = sql(db, "SELECT password_hash FROM users WHERE login = 'ada'");
   assert.match(stored.password_hash, /^\$argon2id\$v=19\$m=65536,t=2,p=1\$/);
   assert.ok(!stored.password_hash.includes('first-password'));
-  const audit = sql(db, "SELECT action, entity, user_id FROM audit_log ORDER BY id");
+  const audit = sql(db, "SELECT action, entity, user_id, actor FROM audit_log ORDER BY id");
   assert.deepEqual(audit.map((a) => [a.action, a.entity, a.user_id]), [['create', 'user', null], ['create', 'user', null]]);
+  for (const a of audit) assert.match(a.actor, /^cli:\S+$/, 'the command line writes as cli:<OS user>');
   r = user(db, ['passwd', 'rita', '--password-stdin'], 'rita-password-1\r\n');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(sql(db, "SELECT count(*) AS n FROM audit_log WHERE action = 'password'")[0].n, '1');
