@@ -9,6 +9,7 @@
 
 #include "base/date.h"
 #include "cli/cli.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 static int option_index(const struct cli_command *cmd, const char *name, size_t len)
@@ -183,6 +184,20 @@ int cli_opt_date(const struct cli_args *args, const char *name, int32_t *out)
     if (date_parse(text, strlen(text), out, &err))
         return cli_usage_error(args, "--%s: %s", name, err.message);
     return 0;
+}
+
+int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct sd_error *err)
+{
+    struct arena a;
+    const char *value = NULL;
+    if (cli_opt(args, "today"))
+        return 0;
+    arena_init(&a, 0);
+    int rc = store_setting_get(db, &a, "demo_today", &value, err);
+    if (rc == 0 && value)
+        rc = date_parse(value, strlen(value), today, err);
+    arena_release(&a);
+    return rc;
 }
 
 int cli_write_stdout(const char *buf, size_t len)

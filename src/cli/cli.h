@@ -87,6 +87,15 @@ int cli_opt_uint(const struct cli_args *args, const char *name, uint64_t max, ui
 /* Parses an ISO date option, or today (UTC) when absent; CLI_EXIT_USAGE (printed) when malformed. */
 int cli_opt_date(const struct cli_args *args, const char *name, int32_t *out);
 
+struct db;
+/*
+ * "Today" for the desk commands: --today when given (already parsed into
+ * *today by cli_opt_date, which is left alone), else the setting demo_today
+ * (set by `salesdesk demo`), else *today as cli_opt_date left it (the date,
+ * UTC). SD_EINVAL when demo_today is not a date.
+ */
+int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct sd_error *err);
+
 /* Writes a whole buffer to stdout; 0, or CLI_EXIT_FAIL when stdout fails. */
 int cli_write_stdout(const char *buf, size_t len);
 

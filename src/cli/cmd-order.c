@@ -235,22 +235,6 @@ static void text_diagnosis(struct strbuf *out, const struct doctor_diagnosis *dg
     }
 }
 
-/* The doctor's "today": --today, else the setting demo_today, else the date. */
-static int doctor_today(const struct cli_args *args, struct db *db, int32_t *today,
-                        struct sd_error *err)
-{
-    struct arena a;
-    const char *value = NULL;
-    if (cli_opt(args, "today"))
-        return 0; /* parsed before the store was opened */
-    arena_init(&a, 0);
-    int rc = store_setting_get(db, &a, "demo_today", &value, err);
-    if (rc == 0 && value)
-        rc = date_parse(value, strlen(value), today, err);
-    arena_release(&a);
-    return rc;
-}
-
 static void text_open(struct strbuf *out, const struct doctor_diagnosis *items, size_t n,
                       int32_t today)
 {
@@ -301,7 +285,7 @@ static int diagnose(const struct cli_args *args, struct db *db, struct arena *ar
                     int32_t today, struct strbuf *out, struct sd_error *err)
 {
     struct doctor_settings settings;
-    int rc = doctor_today(args, db, &today, err);
+    int rc = cli_today(args, db, &today, err);
     if (rc == 0)
         rc = doctor_settings_load(db, &settings, err);
     if (rc == 0 && cli_flag(args, "diagnose-open")) {
