@@ -14,7 +14,8 @@
 #include "base/banned.h"
 
 /* Orders that were placed for real: everything but drafts and cancellations. */
-#define PLACED_STATUSES "('pending', 'confirmed', 'on_hold', 'shipped', 'invoiced', 'paid', 'returned')"
+#define PLACED_STATUSES                                                                            \
+    "('pending', 'confirmed', 'on_hold', 'shipped', 'invoiced', 'paid', 'returned')"
 #define BOOKED_STATUSES "('pending', 'confirmed', 'on_hold', 'shipped', 'invoiced', 'paid')"
 
 static const char account_lines_sql[] =
