@@ -491,9 +491,12 @@ static void text_rhythm(struct strbuf *out, const struct account_status *st)
     char d1[DATE_TEXT_MAX], d2[DATE_TEXT_MAX], open[MONEY_GROUPED_MAX];
     if (st->last_order == DATE_NONE)
         strbuf_addstr(out, "  orders      no order yet\n");
+    else if (st->days_since_last == 0)
+        strbuf_addf(out, "  orders      last %s (today)", day_text(st->last_order, d1));
     else
-        strbuf_addf(out, "  orders      last %s (%" PRId64 " days ago)",
-                    day_text(st->last_order, d1), st->days_since_last);
+        strbuf_addf(out, "  orders      last %s (%" PRId64 " day%s ago)",
+                    day_text(st->last_order, d1), st->days_since_last,
+                    st->days_since_last == 1 ? "" : "s");
     if (st->last_order != DATE_NONE && st->rhythm_days == INT_NONE)
         strbuf_addstr(out, "; too few orders for a rhythm\n");
     else if (st->last_order != DATE_NONE)
