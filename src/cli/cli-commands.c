@@ -9,6 +9,10 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
+#define CLI_OPT_NOW                                                                           \
+    {"now", "TIME", "the clock, ISO 8601 (2026-06-30T17:00:00Z; default: on a demo database "  \
+                    "17:00 UTC of its day, else the current time)"}
+
 static const struct cli_option init_options[] = {
     CLI_OPT_DB,
     {0},
@@ -39,6 +43,29 @@ static const struct cli_option account_options[] = {
     CLI_OPT_DB,
     {"today", "DATE", "the day that decides ageing, revenue windows and rhythm (default: the "
                       "demo's day, else today)"},
+    {"timeline", NULL, "the account's history instead, newest first: orders, shipments, "
+                       "invoices, payments, requests, notes, opportunity stages"},
+    {"limit", "N", "with --timeline: the N newest events (default 50)"},
+    CLI_OPT_JSON,
+    {0},
+};
+
+static const struct cli_option request_options[] = {
+    CLI_OPT_DB,
+    {"account", "ID", "new: the account the request comes from (required)"},
+    {"order", "ID", "new: the order it is about (an order of that account)"},
+    {"kind", "K", "new: what it is about, e.g. delivery_status, invoice_question (required)"},
+    {"subject", "TEXT", "new: one line for people (required)"},
+    {"priority", "P", "new: low, normal (default), high or urgent"},
+    {"assignee", "REP", "new: the rep (team member id) who handles it"},
+    CLI_OPT_NOW,
+    CLI_OPT_JSON,
+    {0},
+};
+
+static const struct cli_option note_options[] = {
+    CLI_OPT_DB,
+    CLI_OPT_NOW,
     CLI_OPT_JSON,
     {0},
 };
@@ -104,6 +131,24 @@ static const struct cli_option alerts_options[] = {
     {0},
 };
 
+static const struct cli_option queue_options[] = {
+    CLI_OPT_DB,
+    {"team", "ID", "pending: only orders whose rep is in this team"},
+    {"rep", "ID", "pending: only this rep's orders"},
+    {"region", "R", "pending: only orders of accounts in this region"},
+    {"code", "CODE", "pending: only orders with a finding of this doctor rule (e.g. CREDIT_LIMIT)"},
+    {"verdict", "V", "pending: only blocked, at-risk or ok orders"},
+    {"limit", "N", "pending: show the first N (default 50; 0: all)"},
+    {"today", "DATE", "pending: the current day (default: the demo's day, else today)"},
+    {"status", "LIST", "requests: only these of open, in_progress, waiting (comma separated)"},
+    {"assignee", "REP", "requests: only those assigned to this rep"},
+    {"priority", "P", "requests: only this priority (low, normal, high, urgent)"},
+    {"breached", NULL, "requests: only those with a breached SLA"},
+    CLI_OPT_NOW,
+    CLI_OPT_JSON,
+    {0},
+};
+
 const struct cli_command cli_commands[] = {
     {
         .name = "init",
@@ -161,11 +206,62 @@ const struct cli_command cli_commands[] = {
                    "risk; receivables are aged by days past due (current, 1-30, 31-60, 61-90, "
                    "90+); revenue compares the last 12 months with the 12 before, month by month. "
                    "Then top products, open requests, contacts, open orders and open invoices. "
-                   "Thresholds are settings (account.*); docs/desk.md defines every figure.",
+                   "Thresholds are settings (account.*); docs/desk.md defines every figure. "
+                   "With --timeline: the account's history instead, newest first.",
         .min_args = 1,
         .max_args = 1,
         .options = account_options,
         .run = cmd_account,
+    },
+    {
+        .name = "queue",
+        .args = "[pending | requests]",
+        .summary = "work queues: pending orders by priority; customer requests by SLA urgency",
+        .details = "pending (the default) lists every order not yet shipped (draft, pending, "
+                   "confirmed, on_hold) with its age, days left to the promised (else "
+                   "requested) date, value, account tier, the order doctor's verdict and top "
+                   "finding, and a priority score 0-100: verdict (blocked 40, at risk 20) + "
+                   "date (up to 30) + value (up to 20) + tier (up to 10); docs/desk.md gives "
+                   "the formula. requests lists the open, in_progress and waiting customer "
+                   "requests by time left to their next SLA deadline (first response while "
+                   "unanswered, else resolution), most overdue first, with breach flags.",
+        .min_args = 0,
+        .max_args = 1,
+        .options = queue_options,
+        .run = cmd_queue,
+    },
+    {
+        .name = "request",
+        .args = "ID | show ID | new --account ID --kind K --subject S | assign ID REP | "
+                "status ID STATUS | note ID TEXT",
+        .summary = "customer requests: show one with its SLA and notes, create, assign, "
+                   "change status, add a note",
+        .details = "States: open, in_progress, waiting, resolved, closed. open -> in_progress, "
+                   "waiting or resolved; in_progress -> waiting or resolved; waiting -> "
+                   "in_progress or resolved; resolved -> closed, or reopened to open or "
+                   "in_progress; closed is final. The first move out of open, or the first "
+                   "note, is the first response; resolving sets the resolution time and "
+                   "reopening clears it. SLA targets per priority come from the settings "
+                   "sla_first_response_hours.P and sla_resolution_hours.P, in elapsed hours "
+                   "(docs/desk.md). New requests get the ids R1, R2, ... (source salesdesk). A "
+                   "refused write (unknown id, rep or status, a transition not allowed) exits "
+                   "3 and changes nothing.",
+        .min_args = 1,
+        .max_args = 3,
+        .options = request_options,
+        .run = cmd_request,
+    },
+    {
+        .name = "note",
+        .args = "order|account|request ID TEXT",
+        .summary = "add a note to an order, an account or a customer request",
+        .details = "Notes show on 'salesdesk request ID' and in 'salesdesk account ID "
+                   "--timeline'. A note on a request that has no first response yet records "
+                   "it (unless the request is resolved or closed).",
+        .min_args = 3,
+        .max_args = 3,
+        .options = note_options,
+        .run = cmd_note,
     },
     {
         .name = "trend",

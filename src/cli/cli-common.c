@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/arena.h"
 #include "base/date.h"
 #include "cli/cli.h"
 #include "store/store.h"
@@ -188,14 +189,14 @@ int cli_opt_date(const struct cli_args *args, const char *name, int32_t *out)
 
 int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct sd_error *err)
 {
+    if (args && cli_opt(args, "today"))
+        return 0; /* parsed by cli_opt_date before the store was opened */
     struct arena a;
     const char *value = NULL;
-    if (cli_opt(args, "today"))
-        return 0;
     arena_init(&a, 0);
     int rc = store_setting_get(db, &a, "demo_today", &value, err);
-    if (rc == 0 && value)
-        rc = date_parse(value, strlen(value), today, err);
+    if (rc == 0 && value && date_parse(value, strlen(value), today, err))
+        rc = sd_error_set(err, SD_EINVAL, "setting demo_today: %s", err->message);
     arena_release(&a);
     return rc;
 }

@@ -52,18 +52,8 @@ int cli_fail_rejected(const struct sd_error *err, int rejected)
 static int read_settings(struct cli_engine *e, const struct cli_args *args,
                          struct sd_error *err)
 {
-    struct arena a;
-    const char *value = NULL;
-    arena_init(&a, 0);
     e->fy_start_month = cli_fiscal_start(e->db);
-    int rc = store_setting_get(e->db, &a, "demo_today", &value, err);
-    if (rc == 0 && !(args && cli_opt(args, "today")) && value &&
-        date_parse(value, strlen(value), &e->today, NULL) == 0) {
-        arena_release(&a);
-        return 0;
-    }
-    arena_release(&a);
-    return rc;
+    return cli_today(args, e->db, &e->today, err);
 }
 
 int cli_engine_open(const struct cli_args *args, struct cli_engine *e)

@@ -89,10 +89,10 @@ int cli_opt_date(const struct cli_args *args, const char *name, int32_t *out);
 
 struct db;
 /*
- * "Today" for the desk commands: --today when given (already parsed into
- * *today by cli_opt_date, which is left alone), else the setting demo_today
- * (set by `salesdesk demo`), else *today as cli_opt_date left it (the date,
- * UTC). SD_EINVAL when demo_today is not a date.
+ * "Today" for commands that judge dates: --today (already parsed into *today
+ * by cli_opt_date), else the setting demo_today (a demo database's last day),
+ * else *today as it is (the current date from cli_opt_date). `args` may be
+ * NULL (no --today).
  */
 int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct sd_error *err);
 
@@ -108,5 +108,9 @@ int cmd_import(const struct cli_args *args);
 int cmd_trend(const struct cli_args *args);
 int cmd_kpi(const struct cli_args *args);
 int cmd_alerts(const struct cli_args *args);
+int cmd_account_timeline(const struct cli_args *args); /* account ID --timeline */
+int cmd_request(const struct cli_args *args);
+int cmd_queue(const struct cli_args *args);
+int cmd_note(const struct cli_args *args);
 
 #endif

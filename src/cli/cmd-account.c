@@ -581,6 +581,8 @@ int cmd_account(const struct cli_args *args)
     struct strbuf out = STRBUF_INIT;
     struct account_status status;
     int32_t today = 0;
+    if (cli_flag(args, "timeline") || cli_opt(args, "limit"))
+        return cmd_account_timeline(args); /* cmd-account-timeline.c */
     int rc = cli_opt_date(args, "today", &today);
     if (rc)
         return rc;

@@ -101,9 +101,17 @@ static int missing_file_error(const char *path, int flags, struct sd_error *err)
 static int apply_pragmas(struct db *db, int readonly, struct sd_error *err)
 {
     sqlite3_busy_timeout(handle_of(db), SQLITE_BUSY_TIMEOUT_MS);
-    /* 64 MiB of page cache (used as needed): large imports thrash the 2 MiB default */
-    int rc = db->ops->exec(
-        db, "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", err);
+    /*
+     * 64 MiB of page cache (used as needed): large imports thrash the 2 MiB
+     * default. Reads through a memory map of up to 2 GiB (SQLite caps it at
+     * its compile-time limit; writes still go through the WAL with write()):
+     * the doctor's batch over the large demo takes 0.40 s of CPU instead of
+     * 0.59 s, the copies and page-cache allocations of pread being gone.
+     */
+    int rc = db->ops->exec(db,
+                           "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                           "PRAGMA cache_size=-65536; PRAGMA mmap_size=2147483648",
+                           err);
     if (rc == 0 && !readonly)
         rc = db->ops->exec(db, "PRAGMA journal_mode=WAL", err);
     if (rc == 0)

@@ -24,6 +24,14 @@
 
 enum demo_scale { DEMO_SMALL, DEMO_MEDIUM, DEMO_LARGE };
 
+/*
+ * The demo's "now": 17:00 UTC of its last day (the setting demo_today), the
+ * end of that business day. Its customer requests are open or answered as of
+ * then, and the desk's request commands use it as their clock on a demo
+ * database.
+ */
+#define DEMO_NOW_HOUR 17
+
 /* The order doctor's rule codes the demo plants, in a fixed order. */
 enum demo_plant {
     PLANT_NONE,

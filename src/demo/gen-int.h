@@ -70,6 +70,9 @@ struct gen_team {
     int n_reps;
 };
 
+/* Orders remembered per account to keep ordinary orders from repeating one another. */
+#define GEN_RECENT_ORDERS 8
+
 struct gen_account {
     int64_t id;
     int region;
@@ -88,9 +91,16 @@ struct gen_account {
     const char *currency;
     const char *country;
     const char *city;
-    const char *address; /* street and city, where orders ship */
-    int64_t revenue;      /* base currency, filled while writing */
-    int plant_reserved;   /* used by a planted order: keep it clean */
+    const char *address;    /* street and city, where orders ship */
+    const char *name;       /* company name, drawn when the account is first written */
+    int64_t revenue;        /* base currency, filled while writing */
+    int32_t last_order_day; /* its last ordinary order in the calendar (DATE_NONE: none) */
+    int plant;              /* enum demo_plant of the planted order on it, 0: none */
+    int n_overdue;          /* its invoices left unpaid and past due on today */
+    int64_t exposure;       /* on today: unpaid invoices + open orders (account currency) */
+    uint64_t recent_lines[GEN_RECENT_ORDERS]; /* line signatures of its last orders */
+    int32_t recent_days[GEN_RECENT_ORDERS];   /* and their days: a ring, filled while writing */
+    int n_recent;                             /* orders written so far */
     char ext_id[12];
 };
 
@@ -113,6 +123,23 @@ enum order_role {
     ROLE_OVERDUE_COMPANION,  /* an old unpaid order behind a planted OVERDUE_INVOICES */
     ROLE_DUPLICATE_ORIGINAL, /* the open order a planted DUPLICATE_ORDER copies */
 };
+
+/*
+ * The longest lead time of an ordinary order (order day to ship day): one
+ * placed on or before today - GEN_MAX_LEAD_DAYS has shipped (or was
+ * cancelled) by today, so it is not open.
+ */
+#define GEN_MAX_LEAD_DAYS 21
+
+/* The oldest order still open on today: a planted STUCK_IN_STATUS one. */
+#define GEN_OPEN_DAYS 35
+
+/* The doctor's default DUPLICATE_ORDER window (doctor.duplicate_days). */
+#define GEN_DUPLICATE_DAYS 7
+
+/* The doctor's default OVERDUE_INVOICES policy (doctor.overdue_grace_days, _max_count). */
+#define GEN_OVERDUE_GRACE_DAYS 30
+#define GEN_OVERDUE_MAX_COUNT  3
 
 struct gen_order {
     int32_t day;
@@ -160,10 +187,14 @@ int gen_master_data(struct gen *g);    /* teams, reps, products, fx; draws accou
 int gen_order_calendar(struct gen *g); /* draws every order's day and account, plants */
 int gen_write_accounts(struct gen *g); /* accounts (credit limits from demand), contacts */
 int gen_write_orders(struct gen *g);   /* orders, lines, invoices, planted records */
+int gen_review_credit(struct gen *g);  /* raises limits that today's exposure outgrew */
 int gen_write_stock(struct gen *g);
 int gen_write_pipeline(struct gen *g); /* opportunities and stage histories */
 int gen_write_requests(struct gen *g);
 int gen_write_quotas(struct gen *g);
+
+/* 1 when the account has an ordinary order that may still be open on today. */
+int gen_account_may_have_open_orders(const struct gen *g, const struct gen_account *a);
 
 /* Mean lines per order and mean units per line of a segment. */
 double gen_mean_lines(enum segment segment);

@@ -107,25 +107,45 @@ static void draw_account_orders(struct gen *g, int index)
     }
 }
 
-static int pick_plant_account(struct gen *g)
+int gen_account_may_have_open_orders(const struct gen *g, const struct gen_account *a)
 {
+    return a->last_order_day != DATE_NONE && a->last_order_day > g->today - GEN_MAX_LEAD_DAYS;
+}
+
+/*
+ * An active, prompt-paying, established account with no plant yet. A planted
+ * CREDIT_LIMIT or OVERDUE_INVOICES is a problem of the whole account (the
+ * planted order's net, the companion's overdue invoice), so it goes to an
+ * account none of whose ordinary orders is still open: those would be blocked
+ * too without being planted.
+ */
+static int pick_plant_account(struct gen *g, int plant)
+{
+    int whole_account = plant == PLANT_CREDIT_LIMIT || plant == PLANT_OVERDUE_INVOICES;
     for (int tries = 0; tries < 10000; tries++) {
         int i = (int)(rng_next(&g->rng) % (uint64_t)g->n_accounts);
         struct gen_account *a = &g->accounts[i];
-        if (!a->plant_reserved && a->status == 0 && a->payer == PAYER_PROMPT &&
-            a->first_day < g->today - 200) {
-            a->plant_reserved = 1;
+        if (!a->plant && a->status == 0 && a->payer == PAYER_PROMPT &&
+            a->first_day < g->today - 200 &&
+            !(whole_account && gen_account_may_have_open_orders(g, a))) {
+            a->plant = plant;
             return i;
         }
     }
     return (int)(rng_next(&g->rng) % (uint64_t)g->n_accounts);
 }
 
-/* The day a planted order is placed: fresh ones in the last three days. */
+/*
+ * The day a planted order is placed: fresh ones in the last three days. A
+ * planted shortage is placed today, after every other order (see
+ * draw_plants), so that no open order comes after it in the doctor's
+ * allocation of stock: a later order would find the capped stock gone too.
+ */
 static int32_t plant_day(struct gen *g, int plant)
 {
     switch (plant) {
-    case PLANT_STUCK_IN_STATUS: return g->today - 35;
+    case PLANT_STOCK_SHORT: return g->today;
+    case PLANT_STUCK_IN_STATUS: return g->today - GEN_OPEN_DAYS;
     case PLANT_LATE_AGAINST_PROMISE: return g->today - 20;
     case PLANT_SHIPPED_NOT_INVOICED:
     case PLANT_INVOICE_MISMATCH: return g->today - 30;
@@ -134,22 +154,42 @@ static int32_t plant_day(struct gen *g, int plant)
     }
 }
 
+static void draw_plant(struct gen *g, int plant, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        int account = pick_plant_account(g, plant);
+        uint64_t seed = rng_next(&g->rng);
+        if (plant == PLANT_DUPLICATE_ORDER)
+            add_order(g, g->today - 2, account, seed, PLANT_NONE, ROLE_DUPLICATE_ORIGINAL);
+        if (plant == PLANT_OVERDUE_INVOICES)
+            add_order(g, g->today - 120, account, rng_next(&g->rng), PLANT_NONE,
+                      ROLE_OVERDUE_COMPANION);
+        add_order(g, plant_day(g, plant), account, seed, plant, ROLE_NORMAL);
+    }
+}
+
+/* Planted orders, drawn after the ordinary ones; the shortages last of all. */
 static void draw_plants(struct gen *g, size_t normal_orders)
 {
     size_t per_code = normal_orders / 2500;
     per_code = per_code < 6 ? 6 : per_code > 50 ? 50 : per_code;
     for (int plant = 1; plant < PLANT_COUNT; plant++) {
-        for (size_t k = 0; k < per_code; k++) {
-            int account = pick_plant_account(g);
-            uint64_t seed = rng_next(&g->rng);
-            if (plant == PLANT_DUPLICATE_ORDER)
-                add_order(g, g->today - 2, account, seed, PLANT_NONE,
-                          ROLE_DUPLICATE_ORIGINAL);
-            if (plant == PLANT_OVERDUE_INVOICES)
-                add_order(g, g->today - 120, account, rng_next(&g->rng), PLANT_NONE,
-                          ROLE_OVERDUE_COMPANION);
-            add_order(g, plant_day(g, plant), account, seed, plant, ROLE_NORMAL);
-        }
+        if (plant != PLANT_STOCK_SHORT)
+            draw_plant(g, plant, per_code);
+    }
+    draw_plant(g, PLANT_STOCK_SHORT, per_code);
+}
+
+/* Each account's last ordinary order day, before plants are added. */
+static void note_last_orders(struct gen *g)
+{
+    for (int i = 0; i < g->n_accounts; i++)
+        g->accounts[i].last_order_day = DATE_NONE;
+    for (size_t i = 0; i < g->orders.len; i++) {
+        const struct gen_order *o = VEC_AT(&g->orders, struct gen_order, i);
+        struct gen_account *a = &g->accounts[o->account];
+        if (a->last_order_day == DATE_NONE || o->day > a->last_order_day)
+            a->last_order_day = o->day;
     }
 }
 
@@ -166,6 +206,7 @@ int gen_order_calendar(struct gen *g)
     calibrate_gaps(g);
     for (int i = 0; i < g->n_accounts; i++)
         draw_account_orders(g, i);
+    note_last_orders(g);
     draw_plants(g, g->orders.len);
     qsort(g->orders.items, g->orders.len, sizeof(struct gen_order), compare_orders);
     g->n_quarters = gen_quarter_index(g, g->today) + 2;
@@ -261,8 +302,29 @@ static void ship_all(struct order_plan *p, int partial, struct rng *r)
     }
 }
 
-static void plan_invoice(struct gen *g, struct order_plan *p, const struct gen_account *a,
-                         int32_t issue, int unpaid, struct rng *r)
+/*
+ * When a late or bad payer pays an invoice that would still be unpaid on
+ * today. Credit control chases the accounts that still order: one that may
+ * have an open order on today stays within the doctor's overdue policy (at
+ * most GEN_OVERDUE_MAX_COUNT - 1 invoices past due, none more than
+ * GEN_OVERDUE_GRACE_DAYS), or its orders would be blocked without being
+ * planted. Its other invoices were paid late, up to 180 days past due.
+ * Accounts that have stopped ordering keep their overdue invoices.
+ */
+static int32_t chased_payment(struct gen *g, struct gen_account *a, int32_t due, int32_t pay,
+                              struct rng *r)
+{
+    if (pay <= g->today || due >= g->today || !gen_account_may_have_open_orders(g, a))
+        return pay;
+    if (g->today - due <= GEN_OVERDUE_GRACE_DAYS && a->n_overdue + 1 < GEN_OVERDUE_MAX_COUNT)
+        return pay;
+    int32_t first = due + 5 < g->today ? due + 5 : g->today;
+    int32_t last = due + 180 < g->today ? due + 180 : g->today;
+    return (int32_t)rng_range(r, first, last);
+}
+
+static void plan_invoice(struct gen *g, struct order_plan *p, struct gen_account *a, int32_t issue,
+                         int unpaid, struct rng *r)
 {
     struct invoice *inv = &p->invoice;
     snprintf(p->invoice_ext_id, sizeof(p->invoice_ext_id), "INV-%s", p->ext_id);
@@ -282,6 +344,8 @@ static void plan_invoice(struct gen *g, struct order_plan *p, const struct gen_a
         pay = inv->due_date + (int32_t)rng_range(r, 5, 60);
     else if (a->payer == PAYER_BAD)
         pay = rng_chance(r, 0.3) ? INT32_MAX : inv->due_date + (int32_t)rng_range(r, 20, 120);
+    if (!unpaid)
+        pay = chased_payment(g, a, inv->due_date, pay, r);
     if (!unpaid && pay <= g->today) {
         inv->paid_amount = inv->amount;
         inv->paid_date = pay;
@@ -290,16 +354,18 @@ static void plan_invoice(struct gen *g, struct order_plan *p, const struct gen_a
     } else {
         p->order.status = ORDER_INVOICED;
         p->order.status_date = issue;
+        if (inv->due_date < g->today)
+            a->n_overdue++;
     }
 }
 
 /* Status, dates, shipment and invoice of an ordinary order. */
-static void plan_lifecycle(struct gen *g, struct order_plan *p, const struct gen_account *a,
+static void plan_lifecycle(struct gen *g, struct order_plan *p, struct gen_account *a,
                            int companion, struct rng *r)
 {
     struct order *o = &p->order;
     int32_t day = o->order_date, age = g->today - day;
-    int32_t lead = 1 + (int32_t)draw_count(r, 4.0, 20);
+    int32_t lead = 1 + (int32_t)draw_count(r, 4.0, GEN_MAX_LEAD_DAYS - 1);
     o->requested_date = day + (int32_t)rng_range(r, 3, 21);
     o->promised_date = day + lead + (int32_t)rng_range(r, 0, 4);
     if (!companion && age > 3 && rng_chance(r, 0.02)) {
@@ -449,6 +515,50 @@ static void apply_plant(struct gen *g, struct order_plan *p, struct gen_account 
     plant_open_problem(g, p, a, plant, r);
 }
 
+/* The order's lines as the doctor compares them: (product, qty) pairs in any order. */
+static uint64_t lines_signature(const struct order_plan *p)
+{
+    uint64_t sum = p->n_lines;
+    for (size_t i = 0; i < p->n_lines; i++) {
+        uint64_t x = (uint64_t)p->lines[i].product_id * 0x9E3779B97F4A7C15u ^
+                     (uint64_t)p->lines[i].qty * 0xC2B2AE3D27D4EB4Fu;
+        x ^= x >> 31;
+        x *= 0xBF58476D1CE4E5B9u;
+        x ^= x >> 29;
+        sum += x;
+    }
+    return sum;
+}
+
+static int repeats_recent(const struct gen_account *a, uint64_t signature, int32_t day)
+{
+    int n = a->n_recent < GEN_RECENT_ORDERS ? a->n_recent : GEN_RECENT_ORDERS;
+    for (int k = 0; k < n; k++) {
+        if (a->recent_lines[k] == signature && day - a->recent_days[k] <= GEN_DUPLICATE_DAYS)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * An ordinary order whose lines happen to equal those of one of the account's
+ * orders of the last GEN_DUPLICATE_DAYS days (small orders of a popular product
+ * do, at the large scale) takes one unit more on its first line: the doctor
+ * would rightly call it a DUPLICATE_ORDER, which only the planted ones are.
+ */
+static void avoid_repeat(const struct gen_account *a, struct order_plan *p, int32_t day)
+{
+    while (p->n_lines > 0 && repeats_recent(a, lines_signature(p), day))
+        p->lines[0].qty++;
+}
+
+static void remember_lines(struct gen_account *a, const struct order_plan *p)
+{
+    int k = a->n_recent++ % GEN_RECENT_ORDERS; /* orders come in date order: drop the oldest */
+    a->recent_lines[k] = lines_signature(p);
+    a->recent_days[k] = p->order.order_date;
+}
+
 static void plan_order(struct gen *g, const struct gen_order *go, size_t index,
                        struct order_plan *p)
 {
@@ -457,7 +567,7 @@ static void plan_order(struct gen *g, const struct gen_order *go, size_t index,
     rng_seed(&r, g->opt->seed ^ (index * 0x9E3779B97F4A7C15u) ^ 0x5bd1e995u);
     memset(p, 0, sizeof(*p));
     snprintf(p->ext_id, sizeof(p->ext_id), "%zu", ORDER_ID_BASE + index);
-    int use_manager = a->manager_rep >= 0 && !a->plant_reserved && rng_chance(&r, 0.1);
+    int use_manager = a->manager_rep >= 0 && !a->plant && rng_chance(&r, 0.1);
     p->rep = use_manager ? a->manager_rep : a->owner_rep;
     p->order = (struct order){
         .source = DEMO_SOURCE,
@@ -473,6 +583,8 @@ static void plan_order(struct gen *g, const struct gen_order *go, size_t index,
     /* A duplicate and its original draw their lines as of the original's day. */
     int dup = go->plant == PLANT_DUPLICATE_ORDER || go->role == ROLE_DUPLICATE_ORIGINAL;
     draw_lines(g, p, a, go->line_seed, dup ? g->today - 2 : go->day);
+    if (go->plant != PLANT_DUPLICATE_ORDER)
+        avoid_repeat(a, p, go->day);
     if (go->plant)
         apply_plant(g, p, a, go->plant, &r);
     else if (go->role == ROLE_DUPLICATE_ORIGINAL)
@@ -490,6 +602,15 @@ static void record_open_demand(struct gen *g, const struct order_plan *p)
     for (size_t i = 0; i < p->n_lines; i++)
         product_of(g, p->lines[i].product_id)->open_demand +=
             p->lines[i].qty - p->lines[i].shipped_qty;
+}
+
+/* What the order adds to its account's exposure on today (see gen_review_credit). */
+static void record_exposure(const struct order_plan *p, struct gen_account *a)
+{
+    if (order_status_is_open(p->order.status))
+        a->exposure += plan_net(p);
+    if (p->invoiced)
+        a->exposure += p->invoice.amount - p->invoice.paid_amount;
 }
 
 static void record_revenue(struct gen *g, const struct order_plan *p, struct gen_account *a)
@@ -510,7 +631,7 @@ static void record_samples(struct gen *g, const struct gen_order *go, const stru
                  p->ext_id);
     }
     if (!go->plant && go->role == ROLE_NORMAL && p->order.status == ORDER_CONFIRMED &&
-        !g->accounts[go->account].plant_reserved) {
+        !g->accounts[go->account].plant) {
         for (int i = 0; i < DEMO_SAMPLE_MAX; i++) {
             if (!res->recent_orders[i][0]) {
                 snprintf(res->recent_orders[i], sizeof(res->recent_orders[0]), "%s", p->ext_id);
@@ -539,6 +660,8 @@ static int write_order(struct gen *g, const struct gen_order *go, size_t index)
     }
     if (rc == 0 && go->plant)
         rc = store_demo_planted_add(g->db, p.ext_id, demo_plant_code(go->plant), g->err);
+    remember_lines(a, &p);
+    record_exposure(&p, a);
     record_revenue(g, &p, a);
     record_samples(g, go, &p);
     g->result->orders++;

@@ -170,7 +170,7 @@ int gen_write_requests(struct gen *g)
     if (n < 60)
         n = 60;
     /* "Now" is the end of the demo's last day, so the data does not depend on the clock. */
-    int64_t now = (int64_t)g->today * DAY_MS + 17 * HOUR_MS;
+    int64_t now = (int64_t)g->today * DAY_MS + DEMO_NOW_HOUR * HOUR_MS;
     for (int i = 0; i < n; i++) {
         int rc = write_request(g, i, now);
         if (rc)

@@ -291,8 +291,15 @@ static void draw_account(struct gen *g, struct gen_account *a)
     a->last_day = g->today;
     u = rng_unit(r);
     a->status = u < 0.95 ? 0 : u < 0.98 ? 1 : 2;
-    if (a->status == 2)
+    if (a->status == 2) { /* closed at least 90 days ago, even when it opened late */
         a->last_day = (int32_t)rng_range(r, a->first_day + 60, g->today - 90);
+        if (a->last_day > g->today - 90)
+            a->last_day = g->today - 90;
+    }
+    /* On hold since some weeks: no order since then, so none is open (the demo plants no
+       ACCOUNT_ON_HOLD; an open order of the account would be blocked by it). */
+    if (a->status == 1)
+        a->last_day = g->today - (int32_t)rng_range(r, GEN_MAX_LEAD_DAYS + 9, 150);
     if (a->last_day < a->first_day)
         a->last_day = a->first_day;
     const struct gen_region *region = &gen_regions[a->region];
@@ -390,9 +397,33 @@ static int *orders_last_year(const struct gen *g)
     return counts;
 }
 
-int gen_write_accounts(struct gen *g)
+static int write_account(struct gen *g, struct gen_account *a)
 {
     static const char *const statuses[] = {"active", "on_hold", "closed"};
+    const struct gen_region *region = &gen_regions[a->region];
+    struct account row = {
+        .source = DEMO_SOURCE,
+        .ext_id = a->ext_id,
+        .name = a->name,
+        .segment = segment_names[a->segment],
+        .region = region->name,
+        .country = a->country,
+        .city = a->city,
+        .owner_rep_id = g->reps[a->owner_rep].id,
+        .account_manager_id = a->manager_rep >= 0 ? g->reps[a->manager_rep].id : 0,
+        .credit_limit = a->credit_limit,
+        .payment_terms_days = a->terms_days,
+        .status = statuses[a->status],
+        .currency = a->currency,
+    };
+    enum store_write w;
+    int rc = store_account_upsert(g->db, &row, &w, g->err);
+    a->id = row.id;
+    return rc;
+}
+
+int gen_write_accounts(struct gen *g)
+{
     struct strbuf name = STRBUF_INIT;
     int *counts = orders_last_year(g);
     double unit_price = mean_unit_price(g);
@@ -400,34 +431,39 @@ int gen_write_accounts(struct gen *g)
     for (int i = 0; rc == 0 && i < g->n_accounts; i++) {
         struct gen_account *a = &g->accounts[i];
         draw_company_name(g, &name);
-        const struct gen_region *region = &gen_regions[a->region];
+        a->name = gen_strf(g, "%s", name.buf);
         a->credit_limit = credit_limit_for(g, a, counts[i], unit_price);
-        struct account row = {
-            .source = DEMO_SOURCE,
-            .ext_id = a->ext_id,
-            .name = name.buf,
-            .segment = segment_names[a->segment],
-            .region = region->name,
-            .country = a->country,
-            .city = a->city,
-            .owner_rep_id = g->reps[a->owner_rep].id,
-            .account_manager_id = a->manager_rep >= 0 ? g->reps[a->manager_rep].id : 0,
-            .credit_limit = a->credit_limit,
-            .payment_terms_days = a->terms_days,
-            .status = statuses[a->status],
-            .currency = a->currency,
-        };
-        enum store_write w;
-        rc = store_account_upsert(g->db, &row, &w, g->err);
-        a->id = row.id;
+        rc = write_account(g, a);
         if (rc == 0)
-            rc = write_contacts(g, i, name.buf);
+            rc = write_contacts(g, i, a->name);
         if (i % 1000 == 0)
             gen_progress(g, "accounts", (uint64_t)i, (uint64_t)g->n_accounts);
     }
     free(counts);
     strbuf_release(&name);
     return rc;
+}
+
+/*
+ * Credit control's review on today: an account whose exposure (unpaid
+ * invoices + open orders, as the doctor counts it) outgrew the limit drawn
+ * from its demand gets a limit a quarter above the exposure, rounded up to
+ * 5,000. Only the accounts of planted CREDIT_LIMIT orders keep theirs.
+ */
+int gen_review_credit(struct gen *g)
+{
+    const int64_t step = 5000 * MONEY_SCALE;
+    for (int i = 0; i < g->n_accounts; i++) {
+        struct gen_account *a = &g->accounts[i];
+        if (a->plant == PLANT_CREDIT_LIMIT || a->exposure <= a->credit_limit)
+            continue;
+        int64_t wanted = a->exposure + a->exposure / 4;
+        a->credit_limit = (wanted / step + 1) * step;
+        int rc = write_account(g, a);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* Prices end in .99 or .49, drawn log-normally (median about 30). */
@@ -456,8 +492,9 @@ static void draw_product(struct gen *g, struct gen_product *p, int index)
     double u = rng_unit(r);
     if (u < 0.04)
         p->launch_day = (int32_t)rng_range(r, g->first_day + 90, g->today - 45);
-    else if (u < 0.08)
-        p->discontinued_day = (int32_t)rng_range(r, g->first_day + 180, g->today - 10);
+    else if (u < 0.08) /* before any order still open today was placed (see GEN_OPEN_DAYS) */
+        p->discontinued_day =
+            (int32_t)rng_range(r, g->first_day + 180, g->today - GEN_OPEN_DAYS - 10);
     snprintf(p->sku, sizeof(p->sku), "SKU-%05d", 10001 + index);
 }
 
@@ -563,9 +600,9 @@ static int record_top_accounts(struct gen *g)
 static int run_phases(struct gen *g)
 {
     int (*const phases[])(struct gen *) = {
-        gen_master_data,  gen_order_calendar, gen_write_accounts, gen_write_orders,
-        gen_write_stock,  gen_write_pipeline, gen_write_requests, gen_write_quotas,
-        write_settings,   record_top_accounts,
+        gen_master_data,   gen_order_calendar, gen_write_accounts,  gen_write_orders,
+        gen_review_credit, gen_write_stock,    gen_write_pipeline,  gen_write_requests,
+        gen_write_quotas,  write_settings,     record_top_accounts,
     };
     for (size_t i = 0; i < ARRAY_LEN(phases); i++) {
         int rc = phases[i](g);

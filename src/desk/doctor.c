@@ -73,15 +73,8 @@ static void ev_text(struct doctor_finding *f, const char *name, const char *text
 static const struct store_doctor_product *product_of(const struct store_doctor_data *d,
                                                      int64_t id)
 {
-    size_t lo = 0, hi = d->n_products;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->products[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_products && d->products[lo].id == id ? &d->products[lo] : NULL;
+    size_t i = store_doctor_find(d->products, d->n_products, sizeof(*d->products), id);
+    return i == SIZE_MAX ? NULL : &d->products[i];
 }
 
 /* Line evidence every per-line rule starts with. */
@@ -661,28 +654,12 @@ struct doctor_index {
 
 static size_t account_index(const struct store_doctor_data *d, int64_t id)
 {
-    size_t lo = 0, hi = d->n_accounts;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->accounts[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_accounts && d->accounts[lo].id == id ? lo : SIZE_MAX;
+    return store_doctor_find(d->accounts, d->n_accounts, sizeof(*d->accounts), id);
 }
 
 static size_t order_index(const struct store_doctor_data *d, int64_t id)
 {
-    size_t lo = 0, hi = d->n_orders;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->orders[mid].order.id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->n_orders && d->orders[lo].order.id == id ? lo : SIZE_MAX;
+    return store_doctor_find(d->orders, d->n_orders, sizeof(*d->orders), id);
 }
 
 static int index_nets(struct doctor_index *x, struct sd_error *err)
@@ -934,15 +911,8 @@ static int index_build(struct doctor_index *x, const struct store_doctor_data *d
 
 static const struct store_doctor_rep *rep_of(const struct store_doctor_data *d, int64_t id)
 {
-    size_t lo = 0, hi = d->n_reps;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->reps[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return id && lo < d->n_reps && d->reps[lo].id == id ? &d->reps[lo] : NULL;
+    size_t i = id ? store_doctor_find(d->reps, d->n_reps, sizeof(*d->reps), id) : SIZE_MAX;
+    return i == SIZE_MAX ? NULL : &d->reps[i];
 }
 
 static void requests_of(const struct store_doctor_data *d, int64_t order_id,
@@ -1084,6 +1054,7 @@ static void diagnose_case(struct arena *arena, const struct doctor_settings *s,
     qsort(f, n, sizeof(*f), cmp_finding);
     out->order_ext_id = c->o->order.ext_id;
     out->status = c->o->order.status;
+    out->net = c->net;
     out->verdict = DOCTOR_OK;
     for (size_t i = 0; i < n; i++) {
         f[i].message = render(arena, &f[i]);
@@ -1097,17 +1068,17 @@ static void diagnose_case(struct arena *arena, const struct doctor_settings *s,
     vec_release(&run.findings);
 }
 
-static int64_t window_days(const struct doctor_settings *s)
+int64_t doctor_window_days(const struct doctor_settings *s)
 {
     return s->params[rule_index("DUPLICATE_ORDER")][0];
 }
 
-static int diagnose_subjects(struct arena *arena, const struct doctor_settings *s,
-                             const struct store_doctor_data *d, int32_t today,
-                             struct doctor_diagnosis **items, size_t *n, struct sd_error *err)
+int doctor_diagnose_loaded(struct arena *arena, const struct doctor_settings *s,
+                           const struct store_doctor_data *d, int32_t today,
+                           struct doctor_diagnosis **items, size_t *n, struct sd_error *err)
 {
     struct doctor_index x = {0};
-    int rc = index_build(&x, d, today, window_days(s), err);
+    int rc = index_build(&x, d, today, doctor_window_days(s), err);
     size_t count = 0;
     for (size_t i = 0; i < d->n_orders; i++)
         count += d->orders[i].subject != 0;
@@ -1131,10 +1102,10 @@ int doctor_diagnose_order(struct db *db, struct arena *arena, const struct docto
     struct store_doctor_data d;
     struct doctor_diagnosis *items = NULL;
     size_t n = 0;
-    int rc = store_doctor_load_order(db, arena, ext_id, (int)window_days(s), &d, err);
+    int rc = store_doctor_load_order(db, arena, ext_id, (int)doctor_window_days(s), &d, err);
     if (rc)
         return rc;
-    rc = diagnose_subjects(arena, s, &d, today, &items, &n, err);
+    rc = doctor_diagnose_loaded(arena, s, &d, today, &items, &n, err);
     if (rc == 0 && n != 1)
         rc = sd_error_set(err, SD_ERR, "order '%s': expected one diagnosis", ext_id);
     if (rc == 0)
@@ -1148,10 +1119,10 @@ int doctor_diagnose_open(struct db *db, struct arena *arena, const struct doctor
                          struct sd_error *err)
 {
     struct store_doctor_data d;
-    int rc = store_doctor_load_open(db, arena, (int)window_days(s), &d, err);
+    int rc = store_doctor_load_open(db, arena, (int)doctor_window_days(s), &d, err);
     if (rc)
         return rc;
-    rc = diagnose_subjects(arena, s, &d, today, items, n, err);
+    rc = doctor_diagnose_loaded(arena, s, &d, today, items, n, err);
     store_doctor_release(&d);
     return rc;
 }

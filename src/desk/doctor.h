@@ -28,6 +28,7 @@
 #include "base/error.h"
 #include "db/db.h"
 #include "store/model.h"
+#include "store/store.h"
 
 enum doctor_severity { DOCTOR_BLOCKER, DOCTOR_RISK, DOCTOR_INFO };
 enum doctor_owner { DOCTOR_CREDIT, DOCTOR_WAREHOUSE, DOCTOR_REP, DOCTOR_BILLING };
@@ -68,6 +69,7 @@ struct doctor_diagnosis {
     const char *order_ext_id;
     enum order_status status;
     enum doctor_verdict verdict;
+    int64_t net; /* the order's net (sum of its lines' nets), in the order's currency */
     struct doctor_finding *findings;
     size_t n_findings;
 };
@@ -123,6 +125,18 @@ int doctor_diagnose_order(struct db *db, struct arena *arena, const struct docto
 int doctor_diagnose_open(struct db *db, struct arena *arena, const struct doctor_settings *s,
                          int32_t today, struct doctor_diagnosis **items, size_t *n,
                          struct sd_error *err);
+
+/*
+ * The subjects of data already loaded by store_doctor_load_order/_open, as
+ * of `today`: (*items)[k] is the k-th order with `subject` set, in d->orders
+ * order, so a caller can pair each diagnosis with its order, account and rep.
+ * Load with doctor_window_days(s) as the window.
+ */
+int doctor_diagnose_loaded(struct arena *arena, const struct doctor_settings *s,
+                           const struct store_doctor_data *d, int32_t today,
+                           struct doctor_diagnosis **items, size_t *n, struct sd_error *err);
+/* How far back DUPLICATE_ORDER looks, in days: the loaders' window. */
+int64_t doctor_window_days(const struct doctor_settings *s);
 
 /*
  * The value as a person reads it in a message: money with thousands

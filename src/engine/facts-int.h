@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/hashmap.h"
 #include "engine/facts.h"
+#include "engine/sla.h"
 
 #define FACTS_DEAD 15 /* the status of a line whose order was replaced or deleted */
 
@@ -78,7 +79,7 @@ struct facts_side {
     uint32_t *req_account, *req_rep;
     uint8_t *req_priority;                       /* 0 low, 1 normal, 2 high, 3 urgent */
     int64_t *req_opened, *req_first, *req_resolved; /* ms; INT64_MIN: not yet */
-    int64_t sla_first_ms[4], sla_resolve_ms[4];
+    struct sla_targets sla; /* request SLA targets (engine/sla.h) */
 
     size_t ninvoices;
     uint32_t *inv_account, *inv_rep;

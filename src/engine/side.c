@@ -107,9 +107,11 @@ static int stage_row(void *ctx, int64_t opportunity_id, const char *stage, int32
     return 0;
 }
 
+/* The priority's index in the SLA tables; what is not a priority counts as normal. */
 static uint8_t priority_of(const char *p)
 {
-    return strcmp(p, "urgent") == 0 ? 3 : strcmp(p, "high") == 0 ? 2 : strcmp(p, "low") == 0 ? 0 : 1;
+    int pr = sla_priority_parse(p);
+    return (uint8_t)(pr < 0 ? SLA_NORMAL : pr);
 }
 
 static int request_row(struct side_load *l, const struct scan_side *r)
@@ -191,29 +193,6 @@ static void stage_odds(struct facts_side *s)
     free(closed);
 }
 
-/* SLA hours per priority: settings sla_first_response_hours.PRIORITY, sla_resolution_hours.PRIORITY. */
-static void read_slas(struct facts_side *s, struct db *db)
-{
-    static const char *const names[] = {"low", "normal", "high", "urgent"};
-    static const int64_t first_h[] = {24, 8, 4, 1}, resolve_h[] = {168, 72, 24, 8};
-    struct arena a;
-    arena_init(&a, 0);
-    for (int p = 0; p < 4; p++) {
-        char key[64];
-        const char *v = NULL;
-        s->sla_first_ms[p] = first_h[p] * HOUR_MS;
-        s->sla_resolve_ms[p] = resolve_h[p] * HOUR_MS;
-        snprintf(key, sizeof(key), "sla_first_response_hours.%s", names[p]);
-        if (store_setting_get(db, &a, key, &v, NULL) == 0 && v && strtoll(v, NULL, 10) > 0)
-            s->sla_first_ms[p] = strtoll(v, NULL, 10) * HOUR_MS;
-        v = NULL;
-        snprintf(key, sizeof(key), "sla_resolution_hours.%s", names[p]);
-        if (store_setting_get(db, &a, key, &v, NULL) == 0 && v && strtoll(v, NULL, 10) > 0)
-            s->sla_resolve_ms[p] = strtoll(v, NULL, 10) * HOUR_MS;
-    }
-    arena_release(&a);
-}
-
 /* Each array and its row count, for trimming and for statistics. */
 #define SIDE_SIZES(X)                                                                           \
     X(opp_account, s->nopps) X(opp_rep, s->nopps) X(opp_stage, s->nopps)                     \
@@ -242,8 +221,9 @@ int side_load(struct facts *f, struct db *db, struct sd_error *err)
     struct side_load l = {.f = f};
     side_release(&f->side);
     facts_dict_init(&f->side.stages);
-    read_slas(&f->side, db);
-    int rc = store_scan_side(db, ENTITY_OPPORTUNITY, 0, side_row, &l, err);
+    int rc = sla_targets_load(db, &f->side.sla, err);
+    if (rc == 0)
+        rc = store_scan_side(db, ENTITY_OPPORTUNITY, 0, side_row, &l, err);
     if (rc == 0)
         rc = store_scan_stages(db, 0, stage_row, &l, err);
     l.cap = 0;
@@ -382,8 +362,8 @@ static int breached(const struct facts_side *s, size_t i, int64_t asof)
     int pr = s->req_priority[i];
     int64_t first = s->req_first[i] != INT64_MIN ? s->req_first[i] : asof;
     int64_t done = s->req_resolved[i] != INT64_MIN ? s->req_resolved[i] : asof;
-    return first - s->req_opened[i] > s->sla_first_ms[pr] ||
-           done - s->req_opened[i] > s->sla_resolve_ms[pr];
+    return sla_late(first - s->req_opened[i], s->sla.first_ms[pr]) ||
+           sla_late(done - s->req_opened[i], s->sla.resolve_ms[pr]);
 }
 
 static void scan_requests(const struct plan *p, struct side_acc *a)

@@ -29,6 +29,9 @@
 #define PRODUCT_COLS                                                                          \
     "p.id, p.ext_id, p.list_price, p.status, "                                               \
     "COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock s WHERE s.product_id = p.id), 0)"
+#define ACCOUNT_COLS "a.id, a.ext_id, a.status, a.credit_limit, a.name, a.segment, a.region"
+#define REP_COLS "r.id, r.ext_id, r.discount_limit, r.name, t.ext_id, t.name"
+#define REP_TEAM_JOIN "LEFT JOIN teams t ON t.id = r.team_id"
 #define REQUEST_COLS "r.order_id, r.ext_id, r.status, r.priority"
 #define OPEN_REQUEST "r.status IN ('open', 'in_progress', 'waiting')"
 
@@ -51,9 +54,9 @@ static const char batch_invoices_sql[] =
     "WHERE o.status IN " SUBJECT_STATUSES " AND i.paid_amount >= i.amount";
 /* The accounts of the subjects only: a fraction of all accounts. */
 static const char batch_accounts_sql[] =
-    "SELECT a.id, a.ext_id, a.status, a.credit_limit FROM accounts a WHERE a.id IN "
+    "SELECT " ACCOUNT_COLS " FROM accounts a WHERE a.id IN "
     "(SELECT o.account_id FROM orders o WHERE o.status IN " SUBJECT_STATUSES ")";
-static const char batch_reps_sql[] = "SELECT id, ext_id, discount_limit FROM reps";
+static const char batch_reps_sql[] = "SELECT " REP_COLS " FROM reps r " REP_TEAM_JOIN;
 static const char batch_products_sql[] = "SELECT " PRODUCT_COLS " FROM products p";
 static const char batch_requests_sql[] =
     "SELECT " REQUEST_COLS " FROM requests r WHERE r.order_id IS NOT NULL AND " OPEN_REQUEST;
@@ -82,9 +85,9 @@ static const char one_unpaid_of_order_sql[] =
     "SELECT " INVOICE_COLS " FROM invoices i WHERE i.order_id = ?1 AND i.paid_amount < i.amount";
 static const char one_invoices_sql[] =
     "SELECT " INVOICE_COLS " FROM invoices i WHERE i.order_id = ?1 AND i.paid_amount >= i.amount";
-static const char one_account_sql[] =
-    "SELECT id, ext_id, status, credit_limit FROM accounts WHERE id = ?1";
-static const char one_rep_sql[] = "SELECT id, ext_id, discount_limit FROM reps WHERE id = ?1";
+static const char one_account_sql[] = "SELECT " ACCOUNT_COLS " FROM accounts a WHERE a.id = ?1";
+static const char one_rep_sql[] =
+    "SELECT " REP_COLS " FROM reps r " REP_TEAM_JOIN " WHERE r.id = ?1";
 static const char one_products_sql[] =
     "SELECT " PRODUCT_COLS " FROM products p "
     "WHERE p.id IN (SELECT product_id FROM order_lines WHERE order_id = ?1)";
@@ -191,6 +194,9 @@ static void read_account(struct loader *ld, struct db_stmt *st)
     a->ext_id = store_col_str(st, 1, ld->arena);
     a->status = store_col_str(st, 2, ld->arena);
     a->credit_limit = db_column_is_null(st, 3) ? MONEY_NONE : db_column_int64(st, 3);
+    a->name = store_col_str(st, 4, ld->arena);
+    a->segment = store_col_str(st, 5, ld->arena);
+    a->region = store_col_str(st, 6, ld->arena);
 }
 
 static void read_rep(struct loader *ld, struct db_stmt *st)
@@ -199,6 +205,9 @@ static void read_rep(struct loader *ld, struct db_stmt *st)
     r->id = db_column_int64(st, 0);
     r->ext_id = store_col_str(st, 1, ld->arena);
     r->discount_limit = db_column_is_null(st, 2) ? INT_NONE : db_column_int64(st, 2);
+    r->name = store_col_str(st, 3, ld->arena);
+    r->team_ext_id = store_col_str(st, 4, ld->arena);
+    r->team_name = store_col_str(st, 5, ld->arena);
 }
 
 static void read_product(struct loader *ld, struct db_stmt *st)
@@ -402,6 +411,25 @@ static void finish(struct loader *ld, struct store_doctor_data *out)
     vec_init(&ld->reps, sizeof(struct store_doctor_rep));
     vec_init(&ld->products, sizeof(struct store_doctor_product));
     vec_init(&ld->requests, sizeof(struct store_doctor_request));
+}
+
+size_t store_doctor_find(const void *rows, size_t n, size_t size, int64_t id)
+{
+    const char *base = rows;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t at;
+        memcpy(&at, base + mid * size, sizeof(at));
+        if (at < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t found = 0;
+    if (lo < n)
+        memcpy(&found, base + lo * size, sizeof(found));
+    return lo < n && found == id ? lo : SIZE_MAX;
 }
 
 void store_doctor_release(struct store_doctor_data *d)

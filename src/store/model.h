@@ -4,7 +4,7 @@
  *
  * Conventions: `id` is the internal id (0 before the row exists); `source` and
  * `ext_id` are the external key from the ERP/CRM ("" source for rows typed in
- * Salesdesk). References to other entities are internal ids (0: none). Money
+ * Salesdesk; customer requests created at the desk use "salesdesk"). References to other entities are internal ids (0: none). Money
  * is int64 in 1/10000 units, discounts in millionths, dates int32 days since
  * 1970-01-01, timestamps int64 ms UTC (base/money.h, base/date.h). Absent
  * optional values are MONEY_NONE / DATE_NONE / INT_NONE (base/json.h) or a
@@ -179,6 +179,39 @@ struct request {
     int64_t assignee_rep_id;
 };
 
+/* Request statuses as in the schema ("in_progress"), and back (requests.c). */
+enum request_status {
+    REQUEST_OPEN,
+    REQUEST_IN_PROGRESS,
+    REQUEST_WAITING,
+    REQUEST_RESOLVED,
+    REQUEST_CLOSED,
+    REQUEST_STATUS_COUNT
+};
+
+/* A note on an order, an account or a request. */
+struct note {
+    int64_t id;
+    const char *entity;     /* "order" "account" "request" */
+    int64_t entity_id;
+    int64_t author_user_id; /* 0 until logins exist (issue 6) */
+    const char *author;     /* who wrote it: "cli:<OS user>", later the user's login */
+    const char *body;
+    int64_t created_at;     /* ms */
+};
+
+/* One row of audit_log: who did what to which row, with the fields before and after. */
+struct audit_entry {
+    int64_t at;               /* ms, the real time of the write */
+    int64_t user_id;          /* 0 until logins exist (issue 6) */
+    const char *actor;        /* "cli:<OS user>" */
+    const char *action;       /* "request.create", "request.status", ... */
+    const char *entity;       /* as in change_log */
+    int64_t entity_id;
+    const char *before_json;  /* the changed fields before; NULL for a new row */
+    const char *after_json;   /* the changed fields after */
+};
+
 struct quota {
     int64_t rep_id;  /* exactly one of rep_id and team_id is set */
     int64_t team_id;
@@ -261,5 +294,9 @@ const char *order_status_name(enum order_status status);
 int order_status_parse(const char *name, enum order_status *out);
 /* 1 for statuses in which the order still waits to ship (pending confirmed on_hold draft). */
 int order_status_is_open(enum order_status status);
+
+const char *request_status_name(enum request_status status);
+/* The status called `name`, or -1. */
+int request_status_parse(const char *name);
 
 #endif

@@ -354,6 +354,112 @@ int store_product_brief(struct db *db, struct arena *arena, int64_t id, const ch
                         const char **name, struct sd_error *err);
 
 /*
+ * Customer requests at the desk (requests.c). Every write appends its
+ * change_log row; the caller owns the transaction and the audit row
+ * (desk/requests.c does both).
+ */
+struct request_view {
+    struct request request;
+    enum request_status status;
+    const char *account_ext_id;
+    const char *account_name;
+    const char *order_ext_id;    /* NULL: not about an order */
+    const char *assignee_ext_id; /* NULL: nobody */
+    const char *assignee_name;
+};
+
+/* The request with internal id `id`; SD_ENOTFOUND when there is none. */
+int store_request_view(struct db *db, struct arena *arena, int64_t id, struct request_view *out,
+                       struct sd_error *err);
+/*
+ * Inserts a new request with source r->source and a generated external id:
+ * `prefix` followed by the number of requests of that source plus one, or
+ * the next number free in every source (R1, R2, ...), so the id alone finds
+ * it. r->ext_id (in `arena`) and r->id are set; a change_log 'insert' row is
+ * appended. Needs the write lock (inside db_begin) so the number stays free.
+ */
+int store_request_create(struct db *db, struct arena *arena, struct request *r,
+                         const char *prefix, struct sd_error *err);
+/* Sets status, first_response_at and resolved_at (INT_NONE: NULL) of request `id`. */
+int store_request_set_state(struct db *db, int64_t id, enum request_status status,
+                            int64_t first_response_at, int64_t resolved_at,
+                            struct sd_error *err);
+/* Sets the assignee (a rep id; 0: nobody) of request `id`. */
+int store_request_set_assignee(struct db *db, int64_t id, int64_t rep_id, struct sd_error *err);
+
+struct request_filter {
+    unsigned status_mask;    /* bit (1u << enum request_status) per status wanted; 0: any */
+    int64_t assignee_rep_id; /* 0: any */
+    const char *priority;    /* NULL: any */
+};
+/* Every request matching `f` (by status through the requests_status index), by status and id. */
+int store_request_list(struct db *db, struct arena *arena, const struct request_filter *f,
+                       struct request_view **items, size_t *n, struct sd_error *err);
+
+/* A rep by internal id: its external id and whether it is active. SD_ENOTFOUND. */
+int store_rep_brief(struct db *db, struct arena *arena, int64_t id, const char **ext_id,
+                    int *active, struct sd_error *err);
+/* The account of order `order_id`; SD_ENOTFOUND. */
+int store_order_account(struct db *db, int64_t order_id, int64_t *account_id,
+                        struct sd_error *err);
+
+/* Notes (notes.c): n->id is set; a change_log 'insert' row of entity "note" is appended. */
+int store_note_add(struct db *db, struct note *n, struct sd_error *err);
+/* The notes on one row (entity "order", "account" or "request"), oldest first. */
+int store_notes_list(struct db *db, struct arena *arena, const char *entity, int64_t entity_id,
+                     struct note **items, size_t *n, struct sd_error *err);
+
+/* Appends one audit_log row (audit.c). */
+int store_audit_append(struct db *db, const struct audit_entry *a, struct sd_error *err);
+
+/*
+ * An account's timeline (timeline.c): what happened to it, newest first.
+ * Dated events (orders, shipments, invoices, payments, stage changes) are at
+ * 00:00 UTC of their day; at the same moment the later step of a life cycle
+ * comes first (the kinds below in reverse), then the higher row id.
+ */
+enum timeline_kind {
+    TIMELINE_STAGE,          /* opportunity entered a stage: ref opportunity, text stage,
+                                text2 opportunity name, amount, currency */
+    TIMELINE_ORDER_PLACED,   /* ref order, text status, amount net, currency, n1 units */
+    TIMELINE_ORDER_SHIPPED,  /* ref order, text status, n1 units ordered, n2 shipped */
+    TIMELINE_INVOICE,        /* ref invoice, text order (or NULL), amount, currency, day due */
+    TIMELINE_PAYMENT,        /* ref invoice, amount paid, n1 invoice amount, currency */
+    TIMELINE_REQUEST_OPENED, /* ref request, text subject, text2 priority, text3 status */
+    TIMELINE_REQUEST_FIRST_RESPONSE, /* ref request, text subject, n1 ms since opened */
+    TIMELINE_REQUEST_RESOLVED,       /* ref request, text subject, n1 ms since opened */
+    TIMELINE_NOTE, /* ref the noted row's external id, text body, text2 author, text3 entity */
+    TIMELINE_KIND_COUNT
+};
+
+struct timeline_event {
+    enum timeline_kind kind;
+    int64_t at;     /* ms */
+    int dated;      /* 1: the event has a day, not a time (at is 00:00 UTC) */
+    int64_t row_id; /* the internal id of the order, invoice, request, note or opportunity */
+    const char *ref;
+    const char *text;
+    const char *text2;
+    const char *text3;
+    const char *currency;
+    int64_t amount; /* MONEY_NONE when the kind has none */
+    int64_t n1, n2; /* INT_NONE when the kind has none */
+    int32_t day;    /* DATE_NONE when the kind has none */
+};
+
+/* "stage", "order_placed", ...: the kind's name in JSON and text. */
+const char *timeline_kind_name(enum timeline_kind k);
+/*
+ * The `limit` newest events of account `account_id` (one SQL statement over
+ * the per-account indexes, merged and cut by the database; order figures
+ * computed for the events returned only). *total is the number of events
+ * the account has in all.
+ */
+int store_account_timeline(struct db *db, struct arena *arena, int64_t account_id, int limit,
+                           struct timeline_event **items, size_t *n, int64_t *total,
+                           struct sd_error *err);
+
+/*
  * KPIs (kpis.c). store_kpi_define upserts a definition by name (d->id is set).
  * store_kpi_targets lists every target, or with `quotas` the quotas as
  * revenue targets (kpi_name "revenue", kpi_id 0, scope rep or team by
@@ -499,12 +605,18 @@ struct store_doctor_account {
     const char *ext_id;
     const char *status;   /* active on_hold closed */
     int64_t credit_limit; /* MONEY_NONE: no limit */
+    const char *name;
+    const char *segment; /* NULL when not set; the pending queue's tier */
+    const char *region;  /* NULL when not set */
 };
 
 struct store_doctor_rep {
     int64_t id;
     const char *ext_id;
     int64_t discount_limit; /* millionths; INT_NONE: no limit */
+    const char *name;
+    const char *team_ext_id; /* NULL: no team */
+    const char *team_name;
 };
 
 struct store_doctor_product {
@@ -547,5 +659,11 @@ int store_doctor_load_open(struct db *db, struct arena *arena, int window_days,
                            struct store_doctor_data *out, struct sd_error *err);
 /* Frees the arrays (not the arena's strings); the struct is zeroed. */
 void store_doctor_release(struct store_doctor_data *d);
+/*
+ * The index of the row with `id` in one of those arrays sorted by id (rows of
+ * `size` bytes that start with their int64_t id: orders, accounts, reps,
+ * products), by binary search; SIZE_MAX when absent.
+ */
+size_t store_doctor_find(const void *rows, size_t n, size_t size, int64_t id);
 
 #endif

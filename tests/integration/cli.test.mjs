@@ -31,7 +31,8 @@ function commandNames() {
 
 test('every command has --help, and README.md tours every command', () => {
   const names = commandNames();
-  assert.deepEqual(names, ['init', 'demo', 'import', 'order', 'account', 'trend', 'kpi', 'alerts']);
+  assert.deepEqual(names, ['init', 'demo', 'import', 'order', 'account', 'queue', 'request', 'note', 'trend', 'kpi',
+    'alerts']);
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const name of names) {
     const r = run([name, '--help']);
@@ -74,6 +75,14 @@ test('bad ids and missing databases exit 1 with the reason', (t) => {
   assertOneLineError(run(['order', '1', '--db', 'postgresql://localhost/x']), 1, /no PostgreSQL driver/);
   assertOneLineError(run(['order', '1', '--db', dir]), 1, /is a directory/);
   assert.equal(existsSync(path.join(dir, 'missing.db')), false, 'a read command creates no file');
+  // every command that opens a store says why it cannot, instead of crashing
+  const missing = path.join(dir, 'missing.db');
+  for (const args of [['account', 'C1'], ['account', 'C1', '--timeline'], ['queue'], ['queue', 'requests'],
+    ['request', 'R1'], ['request', 'note', 'R1', 'x'], ['note', 'order', '1', 'x'], ['order', '--diagnose-open'],
+    ['kpi'], ['trend', 'revenue'], ['alerts']]) {
+    assertOneLineError(run([...args, '--db', missing]), 1, /does not exist \(create it with 'salesdesk init'\)/);
+  }
+  assert.equal(existsSync(missing), false, 'no command creates the file');
 });
 
 test('SALESDESK_DB selects the database when --db is absent', (t) => {

@@ -66,7 +66,7 @@ test('order text output shows the header, lines and net total', (t) => {
 
 test('account --json shows master data, contacts, open orders and open invoices', (t) => {
   const db = buildDemo(t, 'account');
-  const today = 20361; // 2026-09-30
+  const today = Date.UTC(2026, 8, 30) / 86400000; // 2026-09-30, day 20726 (20361 was 2025-09-30)
   const accounts = sql(db, `SELECT id, ext_id, name, credit_limit FROM accounts ORDER BY id LIMIT 40`);
   for (const a of accounts) {
     const r = run(['account', a.ext_id, '--json', '--db', db, '--today', '2026-09-30']);

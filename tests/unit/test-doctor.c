@@ -31,7 +31,8 @@ struct fixture {
 static void fixture_init(struct fixture *f, int64_t available)
 {
     memset(f, 0, sizeof(*f));
-    f->account = (struct store_doctor_account){1, "A1", "active", MONEY_NONE};
+    f->account = (struct store_doctor_account){.id = 1, .ext_id = "A1", .status = "active",
+                                               .credit_limit = MONEY_NONE};
     f->products[0] = (struct store_doctor_product){P_SCARCE, "SCARCE", 100 * MONEY_SCALE, 0,
                                                    available};
     f->products[1] = (struct store_doctor_product){P_OTHER, "OTHER", 100 * MONEY_SCALE, 0, 1000};
@@ -118,7 +119,7 @@ static void run_all(struct fixture *f, struct arena *arena, struct doctor_diagno
     struct doctor_settings s;
     size_t n = 0;
     default_settings(&s);
-    assert_int_equal(diagnose_subjects(arena, &s, &f->d, 20, items, &n, NULL), 0);
+    assert_int_equal(doctor_diagnose_loaded(arena, &s, &f->d, 20, items, &n, NULL), 0);
     assert_int_equal(n, f->n_orders);
 }
 
