@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/banned.h"
 
@@ -160,6 +161,26 @@ size_t money_format_fixed(int64_t v, int decimals, char *buf)
     /* Rounding the magnitude half up is rounding the value half away from zero. */
     uint64_t rounded = (magnitude_of(v) + step / 2) / step;
     return format_scaled(v < 0 && rounded != 0, rounded, decimals, buf);
+}
+
+size_t money_format_grouped(int64_t v, int decimals, char *buf)
+{
+    char plain[MONEY_TEXT_MAX];
+    size_t len = money_format_fixed(v, decimals, plain);
+    const char *digits = plain + (plain[0] == '-');
+    size_t whole = strcspn(digits, ".");
+    size_t n = 0;
+
+    if (plain[0] == '-')
+        buf[n++] = '-';
+    for (size_t i = 0; i < whole; i++) {
+        if (i > 0 && (whole - i) % 3 == 0)
+            buf[n++] = ',';
+        buf[n++] = digits[i];
+    }
+    size_t rest = len - (size_t)(digits - plain) - whole; /* ".dd" or nothing */
+    memcpy(buf + n, digits + whole, rest + 1);
+    return n + rest;
 }
 
 int money_add(int64_t a, int64_t b, int64_t *out)

@@ -52,6 +52,16 @@ size_t money_format(int64_t v, char *buf);
  */
 size_t money_format_fixed(int64_t v, int decimals, char *buf);
 
+/* Longest text money_format_grouped writes, with the terminating NUL. */
+#define MONEY_GROUPED_MAX 32
+
+/*
+ * money_format_fixed with a ',' between groups of three digits of the whole
+ * part, for people: 12345678900 with 2 decimals is "1,234,567.89". `buf` must
+ * hold MONEY_GROUPED_MAX bytes. Returns the length written.
+ */
+size_t money_format_grouped(int64_t v, int decimals, char *buf);
+
 /*
  * The arithmetic below returns 0, or SD_EOVERFLOW when the exact (rounded)
  * result is outside MONEY_MIN..MONEY_MAX; `*out` is untouched on error.

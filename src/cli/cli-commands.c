@@ -41,7 +41,8 @@ static const struct cli_option order_options[] = {
 
 static const struct cli_option account_options[] = {
     CLI_OPT_DB,
-    {"today", "DATE", "the day that decides what is overdue (default: today)"},
+    {"today", "DATE", "the day that decides ageing, revenue windows and rhythm (default: the "
+                      "demo's day, else today)"},
     {"timeline", NULL, "the account's history instead, newest first: orders, shipments, "
                        "invoices, payments, requests, notes, opportunity stages"},
     {"limit", "N", "with --timeline: the N newest events (default 50)"},
@@ -228,7 +229,13 @@ const struct cli_command cli_commands[] = {
     {
         .name = "account",
         .args = "ID",
-        .summary = "show an account: master data, contacts, open orders and open invoices",
+        .summary = "show an account's status: health, credit, receivables ageing, revenue, rhythm",
+        .details = "The health score (0-100) lists the reasons that lowered it and flags a churn "
+                   "risk; receivables are aged by days past due (current, 1-30, 31-60, 61-90, "
+                   "90+); revenue compares the last 12 months with the 12 before, month by month. "
+                   "Then top products, open requests, contacts, open orders and open invoices. "
+                   "Thresholds are settings (account.*); docs/desk.md defines every figure. "
+                   "With --timeline: the account's history instead, newest first.",
         .min_args = 1,
         .max_args = 1,
         .options = account_options,

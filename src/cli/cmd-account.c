@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd-account: `salesdesk account ID`: master data, contacts, open orders and invoices. */
+/*
+ * cmd-account: `salesdesk account ID`: the account status (desk/account.h):
+ * master data, health with its reasons, credit use, receivables ageing,
+ * revenue and its monthly trend, buying rhythm, top products, open requests,
+ * then contacts, open orders and open invoices. One function per section,
+ * for text and for --json.
+ */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/date.h"
 #include "base/json.h"
 #include "base/money.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
+#include "desk/account.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -85,27 +93,18 @@ static void json_invoices(struct json_writer *w, const struct account_view *v)
     json_array_end(w);
 }
 
-static void account_json(struct strbuf *out, const struct account_view *v, int32_t today)
+static void json_totals(struct json_writer *w, const struct account_view *v, int32_t today)
 {
-    struct json_writer w;
-    json_writer_init(&w, out, 1);
-    json_object_begin(&w);
-    json_master(&w, v);
-    json_contacts(&w, v);
-    json_orders(&w, v);
-    json_invoices(&w, v);
-    json_key(&w, "totals");
-    json_object_begin(&w);
-    json_kv_date(&w, "as_of", today);
-    json_kv_int(&w, "orders", v->orders_total);
-    json_kv_int(&w, "invoices", v->invoices_total);
-    json_kv_int(&w, "open_orders", (int64_t)v->n_open_orders);
-    json_kv_money(&w, "open_orders_net", v->open_orders_net);
-    json_kv_money(&w, "receivables", v->receivables);
-    json_kv_money(&w, "overdue", v->overdue);
-    json_object_end(&w);
-    json_object_end(&w);
-    strbuf_addch(out, '\n');
+    json_key(w, "totals");
+    json_object_begin(w);
+    json_kv_date(w, "as_of", today);
+    json_kv_int(w, "orders", v->orders_total);
+    json_kv_int(w, "invoices", v->invoices_total);
+    json_kv_int(w, "open_orders", (int64_t)v->n_open_orders);
+    json_kv_money(w, "open_orders_net", v->open_orders_net);
+    json_kv_money(w, "receivables", v->receivables);
+    json_kv_money(w, "overdue", v->overdue);
+    json_object_end(w);
 }
 
 static const char *or_dash(const char *s)
@@ -178,13 +177,409 @@ static void text_invoices(struct strbuf *out, const struct account_view *v, int3
                 v->invoices_total);
 }
 
+/* ---- the status: JSON ---- */
+
+static void json_health(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "health");
+    json_object_begin(w);
+    json_kv_int(w, "score", st->health);
+    json_kv_bool(w, "churn_risk", st->churn_risk);
+    json_key(w, "churn_reasons");
+    json_array_begin(w);
+    if (st->churn_quiet)
+        json_string(w, account_factor_code(ACCOUNT_F_ORDER_FREQUENCY));
+    if (st->churn_revenue_drop)
+        json_string(w, account_factor_code(ACCOUNT_F_REVENUE_TREND));
+    json_array_end(w);
+    json_key(w, "reasons");
+    json_array_begin(w);
+    for (size_t i = 0; i < st->n_reasons; i++) {
+        json_object_begin(w);
+        json_kv_string(w, "code", account_factor_code(st->reasons[i].factor));
+        json_kv_int(w, "points", st->reasons[i].points);
+        json_kv_string(w, "message", st->reasons[i].message);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void json_order_figures(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "orders");
+    json_object_begin(w);
+    json_kv_int(w, "open", st->open_orders);
+    json_kv_money(w, "open_value", st->open_value);
+    json_kv_string(w, "oldest_open", st->oldest_open);
+    json_kv_date(w, "oldest_open_date", st->oldest_open_date);
+    json_kv_date(w, "last_order", st->last_order);
+    json_kv_int(w, "days_since_last_order", st->days_since_last);
+    json_kv_int(w, "rhythm_days", st->rhythm_days);
+    json_kv_int(w, "rhythm_gaps", st->rhythm_gaps);
+    json_kv_date(w, "expected_next_order", st->expected_next);
+    json_kv_int(w, "other_currency_orders", st->other_currency_orders);
+    json_object_end(w);
+}
+
+static void json_receivables(struct json_writer *w, const struct account_status *st)
+{
+    static const char *const keys[AGE_COUNT] = {"current", "1_30", "31_60", "61_90", "90_plus"};
+    json_key(w, "receivables");
+    json_object_begin(w);
+    json_kv_money(w, "total", st->receivables);
+    json_kv_money(w, "overdue", st->overdue);
+    json_kv_int(w, "oldest_days_overdue", st->oldest_days_overdue);
+    json_key(w, "ageing");
+    json_object_begin(w);
+    for (int a = 0; a < AGE_COUNT; a++) {
+        json_key(w, keys[a]);
+        json_object_begin(w);
+        json_kv_money(w, "amount", st->ageing[a]);
+        json_kv_int(w, "invoices", st->ageing_invoices[a]);
+        json_object_end(w);
+    }
+    json_object_end(w);
+    json_object_end(w);
+}
+
+static void json_credit(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "credit");
+    json_object_begin(w);
+    json_kv_money(w, "limit", st->credit_limit);
+    json_kv_money(w, "exposure", st->exposure);
+    json_kv_money(w, "use_pct", st->credit_use_pct);
+    json_kv_money(w, "available", st->credit_available);
+    json_object_end(w);
+}
+
+static void json_window(struct json_writer *w, const char *key, int32_t from, int32_t to,
+                        int64_t amount)
+{
+    json_key(w, key);
+    json_object_begin(w);
+    json_kv_date(w, "from", from);
+    json_kv_date(w, "to", to);
+    json_kv_money(w, "revenue", amount);
+    json_object_end(w);
+}
+
+static void json_revenue(struct json_writer *w, const struct account_status *st)
+{
+    char month[8];
+    json_key(w, "revenue");
+    json_object_begin(w);
+    json_window(w, "trailing_12", st->trailing_from, st->trailing_to, st->revenue_trailing);
+    json_window(w, "prior_12", st->prior_from, st->prior_to, st->revenue_prior);
+    json_kv_money(w, "change_pct", st->revenue_change_pct);
+    json_kv_int(w, "trailing_12_orders", st->orders_trailing);
+    json_kv_money(w, "returned_trailing_12", st->returned_trailing);
+    json_kv_money(w, "return_rate_pct", st->return_rate_pct);
+    json_key(w, "months");
+    json_array_begin(w);
+    for (int i = 0; i < ACCOUNT_MONTHS; i++) {
+        char day[DATE_TEXT_MAX];
+        date_format(st->months[i].first_day, day);
+        snprintf(month, sizeof(month), "%.7s", day);
+        json_object_begin(w);
+        json_kv_string(w, "month", month);
+        json_kv_money(w, "revenue", st->months[i].revenue);
+        json_kv_int(w, "orders", st->months[i].orders);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void json_top_products(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "top_products");
+    json_array_begin(w);
+    for (size_t i = 0; i < st->n_top; i++) {
+        const struct account_top_product *t = &st->top[i];
+        json_object_begin(w);
+        json_kv_string(w, "sku", t->sku);
+        json_kv_string(w, "name", t->name);
+        json_kv_money(w, "revenue", t->revenue);
+        json_kv_int(w, "units", t->units);
+        json_kv_money(w, "share_pct", t->share_pct);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void json_requests(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "open_requests");
+    json_array_begin(w);
+    for (size_t i = 0; i < st->n_requests; i++) {
+        const struct store_account_request *r = &st->requests[i];
+        json_object_begin(w);
+        json_kv_string(w, "id", r->ext_id);
+        json_kv_string(w, "order", r->order_ext_id);
+        json_kv_string(w, "kind", r->kind);
+        json_kv_string(w, "subject", r->subject);
+        json_kv_string(w, "priority", r->priority);
+        json_kv_string(w, "status", r->status);
+        json_kv_ts(w, "opened_at", r->opened_at);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void account_json(struct strbuf *out, const struct account_status *st)
+{
+    struct json_writer w;
+    json_writer_init(&w, out, 1);
+    json_object_begin(&w);
+    json_master(&w, &st->view);
+    json_kv_date(&w, "today", st->today);
+    json_health(&w, st);
+    json_order_figures(&w, st);
+    json_receivables(&w, st);
+    json_credit(&w, st);
+    json_revenue(&w, st);
+    json_top_products(&w, st);
+    json_requests(&w, st);
+    json_contacts(&w, &st->view);
+    json_orders(&w, &st->view);
+    json_invoices(&w, &st->view);
+    json_totals(&w, &st->view, st->today);
+    json_object_end(&w);
+    strbuf_addch(out, '\n');
+}
+
+/* ---- the status: text ---- */
+
+static const char *grouped(int64_t v, char *buf)
+{
+    money_format_grouped(v, 2, buf);
+    return buf;
+}
+
+static const char *day_text(int32_t day, char *buf)
+{
+    if (day == DATE_NONE)
+        return "-";
+    date_format(day, buf);
+    return buf;
+}
+
+/* A percent in 1/10000 with one decimal and its sign ("+12.5 %", "-3.0 %"), or "-". */
+static const char *change_text(int64_t pct, char *buf, size_t size)
+{
+    char num[MONEY_TEXT_MAX];
+    if (pct == INT_NONE) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    money_format_fixed(pct, 1, num);
+    snprintf(buf, size, "%s%s %%", pct > 0 && strcmp(num, "0.0") != 0 ? "+" : "", num);
+    return buf;
+}
+
+static void text_health(struct strbuf *out, const struct account_status *st)
+{
+    char day[DATE_TEXT_MAX];
+    strbuf_addf(out, "\n  status as of %s\n", day_text(st->today, day));
+    strbuf_addf(out, "  health      %" PRId64 "/100", st->health);
+    if (st->churn_risk)
+        strbuf_addf(out, "   CHURN RISK (%s%s%s)", st->churn_quiet ? "gone quiet" : "",
+                    st->churn_quiet && st->churn_revenue_drop ? ", " : "",
+                    st->churn_revenue_drop ? "revenue fell" : "");
+    strbuf_addch(out, '\n');
+    for (size_t i = 0; i < st->n_reasons; i++)
+        strbuf_addf(out, "    -%-3" PRId64 " %-19s %s\n", st->reasons[i].points,
+                    account_factor_code(st->reasons[i].factor), st->reasons[i].message);
+}
+
+static void text_credit(struct strbuf *out, const struct account_status *st)
+{
+    char exposure[MONEY_GROUPED_MAX], recv[MONEY_GROUPED_MAX], open[MONEY_GROUPED_MAX];
+    char limit[MONEY_GROUPED_MAX], left[MONEY_GROUPED_MAX], pct[MONEY_TEXT_MAX];
+    strbuf_addf(out, "  credit      exposure %s = receivables %s + open orders %s\n",
+                grouped(st->exposure, exposure), grouped(st->receivables, recv),
+                grouped(st->open_value, open));
+    if (st->credit_limit == MONEY_NONE) {
+        strbuf_addstr(out, "              no credit limit\n");
+        return;
+    }
+    if (st->credit_use_pct == INT_NONE)
+        snprintf(pct, sizeof(pct), "-");
+    else
+        money_format_fixed(st->credit_use_pct, 1, pct);
+    strbuf_addf(
+        out, "              %s %% of the limit %s: %s %s\n", pct, grouped(st->credit_limit, limit),
+        grouped(st->credit_available < 0 ? -st->credit_available : st->credit_available, left),
+        st->credit_available < 0 ? "OVER THE LIMIT" : "left");
+}
+
+static void text_ageing(struct strbuf *out, const struct account_status *st)
+{
+    char recv[MONEY_GROUPED_MAX], overdue[MONEY_GROUPED_MAX], amount[MONEY_GROUPED_MAX];
+    int64_t invoices = 0;
+    for (int a = 0; a < AGE_COUNT; a++)
+        invoices += st->ageing_invoices[a];
+    strbuf_addf(out, "  receivables %s in %" PRId64 " invoice%s, overdue %s\n",
+                grouped(st->receivables, recv), invoices, invoices == 1 ? "" : "s",
+                grouped(st->overdue, overdue));
+    if (invoices == 0)
+        return;
+    strbuf_addstr(out, "             ");
+    for (int a = 0; a < AGE_COUNT; a++)
+        strbuf_addf(out, " %13s", account_age_label((enum account_age)a));
+    strbuf_addstr(out, "\n             ");
+    for (int a = 0; a < AGE_COUNT; a++)
+        strbuf_addf(out, " %13s", grouped(st->ageing[a], amount));
+    strbuf_addch(out, '\n');
+}
+
+static void text_months(struct strbuf *out, const struct account_status *st)
+{
+    const int half = ACCOUNT_MONTHS / 2;
+    strbuf_addf(out, "    %-7s %14s %6s     %-7s %14s %6s   %s\n", "month", "revenue", "orders",
+                "month", "revenue", "orders", "vs a year before");
+    for (int i = 0; i < half; i++) {
+        const struct account_month *a = &st->months[i], *b = &st->months[i + half];
+        char d1[DATE_TEXT_MAX], d2[DATE_TEXT_MAX], r1[MONEY_GROUPED_MAX], r2[MONEY_GROUPED_MAX];
+        char change[32];
+        int64_t pct = INT_NONE;
+        if (a->revenue > 0)
+            money_div_round((__int128)(b->revenue - a->revenue) * 100 * MONEY_SCALE, a->revenue,
+                            &pct);
+        date_format(a->first_day, d1);
+        date_format(b->first_day, d2);
+        strbuf_addf(out, "    %.7s %14s %6" PRId64 "     %.7s %14s %6" PRId64 "   %s%s\n", d1,
+                    grouped(a->revenue, r1), a->orders, d2, grouped(b->revenue, r2), b->orders,
+                    change_text(pct, change, sizeof(change)),
+                    i == half - 1 ? "  (month so far)" : "");
+    }
+}
+
+static void text_revenue(struct strbuf *out, const struct account_status *st)
+{
+    char now[MONEY_GROUPED_MAX], before[MONEY_GROUPED_MAX], returned[MONEY_GROUPED_MAX];
+    char d1[DATE_TEXT_MAX], d2[DATE_TEXT_MAX], d3[DATE_TEXT_MAX], d4[DATE_TEXT_MAX];
+    char change[32], rate[32];
+    strbuf_addf(out, "  revenue     last 12 months %s (%s..%s, %" PRId64 " orders)\n",
+                grouped(st->revenue_trailing, now), day_text(st->trailing_from, d1),
+                day_text(st->trailing_to, d2), st->orders_trailing);
+    strbuf_addf(out, "              12 months before %s (%s..%s), change %s\n",
+                grouped(st->revenue_prior, before), day_text(st->prior_from, d3),
+                day_text(st->prior_to, d4), change_text(st->revenue_change_pct, change, 32));
+    if (st->returned_trailing) {
+        if (st->return_rate_pct == INT_NONE)
+            snprintf(rate, sizeof(rate), "-");
+        else
+            money_format_fixed(st->return_rate_pct, 1, rate);
+        strbuf_addf(out,
+                    "              returned %s in the last 12 months (%s %% of the value "
+                    "ordered)\n",
+                    grouped(st->returned_trailing, returned), rate);
+    }
+    if (st->other_currency_orders)
+        strbuf_addf(out,
+                    "              note: %" PRId64 " orders in another currency than %s are "
+                    "summed as they are\n",
+                    st->other_currency_orders, st->view.account.currency);
+    text_months(out, st);
+}
+
+static void text_rhythm(struct strbuf *out, const struct account_status *st)
+{
+    char d1[DATE_TEXT_MAX], d2[DATE_TEXT_MAX], open[MONEY_GROUPED_MAX];
+    if (st->last_order == DATE_NONE)
+        strbuf_addstr(out, "  orders      no order yet\n");
+    else if (st->days_since_last == 0)
+        strbuf_addf(out, "  orders      last %s (today)", day_text(st->last_order, d1));
+    else
+        strbuf_addf(out, "  orders      last %s (%" PRId64 " day%s ago)",
+                    day_text(st->last_order, d1), st->days_since_last,
+                    st->days_since_last == 1 ? "" : "s");
+    if (st->last_order != DATE_NONE && st->rhythm_days == INT_NONE)
+        strbuf_addstr(out, "; too few orders for a rhythm\n");
+    else if (st->last_order != DATE_NONE)
+        strbuf_addf(out,
+                    "; about every %" PRId64 " days (median of the last %" PRId64
+                    " gaps), next expected %s\n",
+                    st->rhythm_days, st->rhythm_gaps, day_text(st->expected_next, d2));
+    strbuf_addf(out, "              open: %" PRId64 " worth %s", st->open_orders,
+                grouped(st->open_value, open));
+    if (st->oldest_open)
+        strbuf_addf(out, ", the oldest %s from %s", st->oldest_open,
+                    day_text(st->oldest_open_date, d1));
+    strbuf_addch(out, '\n');
+}
+
+static void text_top_products(struct strbuf *out, const struct account_status *st)
+{
+    if (!st->n_top)
+        return;
+    strbuf_addstr(out, "  top products, last 12 months:\n");
+    for (size_t i = 0; i < st->n_top; i++) {
+        const struct account_top_product *t = &st->top[i];
+        char revenue[MONEY_GROUPED_MAX], share[MONEY_TEXT_MAX];
+        money_format_fixed(t->share_pct == INT_NONE ? 0 : t->share_pct, 1, share);
+        strbuf_addf(out, "    %-12s %-28.28s %14s %6s %% %8" PRId64 " units\n", t->sku, t->name,
+                    grouped(t->revenue, revenue), share, t->units);
+    }
+}
+
+static void text_requests(struct strbuf *out, const struct account_status *st)
+{
+    strbuf_addf(out, "  open requests (%zu", st->n_requests);
+    if (st->open_complaints)
+        strbuf_addf(out, ", %" PRId64 " complaint%s", st->open_complaints,
+                    st->open_complaints == 1 ? "" : "s");
+    strbuf_addstr(out, st->n_requests ? "):\n" : ")\n");
+    for (size_t i = 0; i < st->n_requests; i++) {
+        const struct store_account_request *r = &st->requests[i];
+        char day[DATE_TEXT_MAX];
+        date_format(ts_to_date(r->opened_at), day);
+        strbuf_addf(out, "    %-12s %-16s %-7s %-12s since %s  %s%s%s\n", r->ext_id, r->kind,
+                    r->priority, r->status, day, r->subject, r->order_ext_id ? "  order " : "",
+                    r->order_ext_id ? r->order_ext_id : "");
+    }
+}
+
+static void account_text(struct strbuf *out, const struct account_status *st)
+{
+    text_master(out, &st->view);
+    text_health(out, st);
+    text_credit(out, st);
+    text_ageing(out, st);
+    text_revenue(out, st);
+    text_rhythm(out, st);
+    text_top_products(out, st);
+    text_requests(out, st);
+    text_contacts(out, &st->view);
+    text_orders(out, &st->view);
+    text_invoices(out, &st->view, st->today);
+}
+
+/* Opens the store, finds "today" and the settings, loads the status. */
+static int load_status(const struct cli_args *args, struct db **db, struct arena *arena,
+                       int32_t today, struct account_status *st, struct sd_error *err)
+{
+    struct account_settings settings;
+    int rc = store_open(db, cli_db_url(args), DB_OPEN_EXISTING, err);
+    if (rc == 0)
+        rc = cli_today(args, *db, &today, err);
+    if (rc == 0)
+        rc = account_settings_load(*db, &settings, err);
+    if (rc == 0)
+        rc = account_status_load(*db, arena, &settings, args->args[0], today, st, err);
+    return rc;
+}
+
 int cmd_account(const struct cli_args *args)
 {
     struct sd_error err = {0};
     struct db *db = NULL;
     struct arena arena;
     struct strbuf out = STRBUF_INIT;
-    struct account_view view;
+    struct account_status status;
     int32_t today = 0;
     if (cli_flag(args, "timeline") || cli_opt(args, "limit"))
         return cmd_account_timeline(args); /* cmd-account-timeline.c */
@@ -192,17 +587,11 @@ int cmd_account(const struct cli_args *args)
     if (rc)
         return rc;
     arena_init(&arena, 0);
-    rc = store_open(&db, cli_db_url(args), DB_OPEN_EXISTING, &err);
-    if (rc == 0)
-        rc = store_account_view(db, &arena, args->args[0], today, &view, &err);
-    if (rc == 0 && cli_flag(args, "json")) {
-        account_json(&out, &view, today);
-    } else if (rc == 0) {
-        text_master(&out, &view);
-        text_contacts(&out, &view);
-        text_orders(&out, &view);
-        text_invoices(&out, &view, today);
-    }
+    rc = load_status(args, &db, &arena, today, &status, &err);
+    if (rc == 0 && cli_flag(args, "json"))
+        account_json(&out, &status);
+    else if (rc == 0)
+        account_text(&out, &status);
     int exit_code = rc ? cli_fail(&err) : cli_write_stdout(out.buf, out.len);
     strbuf_release(&out);
     arena_release(&arena);

@@ -183,10 +183,16 @@ static const char account_open_orders_sql[] =
     "SELECT id, ext_id, order_date, promised_date, status, currency FROM orders "
     "WHERE account_id = ? AND status IN ('draft', 'pending', 'confirmed', 'on_hold') "
     "ORDER BY order_date, id";
+/*
+ * The unpaid invoices are found in the partial index invoices_unpaid (the
+ * subquery is covered by it); asked directly, SQLite walks invoices_account
+ * and reads every invoice the account ever had (9,600 rows instead of 554 for
+ * the largest account of the large demo: 130 ms instead of 20 ms).
+ */
 static const char account_open_invoices_sql[] =
     "SELECT id, source, ext_id, order_id, issue_date, due_date, amount, paid_amount, paid_date, "
-    "currency FROM invoices WHERE account_id = ? AND paid_amount < amount "
-    "ORDER BY due_date, id";
+    "currency FROM invoices WHERE id IN (SELECT id FROM invoices WHERE account_id = ?1 "
+    "AND paid_amount < amount) ORDER BY due_date, id";
 static const char account_totals_sql[] =
     "SELECT (SELECT count(*) FROM orders WHERE account_id = ?1), "
     "(SELECT count(*) FROM invoices WHERE account_id = ?1)";

@@ -298,6 +298,62 @@ int store_account_view(struct db *db, struct arena *arena, const char *ext_id, i
                        struct account_view *out, struct sd_error *err);
 
 /*
+ * Account status reads (account-status.c), for desk/account.c. Each starts
+ * from the account's index (orders_account, requests_account) or a primary
+ * key, so one account costs what it holds.
+ *
+ * store_account_lines: the lines of the account's orders placed from `from`
+ * to `to` (order dates, both included) whose status is booked (pending
+ * confirmed on_hold shipped invoiced paid) or returned, each with its order's
+ * date and status, in no particular order. store_account_orders: those
+ * orders themselves (date, status, currency valid during the call), from
+ * the index alone. A non-zero return from a callback stops the scan and is
+ * returned.
+ */
+struct store_account_line {
+    int32_t order_date;
+    enum order_status status;
+    int64_t product_id;
+    int64_t qty;
+    int64_t unit_price;
+    int64_t discount;
+};
+typedef int store_account_line_fn(void *ctx, const struct store_account_line *line);
+int store_account_lines(struct db *db, int64_t account_id, int32_t from, int32_t to,
+                        store_account_line_fn *fn, void *ctx, struct sd_error *err);
+typedef int store_account_order_fn(void *ctx, int32_t order_date, enum order_status status,
+                                   const char *currency);
+int store_account_orders(struct db *db, int64_t account_id, int32_t from, int32_t to,
+                         store_account_order_fn *fn, void *ctx, struct sd_error *err);
+
+/*
+ * The distinct order dates of the account's booked orders on or before `to`,
+ * latest first, at most `max` of them, into days[] (room for `max`).
+ */
+int store_account_order_days(struct db *db, int64_t account_id, int32_t to, int32_t *days,
+                             size_t max, size_t *n, struct sd_error *err);
+
+/* A customer request that is still open (open, in_progress or waiting). */
+struct store_account_request {
+    const char *ext_id;
+    const char *order_ext_id; /* NULL: not about an order */
+    const char *kind;
+    const char *subject;
+    const char *priority;
+    const char *status;
+    int64_t opened_at; /* ms */
+};
+
+/* The account's open requests, oldest first; the array and strings live in `arena`. */
+int store_account_open_requests(struct db *db, struct arena *arena, int64_t account_id,
+                                struct store_account_request **items, size_t *n,
+                                struct sd_error *err);
+
+/* SKU and name of product `id` (strings in `arena`); SD_ENOTFOUND when there is none. */
+int store_product_brief(struct db *db, struct arena *arena, int64_t id, const char **sku,
+                        const char **name, struct sd_error *err);
+
+/*
  * Customer requests at the desk (requests.c). Every write appends its
  * change_log row; the caller owns the transaction and the audit row
  * (desk/requests.c does both).

@@ -202,6 +202,27 @@ static void test_money_format_fixed(void **state)
     case_close(&cf);
 }
 
+/* Columns: units, decimals, text. */
+static void test_money_format_grouped(void **state)
+{
+    struct case_file cf;
+
+    (void)state;
+    case_open(&cf, "money/format_grouped.tsv");
+    while (case_next(&cf)) {
+        int64_t units = case_i64(&cf, "units");
+        int decimals = (int)case_i64(&cf, "decimals");
+        char buf[MONEY_GROUPED_MAX];
+        char subject[64];
+        size_t len = money_format_grouped(units, decimals, buf);
+
+        snprintf(subject, sizeof(subject), "money_format_grouped(%" PRId64 ", %d)", units,
+                 decimals);
+        check_text(&cf, subject, case_field(&cf, "text"), buf, len);
+    }
+    case_close(&cf);
+}
+
 typedef int (*binary_fn)(int64_t a, int64_t b, int64_t *out);
 
 /* Columns: the two named operand columns and expected. */
@@ -330,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_money_parse),
         cmocka_unit_test(test_money_format),
         cmocka_unit_test(test_money_format_fixed),
+        cmocka_unit_test(test_money_format_grouped),
         cmocka_unit_test(test_money_add),
         cmocka_unit_test(test_money_mul_qty),
         cmocka_unit_test(test_money_apply_discount),
