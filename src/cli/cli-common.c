@@ -195,8 +195,9 @@ int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct
     const char *value = NULL;
     arena_init(&a, 0);
     int rc = store_setting_get(db, &a, "demo_today", &value, err);
-    if (rc == 0 && value && date_parse(value, strlen(value), today, err))
-        rc = sd_error_set(err, SD_EINVAL, "setting demo_today: %s", err->message);
+    struct sd_error why = {0};
+    if (rc == 0 && value && date_parse(value, strlen(value), today, &why))
+        rc = sd_error_set(err, SD_EINVAL, "setting demo_today: %s", why.message);
     arena_release(&a);
     return rc;
 }
