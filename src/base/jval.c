@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/hashmap.h"
 #include "base/strbuf.h"
 #include "base/banned.h"
 
@@ -279,24 +280,54 @@ static int parse_array(struct parser *ps, int depth, struct jval *v)
     return rc;
 }
 
-static int add_member(struct parser *ps, struct jval *v, struct strbuf *members,
-                      const char *key, struct jval *value)
+/* Objects with more members than this find duplicate keys through a hash map. */
+#define MEMBERS_SCANNED 16
+
+/* An object's members while it is parsed, and its keys once there are many. */
+struct members {
+    struct strbuf list; /* struct jval_member */
+    struct hashmap keys;
+    int hashed;
+};
+
+static int duplicate(struct parser *ps, const char *key)
 {
-    const struct jval_member *have = (const struct jval_member *)members->buf;
-    for (size_t i = 0; i < v->n; i++) {
-        if (strcmp(have[i].key, key) == 0) {
-            char what[160];
-            snprintf(what, sizeof(what), "duplicate key '%.100s'", key);
-            return fault(ps, what);
-        }
+    char what[160];
+    snprintf(what, sizeof(what), "duplicate key '%.100s'", key);
+    return fault(ps, what);
+}
+
+/*
+ * Adds one member, refusing a key the object already has: a scan of the few
+ * first members, then a hash map (so that an object with 100,000 keys is not
+ * 5·10^9 comparisons).
+ */
+static int add_member(struct parser *ps, struct jval *v, struct members *ms, const char *key,
+                      struct jval *value)
+{
+    const struct jval_member *have = (const struct jval_member *)ms->list.buf;
+    if (!ms->hashed && v->n >= MEMBERS_SCANNED) {
+        hashmap_init(&ms->keys);
+        ms->hashed = 1;
+        for (size_t i = 0; i < v->n; i++)
+            hashmap_put(&ms->keys, have[i].key, strlen(have[i].key), 0);
+    }
+    if (ms->hashed) {
+        int64_t existing;
+        if (!hashmap_put_new(&ms->keys, key, strlen(key), 0, &existing))
+            return duplicate(ps, key);
+    } else {
+        for (size_t i = 0; i < v->n; i++)
+            if (strcmp(have[i].key, key) == 0)
+                return duplicate(ps, key);
     }
     struct jval_member m = {key, value};
-    strbuf_add(members, &m, sizeof(m));
+    strbuf_add(&ms->list, &m, sizeof(m));
     v->n++;
     return 0;
 }
 
-static int parse_member(struct parser *ps, int depth, struct jval *v, struct strbuf *members)
+static int parse_member(struct parser *ps, int depth, struct jval *v, struct members *members)
 {
     const char *key;
     size_t key_len;
@@ -318,7 +349,7 @@ static int parse_member(struct parser *ps, int depth, struct jval *v, struct str
 
 static int parse_object(struct parser *ps, int depth, struct jval *v)
 {
-    struct strbuf members = STRBUF_INIT;
+    struct members members = {.list = STRBUF_INIT};
     int rc = 0;
     ps->p++;
     skip_space(ps);
@@ -339,7 +370,9 @@ static int parse_object(struct parser *ps, int depth, struct jval *v)
             break;
         }
     }
-    v->members = finish_array(ps, &members);
+    v->members = finish_array(ps, &members.list);
+    if (members.hashed)
+        hashmap_release(&members.keys);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/jval.h"
@@ -35,6 +36,46 @@ static void expect_error(const char *text, int status, const char *message)
     if (rc != status || !strstr(err.message, message))
         fail_msg("%s: expected %d with '%s', got %d '%s'", text, status, message, rc, err.message);
     arena_release(&a);
+}
+
+/* {"k0":0,"k1":1,...} with n keys; when dup >= 0 the last key repeats "k<dup>". */
+static char *many_keys(size_t n, long dup)
+{
+    char *text = test_malloc(n * 24 + 32);
+    size_t len = 0;
+    text[len++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        long k = dup >= 0 && i == n - 1 ? dup : (long)i;
+        len += (size_t)snprintf(text + len, 32, "%s\"k%ld\":%zu", i ? "," : "", k, i);
+    }
+    text[len++] = '}';
+    text[len] = '\0';
+    return text;
+}
+
+/* Duplicate keys are found among many keys too, and 100,000 keys parse in linear time. */
+static void test_many_keys(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 0);
+    char *text = many_keys(100000, -1);
+    struct jval *v = parse_ok(&a, text);
+    assert_int_equal(v->n, 100000);
+    assert_string_equal(v->members[99999].key, "k99999");
+    assert_string_equal(jval_get(v, "k54321")->text, "54321");
+    test_free(text);
+    arena_release(&a);
+    for (long dup = 0; dup < 40; dup += 13) { /* before and after the scan turns to hashing */
+        text = many_keys(dup < 16 ? 20 : 100000, dup);
+        char want[40];
+        snprintf(want, sizeof(want), "duplicate key 'k%ld'", dup);
+        expect_error(text, SD_EINVAL, want);
+        test_free(text);
+    }
+    text = many_keys(10, 3);
+    expect_error(text, SD_EINVAL, "duplicate key 'k3'");
+    test_free(text);
 }
 
 static void test_document(void **state)
@@ -110,6 +151,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_document),
+        cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_arena_limit),
     };
