@@ -191,15 +191,8 @@ int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct
 {
     if (args && cli_opt(args, "today"))
         return 0; /* parsed by cli_opt_date before the store was opened */
-    struct arena a;
-    const char *value = NULL;
-    arena_init(&a, 0);
-    int rc = store_setting_get(db, &a, "demo_today", &value, err);
-    struct sd_error why = {0};
-    if (rc == 0 && value && date_parse(value, strlen(value), today, &why))
-        rc = sd_error_set(err, SD_EINVAL, "setting demo_today: %s", why.message);
-    arena_release(&a);
-    return rc;
+    int set;
+    return store_demo_today(db, today, &set, err);
 }
 
 int cli_write_stdout(const char *buf, size_t len)

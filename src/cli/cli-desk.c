@@ -31,21 +31,11 @@ int cli_desk_now_option(const struct cli_args *args, int64_t *now, int *given)
 int cli_desk_now(struct db *db, int64_t *now)
 {
     struct sd_error err = {0};
-    struct arena a;
-    const char *value = NULL;
-    int32_t day;
-    arena_init(&a, 0);
-    int rc = store_setting_get(db, &a, "demo_today", &value, &err);
-    if (rc == 0 && value) {
-        rc = date_parse(value, strlen(value), &day, &err);
-        if (rc == 0)
-            *now = (int64_t)day * DAY_MS + DEMO_NOW_HOUR * HOUR_MS;
-        else
-            sd_error_prefix(&err, "setting 'demo_today'");
-    } else if (rc == 0) {
-        *now = ts_now_ms();
-    }
-    arena_release(&a);
+    int32_t day = 0;
+    int set = 0;
+    int rc = store_demo_today(db, &day, &set, &err);
+    if (rc == 0)
+        *now = set ? (int64_t)day * DAY_MS + DEMO_NOW_HOUR * HOUR_MS : ts_now_ms();
     return rc ? cli_fail(&err) : 0;
 }
 

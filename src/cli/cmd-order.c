@@ -17,85 +17,6 @@
 #include "store/store.h"
 #include "base/banned.h"
 
-static void json_invoice(struct json_writer *w, const struct invoice *inv)
-{
-    json_object_begin(w);
-    json_kv_string(w, "id", inv->ext_id);
-    json_kv_date(w, "issue_date", inv->issue_date);
-    json_kv_date(w, "due_date", inv->due_date);
-    json_kv_money(w, "amount", inv->amount);
-    json_kv_money(w, "paid_amount", inv->paid_amount);
-    json_kv_date(w, "paid_date", inv->paid_date);
-    json_kv_string(w, "currency", inv->currency);
-    json_object_end(w);
-}
-
-static void json_line(struct json_writer *w, const struct order_line_view *lv)
-{
-    json_object_begin(w);
-    json_kv_int(w, "line", lv->line.line_no);
-    json_kv_string(w, "sku", lv->sku);
-    json_kv_string(w, "product", lv->product_name);
-    json_kv_int(w, "qty", lv->line.qty);
-    json_kv_money(w, "unit_price", lv->line.unit_price);
-    json_kv_discount(w, "discount", lv->line.discount);
-    json_kv_int(w, "shipped_qty", lv->line.shipped_qty);
-    json_kv_money(w, "gross", lv->gross);
-    json_kv_money(w, "net", lv->net);
-    json_object_end(w);
-}
-
-static void json_totals(struct json_writer *w, const struct order_view *v)
-{
-    json_key(w, "totals");
-    json_object_begin(w);
-    json_kv_int(w, "lines", (int64_t)v->n_lines);
-    json_kv_int(w, "qty", v->total_qty);
-    json_kv_int(w, "shipped_qty", v->total_shipped_qty);
-    json_kv_money(w, "gross", v->total_gross);
-    json_kv_money(w, "discount", v->total_discount);
-    json_kv_money(w, "net", v->total_net);
-    json_kv_money(w, "invoiced", v->invoiced);
-    json_kv_money(w, "paid", v->paid);
-    json_object_end(w);
-}
-
-static void order_json(struct strbuf *out, const struct order_view *v)
-{
-    struct json_writer w;
-    const struct order *o = &v->order;
-    json_writer_init(&w, out, 1);
-    json_object_begin(&w);
-    json_kv_string(&w, "id", o->ext_id);
-    json_kv_string(&w, "source", o->source);
-    json_kv_string(&w, "account", v->account_ext_id);
-    json_kv_string(&w, "account_name", v->account_name);
-    json_kv_string(&w, "rep", v->rep_ext_id);
-    json_kv_string(&w, "rep_name", v->rep_name);
-    json_kv_string(&w, "status", order_status_name(o->status));
-    json_kv_date(&w, "status_date", o->status_date);
-    json_kv_date(&w, "order_date", o->order_date);
-    json_kv_date(&w, "requested_date", o->requested_date);
-    json_kv_date(&w, "promised_date", o->promised_date);
-    json_kv_date(&w, "ship_date", o->ship_date);
-    json_kv_string(&w, "currency", o->currency);
-    json_kv_string(&w, "ship_country", o->ship_country);
-    json_kv_string(&w, "ship_address", o->ship_address);
-    json_key(&w, "lines");
-    json_array_begin(&w);
-    for (size_t i = 0; i < v->n_lines; i++)
-        json_line(&w, &v->lines[i]);
-    json_array_end(&w);
-    json_totals(&w, v);
-    json_key(&w, "invoices");
-    json_array_begin(&w);
-    for (size_t i = 0; i < v->n_invoices; i++)
-        json_invoice(&w, &v->invoices[i]);
-    json_array_end(&w);
-    json_object_end(&w);
-    strbuf_addch(out, '\n');
-}
-
 /* "2024-03-05" or "-" for an absent date. */
 static const char *date_text(int32_t day, char *buf)
 {
@@ -176,49 +97,6 @@ static void text_invoices(struct strbuf *out, const struct order_view *v)
 
 /* ---- the order doctor ---- */
 
-static void json_evidence(struct json_writer *w, const struct doctor_evidence *e)
-{
-    json_key(w, e->name);
-    switch (e->unit) {
-    case DOCTOR_MONEY:
-    case DOCTOR_PERCENT: json_money(w, e->value); break;
-    case DOCTOR_DISCOUNT: json_discount(w, e->value); break;
-    case DOCTOR_DATE: json_date(w, (int32_t)e->value); break;
-    case DOCTOR_TEXT: json_string(w, e->text); break;
-    case DOCTOR_COUNT:
-    case DOCTOR_DAYS: json_int(w, e->value); break;
-    }
-}
-
-static void json_diagnosis(struct json_writer *w, const struct doctor_diagnosis *dg)
-{
-    json_object_begin(w);
-    json_kv_string(w, "id", dg->order_ext_id);
-    json_kv_string(w, "status", order_status_name(dg->status));
-    json_kv_string(w, "verdict", doctor_verdict_name(dg->verdict));
-    json_key(w, "findings");
-    json_array_begin(w);
-    for (size_t i = 0; i < dg->n_findings; i++) {
-        const struct doctor_finding *f = &dg->findings[i];
-        json_object_begin(w);
-        json_kv_string(w, "code", f->rule->code);
-        json_kv_string(w, "severity", doctor_severity_name(f->rule->severity));
-        json_kv_string(w, "owner", doctor_owner_name(f->rule->owner));
-        if (f->line_no)
-            json_kv_int(w, "line", f->line_no);
-        json_kv_string(w, "message", f->message);
-        json_kv_string(w, "action", f->rule->action);
-        json_key(w, "evidence");
-        json_object_begin(w);
-        for (int k = 0; k < f->n_evidence; k++)
-            json_evidence(w, &f->evidence[k]);
-        json_object_end(w);
-        json_object_end(w);
-    }
-    json_array_end(w);
-    json_object_end(w);
-}
-
 static void text_diagnosis(struct strbuf *out, const struct doctor_diagnosis *dg, int32_t today)
 {
     char day[DATE_TEXT_MAX];
@@ -275,7 +153,7 @@ static void json_open(struct strbuf *out, const struct doctor_diagnosis *items, 
     json_array_begin(&w);
     for (size_t i = 0; i < n; i++)
         if (items[i].n_findings)
-            json_diagnosis(&w, &items[i]);
+            doctor_diagnosis_json(&w, &items[i], DATE_NONE);
     json_array_end(&w);
     json_object_end(&w);
     strbuf_addch(out, '\n');
@@ -304,7 +182,7 @@ static int diagnose(const struct cli_args *args, struct db *db, struct arena *ar
     if (rc == 0 && cli_flag(args, "json")) {
         struct json_writer w;
         json_writer_init(&w, out, 1);
-        json_diagnosis(&w, &dg);
+        doctor_diagnosis_json(&w, &dg, DATE_NONE);
         strbuf_addch(out, '\n');
     } else if (rc == 0) {
         text_diagnosis(out, &dg, today);
@@ -338,7 +216,10 @@ int cmd_order(const struct cli_args *args)
     if (rc || doctor) {
         /* printed below */
     } else if (cli_flag(args, "json")) {
-        order_json(&out, &view);
+        struct json_writer w;
+        json_writer_init(&w, &out, 1);
+        store_order_view_json(&w, &view);
+        strbuf_addch(&out, '\n');
     } else if (rc == 0) {
         text_header(&out, &view);
         text_lines(&out, &view);

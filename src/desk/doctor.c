@@ -1126,3 +1126,54 @@ int doctor_diagnose_open(struct db *db, struct arena *arena, const struct doctor
     store_doctor_release(&d);
     return rc;
 }
+
+/* ---- JSON ---- */
+
+static void evidence_json(struct json_writer *w, const struct doctor_evidence *e)
+{
+    json_key(w, e->name);
+    switch (e->unit) {
+    case DOCTOR_MONEY:
+    case DOCTOR_PERCENT: json_money(w, e->value); break;
+    case DOCTOR_DISCOUNT: json_discount(w, e->value); break;
+    case DOCTOR_DATE: json_date(w, (int32_t)e->value); break;
+    case DOCTOR_TEXT: json_string(w, e->text); break;
+    case DOCTOR_COUNT:
+    case DOCTOR_DAYS: json_int(w, e->value); break;
+    }
+}
+
+static void finding_json(struct json_writer *w, const struct doctor_finding *f)
+{
+    json_object_begin(w);
+    json_kv_string(w, "code", f->rule->code);
+    json_kv_string(w, "severity", doctor_severity_name(f->rule->severity));
+    json_kv_string(w, "owner", doctor_owner_name(f->rule->owner));
+    if (f->line_no)
+        json_kv_int(w, "line", f->line_no);
+    json_kv_string(w, "message", f->message);
+    json_kv_string(w, "action", f->rule->action);
+    json_key(w, "evidence");
+    json_object_begin(w);
+    for (int k = 0; k < f->n_evidence; k++)
+        evidence_json(w, &f->evidence[k]);
+    json_object_end(w);
+    json_object_end(w);
+}
+
+void doctor_diagnosis_json(struct json_writer *w, const struct doctor_diagnosis *dg,
+                           int32_t today)
+{
+    json_object_begin(w);
+    json_kv_string(w, "id", dg->order_ext_id);
+    json_kv_string(w, "status", order_status_name(dg->status));
+    json_kv_string(w, "verdict", doctor_verdict_name(dg->verdict));
+    if (today != DATE_NONE)
+        json_kv_date(w, "today", today);
+    json_key(w, "findings");
+    json_array_begin(w);
+    for (size_t i = 0; i < dg->n_findings; i++)
+        finding_json(w, &dg->findings[i]);
+    json_array_end(w);
+    json_object_end(w);
+}

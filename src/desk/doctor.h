@@ -26,6 +26,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "store/model.h"
 #include "store/store.h"
@@ -125,6 +126,15 @@ int doctor_diagnose_order(struct db *db, struct arena *arena, const struct docto
 int doctor_diagnose_open(struct db *db, struct arena *arena, const struct doctor_settings *s,
                          int32_t today, struct doctor_diagnosis **items, size_t *n,
                          struct sd_error *err);
+
+/*
+ * A diagnosis as one JSON object: id, status, verdict, `today` (unless
+ * DATE_NONE) and the findings with code, severity, owner, line, message,
+ * action and evidence (exact numbers: money as decimals, dates ISO). The one
+ * form of `order --diagnose --json` and GET /api/v1/orders/{id}/diagnosis.
+ */
+void doctor_diagnosis_json(struct json_writer *w, const struct doctor_diagnosis *dg,
+                           int32_t today);
 
 /*
  * The subjects of data already loaded by store_doctor_load_order/_open, as

@@ -201,6 +201,24 @@ int store_setting_get(struct db *db, struct arena *arena, const char *key, const
     return 0;
 }
 
+int store_demo_today(struct db *db, int32_t *day, int *set, struct sd_error *err)
+{
+    struct arena a;
+    const char *value = NULL;
+    struct sd_error why = {0};
+    arena_init(&a, 0);
+    int rc = store_setting_get(db, &a, "demo_today", &value, err);
+    *set = 0;
+    if (rc == 0 && value) {
+        if (date_parse(value, strlen(value), day, &why))
+            rc = sd_error_set(err, SD_EINVAL, "setting demo_today: %s", why.message);
+        else
+            *set = 1;
+    }
+    arena_release(&a);
+    return rc;
+}
+
 int store_setting_set(struct db *db, const char *key, const char *value, struct sd_error *err)
 {
     struct db_stmt *st;

@@ -632,3 +632,81 @@ int store_bulk_invoices(struct db *db, const struct invoice *invoices, size_t n,
         sd_error_prefix(err, "invoices (bulk)");
     return rc;
 }
+
+/* ---- the order view as JSON (salesdesk order --json, GET /api/v1/orders/{id}) ---- */
+
+static void invoice_json(struct json_writer *w, const struct invoice *inv)
+{
+    json_object_begin(w);
+    json_kv_string(w, "id", inv->ext_id);
+    json_kv_date(w, "issue_date", inv->issue_date);
+    json_kv_date(w, "due_date", inv->due_date);
+    json_kv_money(w, "amount", inv->amount);
+    json_kv_money(w, "paid_amount", inv->paid_amount);
+    json_kv_date(w, "paid_date", inv->paid_date);
+    json_kv_string(w, "currency", inv->currency);
+    json_object_end(w);
+}
+
+static void line_json(struct json_writer *w, const struct order_line_view *lv)
+{
+    json_object_begin(w);
+    json_kv_int(w, "line", lv->line.line_no);
+    json_kv_string(w, "sku", lv->sku);
+    json_kv_string(w, "product", lv->product_name);
+    json_kv_int(w, "qty", lv->line.qty);
+    json_kv_money(w, "unit_price", lv->line.unit_price);
+    json_kv_discount(w, "discount", lv->line.discount);
+    json_kv_int(w, "shipped_qty", lv->line.shipped_qty);
+    json_kv_money(w, "gross", lv->gross);
+    json_kv_money(w, "net", lv->net);
+    json_object_end(w);
+}
+
+static void totals_json(struct json_writer *w, const struct order_view *v)
+{
+    json_key(w, "totals");
+    json_object_begin(w);
+    json_kv_int(w, "lines", (int64_t)v->n_lines);
+    json_kv_int(w, "qty", v->total_qty);
+    json_kv_int(w, "shipped_qty", v->total_shipped_qty);
+    json_kv_money(w, "gross", v->total_gross);
+    json_kv_money(w, "discount", v->total_discount);
+    json_kv_money(w, "net", v->total_net);
+    json_kv_money(w, "invoiced", v->invoiced);
+    json_kv_money(w, "paid", v->paid);
+    json_object_end(w);
+}
+
+void store_order_view_json(struct json_writer *w, const struct order_view *v)
+{
+    const struct order *o = &v->order;
+    json_object_begin(w);
+    json_kv_string(w, "id", o->ext_id);
+    json_kv_string(w, "source", o->source);
+    json_kv_string(w, "account", v->account_ext_id);
+    json_kv_string(w, "account_name", v->account_name);
+    json_kv_string(w, "rep", v->rep_ext_id);
+    json_kv_string(w, "rep_name", v->rep_name);
+    json_kv_string(w, "status", order_status_name(o->status));
+    json_kv_date(w, "status_date", o->status_date);
+    json_kv_date(w, "order_date", o->order_date);
+    json_kv_date(w, "requested_date", o->requested_date);
+    json_kv_date(w, "promised_date", o->promised_date);
+    json_kv_date(w, "ship_date", o->ship_date);
+    json_kv_string(w, "currency", o->currency);
+    json_kv_string(w, "ship_country", o->ship_country);
+    json_kv_string(w, "ship_address", o->ship_address);
+    json_key(w, "lines");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_lines; i++)
+        line_json(w, &v->lines[i]);
+    json_array_end(w);
+    totals_json(w, v);
+    json_key(w, "invoices");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_invoices; i++)
+        invoice_json(w, &v->invoices[i]);
+    json_array_end(w);
+    json_object_end(w);
+}

@@ -25,6 +25,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "store/model.h"
 
@@ -64,6 +65,12 @@ int store_change_count(struct db *db, int64_t *count, struct sd_error *err);
 int store_setting_get(struct db *db, struct arena *arena, const char *key, const char **value,
                       struct sd_error *err);
 int store_setting_set(struct db *db, const char *key, const char *value, struct sd_error *err);
+/*
+ * The demo's day: when the setting demo_today is set (by `salesdesk demo`),
+ * *day is that date and *set 1; else *day is unchanged and *set 0.
+ * SD_EINVAL naming the setting when it is not a date.
+ */
+int store_demo_today(struct db *db, int32_t *day, int *set, struct sd_error *err);
 
 /*
  * Resolves an external id to the internal id. `text` is "EXT" or "SOURCE:EXT".
@@ -217,6 +224,11 @@ struct order_view {
 /* SD_ENOTFOUND when no order has that external id. */
 int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
                      struct order_view *out, struct sd_error *err);
+/*
+ * The order view as one JSON object: header, lines, totals and invoices, money
+ * as exact decimals (the same form for `salesdesk order --json` and the API).
+ */
+void store_order_view_json(struct json_writer *w, const struct order_view *v);
 
 /* The status of order `id`; SD_ENOTFOUND when there is no such order. */
 int store_order_status(struct db *db, int64_t id, enum order_status *status,
