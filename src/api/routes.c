@@ -88,7 +88,9 @@ const struct api_route api_routes[] = {
         .json_body = 1,
         .summary = "Creates an API token for the caller, sent as `Authorization: Bearer TOKEN`. "
                    "The token is shown once, in this answer; only its hash is stored. "
-                   "`expires_in_days` (1..3650) is optional.",
+                   "`expires_in_days` (1..3650) is optional. Only from a login session: a "
+                   "request made with a token answers 403. A new password revokes every "
+                   "token of the user.",
         .example_request = "{\"name\":\"erp sync\",\"expires_in_days\":90}",
         .example_response = "201 {\"id\":3,\"name\":\"erp sync\",\"token\":\"sdt_5be1…\","
                             "\"created_at\":\"2026-11-27T06:00:00.000Z\",\"expires_at\":"

@@ -97,6 +97,9 @@ int api_tokens_create(struct api_call *c, struct sd_error *err)
     static const char *const fields[] = {"name", "expires_in_days", NULL};
     char secret[SECRET_TOKEN_HEX + 1], token[sizeof(secret) + 8], hash[SECRET_HASH_HEX + 1];
     int64_t days = 0, now = ts_now_ms();
+    if (c->who.token_id) /* a stolen token must not mint one that outlives it */
+        return sd_error_set(err, SD_EPERM,
+                            "API tokens are created from a login session, not with a token");
     int rc = api_body_fields(c, fields);
     const char *name = api_body_string(c, "name", TOKEN_NAME_MAX, 1);
     if (expiry_days(c, &days) || rc || !name)

@@ -81,3 +81,8 @@ void secret_password_dummy(const char *password, size_t len)
         crypto_pwhash_str_verify(dummy_hash, password, len) == 0)
         return; /* the dummy password itself: still no user */
 }
+
+void secret_wipe(void *p, size_t len)
+{
+    sodium_memzero(p, len);
+}

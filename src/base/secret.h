@@ -31,6 +31,8 @@ void secret_token_hash(const char *token, size_t len, char out[SECRET_HASH_HEX +
 
 /* 1 when the two NUL-terminated strings are equal, in time independent of where they differ. */
 int secret_equal(const char *a, const char *b);
+/* Zeroes `len` bytes in a way the compiler cannot drop (a password after use). */
+void secret_wipe(void *p, size_t len);
 
 /*
  * The argon2id string of a password (SECRET_PASSWORD_STR bytes). SD_EINVAL

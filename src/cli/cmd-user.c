@@ -48,7 +48,7 @@ static int hash_stdin_password(char *hash)
     rc = secret_init(&err);
     if (rc == 0)
         rc = secret_password_hash(password, strlen(password), hash, &err);
-    memset(password, 0, sizeof(password));
+    secret_wipe(password, sizeof(password));
     return rc ? cli_fail(&err) : 0;
 }
 
@@ -87,6 +87,19 @@ static int check_role(const struct cli_args *args, const char *role)
                            role);
 }
 
+/* A login is 1 to 128 bytes without spaces or control characters (what the API accepts). */
+static int check_login(const struct cli_args *args, const char *login)
+{
+    size_t len = strlen(login);
+    int ok = len >= 1 && len <= 128;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = (unsigned char)login[i] > ' ' && login[i] != 0x7f;
+    return ok ? 0
+              : cli_usage_error(args, "login '%.40s': 1 to 128 characters, no spaces or control "
+                                      "characters",
+                                login);
+}
+
 static int user_add(const struct cli_args *args, struct db *db, const char *hash,
                     struct sd_error *err)
 {
@@ -123,7 +136,7 @@ static int user_passwd(struct db *db, const char *login, const char *hash, struc
     if (rc == 0)
         rc = store_user_by_login(db, &arena, login, &u, err);
     if (rc == 0)
-        rc = store_user_set_password(db, u.id, hash, err);
+        rc = store_user_set_password(db, u.id, hash, ts_now_ms(), err);
     if (rc == 0) {
         u.password_hash = hash;
         rc = audit_user(db, "password", &u, err);
@@ -178,6 +191,8 @@ static int check_usage(const struct cli_args *args, const char *sub)
         return cli_usage_error(args, "user passwd reads the password with --password-stdin");
     if (strcmp(sub, "add") == 0 && !cli_opt(args, "role"))
         return cli_usage_error(args, "user add needs --role ROLE");
+    if (strcmp(sub, "add") == 0 && check_login(args, args->args[1]))
+        return CLI_EXIT_USAGE;
     if (strcmp(sub, "add") == 0)
         return check_role(args, cli_opt(args, "role"));
     return 0;

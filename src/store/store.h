@@ -693,8 +693,12 @@ int store_user_by_id(struct db *db, struct arena *arena, int64_t id, struct user
                      struct sd_error *err);
 int store_user_list(struct db *db, struct arena *arena, struct user **items, size_t *n,
                     struct sd_error *err);
-/* Sets the password hash and ends every session of the user. */
-int store_user_set_password(struct db *db, int64_t id, const char *hash, struct sd_error *err);
+/*
+ * Sets the password hash, ends every session of the user and revokes their
+ * API tokens (at `at`): a changed password shuts out whoever had the old one.
+ */
+int store_user_set_password(struct db *db, int64_t id, const char *hash, int64_t at,
+                            struct sd_error *err);
 
 int store_session_add(struct db *db, struct session *s, struct sd_error *err);
 int store_session_find(struct db *db, struct arena *arena, const char *token_hash,

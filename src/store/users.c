@@ -24,6 +24,8 @@ static const char user_list_sql[] =
     "SELECT " USER_COLUMNS " FROM users u LEFT JOIN reps r ON r.id = u.rep_id ORDER BY u.login";
 static const char user_password_sql[] = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
 static const char user_sessions_end_sql[] = "DELETE FROM sessions WHERE user_id = ?";
+static const char user_tokens_revoke_sql[] =
+    "UPDATE api_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
 
 static const char session_insert_sql[] =
     "INSERT INTO sessions(user_id, token_hash, csrf_hash, created_at, last_seen_at, expires_at) "
@@ -147,7 +149,8 @@ int store_user_list(struct db *db, struct arena *arena, struct user **items, siz
     return rc;
 }
 
-int store_user_set_password(struct db *db, int64_t id, const char *hash, struct sd_error *err)
+int store_user_set_password(struct db *db, int64_t id, const char *hash, int64_t at,
+                            struct sd_error *err)
 {
     struct db_stmt *st;
     int rc = db_prepare(db, user_password_sql, &st, err);
@@ -164,6 +167,14 @@ int store_user_set_password(struct db *db, int64_t id, const char *hash, struct 
     if (rc)
         return rc;
     db_bind_int64(st, 1, id);
+    rc = store_run(st, err);
+    if (rc)
+        return rc;
+    rc = db_prepare(db, user_tokens_revoke_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, id);
+    db_bind_int64(st, 2, at);
     return store_run(st, err);
 }
 

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import { BIN, run, sql, tempDir } from './helpers.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 const ROLES = ['admin', 'manager', 'support', 'rep', 'viewer'];
@@ -132,8 +133,13 @@ test('API tokens: created and revoked by their owner, stored hashed, no CSRF nee
   assert.equal(me.status, 200);
   assert.equal(me.json.auth, 'token');
   assert.equal(me.json.user.login, 'ada');
-  // A script writes with the token alone.
-  const another = await request(server, '/api/v1/tokens', { method: 'POST', headers: bearer, body: { name: 'second' } });
+  // A token cannot mint another one (a stolen token would outlive its expiry and revocation).
+  const minted = await request(server, '/api/v1/tokens', { method: 'POST', headers: bearer, body: { name: 'second' } });
+  assert.equal(minted.status, 403);
+  assert.equal(errorOf(minted).code, 'forbidden');
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM api_tokens')[0].n, '1', 'nothing was written');
+  const session = { Cookie: ada.cookie, 'X-CSRF-Token': ada.csrf };
+  const another = await request(server, '/api/v1/tokens', { method: 'POST', headers: session, body: { name: 'second' } });
   assert.equal(another.status, 201);
   assert.equal(another.json.expires_at, null);
   const list = await request(server, '/api/v1/tokens', { headers: bearer });
@@ -142,7 +148,7 @@ test('API tokens: created and revoked by their owner, stored hashed, no CSRF nee
   assert.ok(list.json.items[1].last_used_at !== null);
 
   for (const bad of [{ name: '' }, { name: 'a'.repeat(101) }, {}, { name: 'x', expires_in_days: 0 }, { name: 'x', expires_in_days: 1.5 }, { name: 'x', expires_in_days: '3' }]) {
-    const res = await request(server, '/api/v1/tokens', { method: 'POST', headers: bearer, body: bad });
+    const res = await request(server, '/api/v1/tokens', { method: 'POST', headers: session, body: bad });
     assert.equal(res.status, 400, JSON.stringify(bad));
     assert.ok(errorOf(res).details.length >= 1, JSON.stringify(bad));
   }
@@ -170,6 +176,17 @@ test('API tokens: created and revoked by their owner, stored hashed, no CSRF nee
     assert.notEqual(a.user_id, null, 'an API write names its user');
     assert.match(a.actor, /^api:\S+$/);
   }
+
+  // A new password shuts out whoever had the old one: sessions end, tokens are revoked.
+  const third = await request(server, '/api/v1/tokens', { method: 'POST', headers: session, body: { name: 'third' } });
+  assert.equal(third.status, 201);
+  const thirdBearer = { Authorization: `Bearer ${third.json.token}` };
+  assert.equal((await request(server, '/api/v1/auth/me', { headers: thirdBearer })).status, 200);
+  const passwd = spawnSync(BIN, ['user', 'passwd', 'ada', '--password-stdin', '--db', db], { input: 'ada-password-2\n', encoding: 'utf8' });
+  assert.equal(passwd.status, 0, passwd.stderr);
+  assert.equal((await request(server, '/api/v1/auth/me', { headers: thirdBearer })).status, 401, 'the token is revoked');
+  assert.equal((await request(server, '/api/v1/auth/me', { headers: { Cookie: ada.cookie } })).status, 401, 'the session ended');
+  assert.equal(sql(db, "SELECT count(*) AS n FROM api_tokens WHERE revoked_at IS NULL")[0].n, '0');
 });
 
 test('failed logins are throttled per login and per client address (429 with Retry-After)', async (t) => {

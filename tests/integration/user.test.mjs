@@ -42,6 +42,14 @@ test('salesdesk user: add, list, passwd, with clear usage errors and an audit tr
   r = user(db, ['add', 'z', '--role', 'viewer', '--password-stdin'], 'short\n');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /at least 8 characters/);
+  for (const bad of ['', 'two words', 'tab\there', 'l'.repeat(129)]) {
+    r = user(db, ['add', bad, '--role', 'viewer']);
+    assert.equal(r.status, 2, `login ${JSON.stringify(bad)}`);
+    assert.match(r.stderr, /1 to 128 characters, no spaces or control characters/);
+  }
+  const other = path.join(path.dirname(db), 'other.db');
+  assert.equal(run(['init', '--db', other]).code, 0);
+  assert.equal(user(other, ['add', 'l'.repeat(128), '--role', 'viewer']).status, 0, 'a 128-character login is fine');
   assert.equal(user(db, ['passwd', 'ada']).status, 2, 'passwd needs --password-stdin');
   assert.equal(user(db, ['frob']).status, 2);
   r = user(db, ['passwd', 'ada', '--password-stdin'], '');
