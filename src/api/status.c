@@ -75,7 +75,9 @@ void api_fail_status(struct api_call *c, int rc, const struct sd_error *err)
     const char *code;
     int status = api_http_status(rc, &code);
     if (status >= 500) {
-        log_error("request %s: %s %s: %s", c->req->id, c->req->method, c->req->path,
+        char path[512];
+        log_error("request %s: %s %s: %s", c->req->id, c->req->method,
+                  http_log_safe(c->req->path, path, sizeof(path)),
                   err && err->message[0] ? err->message : sd_status_name(rc));
         api_fail(c, status, code, "%s (request id %s)",
                  status == 503 ? "the store is busy, try again" : "internal error", c->req->id);

@@ -118,6 +118,13 @@ struct http_server;
 int http_server_start(const struct http_config *cfg, struct http_server **out,
                       struct sd_error *err);
 /* The bound port (the real one when the config asked for port 0). */
+/*
+ * `text` as it goes into a log line, in buf: at most `size` - 1 bytes, every
+ * byte below 0x21, 0x7f and above, '"' and '\\' written as \xHH, so that a
+ * decoded path cannot forge a log line or break its quoting.
+ */
+const char *http_log_safe(const char *text, char *buf, size_t size);
+
 unsigned http_server_port(const struct http_server *srv);
 /* Requests being handled now. */
 unsigned http_server_in_flight(const struct http_server *srv);

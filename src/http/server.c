@@ -265,6 +265,24 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     return answer(srv, conn, st);
 }
 
+const char *http_log_safe(const char *path, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 5 < size; p++) {
+        if (*p > ' ' && *p < 0x7f && *p != '"' && *p != '\\') {
+            buf[n++] = (char)*p;
+        } else {
+            buf[n++] = '\\';
+            buf[n++] = 'x';
+            buf[n++] = hex[*p >> 4];
+            buf[n++] = hex[*p & 15];
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -275,8 +293,9 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     int64_t duration = now_us() - st->req.started_us;
     int status = st->answered ? st->status : 0;
+    char path[512];
     log_info("access %s %s \"%s %s\" %d %zu %.3fms%s", st->req.id, st->req.remote, st->req.method,
-             st->req.path, status, st->bytes, (double)duration / 1000.0,
+             http_log_safe(st->req.path, path, sizeof(path)), status, st->bytes, (double)duration / 1000.0,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
     if (srv->cfg.complete)
         srv->cfg.complete(srv->cfg.app, &st->req, status, duration);

@@ -62,6 +62,12 @@ test('healthz answers with the security headers and a request id; keep-alive reu
   // The access log has one line per request with its id, path and status.
   await new Promise((r) => setTimeout(r, 100));
   assert.match(server.stderr(), /access client-42\.a_b 127\.0\.0\.1 "GET \/healthz" 200 /);
+  // A decoded path cannot forge a log line: a newline, a quote and bytes above 0x7e are escaped.
+  const sneaky = await request(server, '/x%0A2026-01-01%20info%20access%20fake%20%22GET%20/admin%22%20200%FF');
+  assert.equal(sneaky.status, 404);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.match(server.stderr(), /"GET \/x\\x0a2026-01-01\\x20info\\x20access\\x20fake\\x20\\x22GET\\x20\/admin\\x22\\x20200\\xff" 404 /);
+  assert.doesNotMatch(server.stderr(), /^2026-01-01 info access fake/m);
 });
 
 test('unknown routes answer 404, wrong methods 405 with Allow, both with the error body', async (t) => {
