@@ -203,7 +203,9 @@ static int new_session(struct api_call *c, const struct user *u, char *token, ch
         .expires_at = now + c->app->opt.session_max_s * 1000,
     };
     *expires = s.expires_at;
-    return store_session_add(c->db, &s, err);
+    /* Each login also clears the sessions that have expired, so the table does not grow. */
+    int rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
+    return rc ? rc : store_session_add(c->db, &s, err);
 }
 
 static void set_cookie(struct api_call *c, const char *token, int64_t max_age_s)

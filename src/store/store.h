@@ -705,6 +705,11 @@ int store_session_find(struct db *db, struct arena *arena, const char *token_has
                        struct session *out, struct sd_error *err);
 int store_session_touch(struct db *db, int64_t id, int64_t at, struct sd_error *err);
 int store_session_delete(struct db *db, int64_t id, struct sd_error *err);
+/*
+ * Deletes every session that has expired by `now`: past its absolute expiry,
+ * or unused for `idle_ms` or more (the rule the API checks a session by).
+ */
+int store_sessions_sweep(struct db *db, int64_t now, int64_t idle_ms, struct sd_error *err);
 
 int store_token_add(struct db *db, struct api_token *t, struct sd_error *err);
 int store_token_find(struct db *db, struct arena *arena, const char *token_hash,

@@ -24,6 +24,8 @@ static const char user_list_sql[] =
     "SELECT " USER_COLUMNS " FROM users u LEFT JOIN reps r ON r.id = u.rep_id ORDER BY u.login";
 static const char user_password_sql[] = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
 static const char user_sessions_end_sql[] = "DELETE FROM sessions WHERE user_id = ?";
+static const char sessions_sweep_sql[] =
+    "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?1 - ?2";
 static const char user_tokens_revoke_sql[] =
     "UPDATE api_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
 
@@ -191,6 +193,17 @@ int store_session_add(struct db *db, struct session *s, struct sd_error *err)
     db_bind_int64(st, 5, s->last_seen_at);
     db_bind_int64(st, 6, s->expires_at);
     return insert_returning(st, &s->id, err);
+}
+
+int store_sessions_sweep(struct db *db, int64_t now, int64_t idle_ms, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, sessions_sweep_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, now);
+    db_bind_int64(st, 2, idle_ms);
+    return store_run(st, err);
 }
 
 int store_session_find(struct db *db, struct arena *arena, const char *token_hash,

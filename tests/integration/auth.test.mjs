@@ -101,6 +101,13 @@ test('sessions expire when idle and at their absolute limit; --secure-cookies ad
   const expired = await request(idle, '/api/v1/auth/me', { headers: { Cookie: s.cookie } });
   assert.equal(expired.status, 401);
   assert.equal(errorOf(expired).code, 'session_expired');
+  // Sessions that expire without being presented again are swept at the next login.
+  await login(idle, 'ada', 'ada-password-1');
+  await login(idle, 'ada', 'ada-password-1');
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM sessions')[0].n, '2');
+  await new Promise((r) => setTimeout(r, 1300));
+  await login(idle, 'ada', 'ada-password-1');
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM sessions')[0].n, '1', 'only the new session is left');
   const max = await startServer(t, db, ['--session-max', '1']);
   const m = await login(max, 'ada', 'ada-password-1');
   assert.match(m.res.headers['set-cookie'][0], /Max-Age=1;/);
