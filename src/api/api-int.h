@@ -31,11 +31,17 @@ enum api_role_bit {
 #define ROLES_ALL    (ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT | ROLE_REP | ROLE_VIEWER)
 #define ROLES_PUBLIC 0u
 
-/* The record a route's {id} names, checked for existence and visibility before the handler. */
-enum api_object { API_OBJECT_NONE, API_OBJECT_ORDER };
+/*
+ * The record a route's {id} names: api_dispatch resolves it (c->object_id)
+ * and, for a rep, checks that they may see it, before the handler runs.
+ */
+enum api_object { API_OBJECT_NONE, API_OBJECT_ORDER, API_OBJECT_ACCOUNT, API_OBJECT_REQUEST };
 
 #define API_JSON_MAX_DEPTH 16
 #define API_DETAILS_MAX    8
+#define API_PAGE_DEFAULT   50
+#define API_PAGE_MAX       500
+#define API_CURSOR_MAX     256 /* bytes of a decoded cursor key */
 
 struct api_call;
 typedef int api_handler_fn(struct api_call *c, struct sd_error *err);
@@ -47,6 +53,11 @@ struct api_route {
     unsigned roles;         /* who may call it; ROLES_PUBLIC: no login needed */
     enum api_object object; /* what {id} names */
     int json_body;          /* takes a JSON object */
+    /*
+     * The query parameters it takes, space separated ("limit cursor status");
+     * any other answers 400 before the handler. NULL: none.
+     */
+    const char *query;
     const char *summary;
     const char *example_request;  /* a JSON body, or NULL */
     const char *example_response; /* status line and body */
@@ -101,6 +112,12 @@ struct api_call {
     const struct jval *body; /* the JSON object, for json_body routes */
     const char *id;          /* {id} decoded and NUL-terminated, or NULL */
     int64_t object_id;       /* internal id of the record {id} names */
+    /*
+     * Row-level scope for lists and searches: the caller's rep id when the
+     * caller is a rep (a list must then show only rows the rep may see, with
+     * the store's STORE_REP_SEES_* conditions), else 0 (every row).
+     */
+    int64_t scope_rep_id;
     int n_details;
     struct api_detail details[API_DETAILS_MAX];
 };
@@ -158,6 +175,43 @@ int api_tokens_revoke(struct api_call *c, struct sd_error *err);
 int api_users_list(struct api_call *c, struct sd_error *err);
 int api_order_get(struct api_call *c, struct sd_error *err);
 int api_order_diagnosis(struct api_call *c, struct sd_error *err);
+
+/* params.c: query parameters, pages, writes. */
+/* 1 when the route takes query parameter `name` (route->query). */
+int api_route_takes(const struct api_route *r, const char *name);
+/* Answers 400 (returns 1) when the request has a query parameter its route does not take. */
+int api_check_query(struct api_call *c);
+/*
+ * A query parameter as text of 1..max bytes: 0 and *out (NULL when absent), or
+ * SD_EINVAL with a detail for the parameter.
+ */
+int api_query_text(struct api_call *c, const char *name, size_t max, const char **out);
+/* An integer parameter in [min, max]; `def` when absent. SD_EINVAL with a detail otherwise. */
+int api_query_int(struct api_call *c, const char *name, int64_t min, int64_t max, int64_t def,
+                  int64_t *out);
+/* An ISO date parameter; *day unchanged when absent. SD_EINVAL with a detail otherwise. */
+int api_query_date(struct api_call *c, const char *name, int32_t *day);
+
+/*
+ * Cursor pagination. A list takes `limit` (1..500, default 50) and `cursor`,
+ * and answers {"items":[...],"next_cursor":"..."|null}. A cursor is opaque to
+ * clients: the base64url of the key of the last row of the page, chosen by
+ * the handler (e.g. "2024-07-01|123" for a list ordered by date then id).
+ */
+struct api_page {
+    int64_t limit;
+    const char *after; /* the decoded key, or NULL for the first page */
+};
+/* Reads `limit` and `cursor`; SD_EINVAL with a detail when either is bad. */
+int api_page_parse(struct api_call *c, struct api_page *page);
+/* Writes "next_cursor" (null when `last_key` is NULL: the last page) into the open object. */
+void api_page_next(struct api_call *c, struct json_writer *w, const char *last_key);
+
+/* The audit actor of the caller: "api:<login>" (in the request arena). */
+const char *api_actor_name(struct api_call *c);
+/* A write: db_begin, then `fn`, then commit; rolled back when anything fails. */
+int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struct sd_error *err),
+              void *ctx, struct sd_error *err);
 
 /* Checks that the body object has only `allowed` keys (NULL-terminated); details otherwise. */
 int api_body_fields(struct api_call *c, const char *const *allowed);

@@ -30,9 +30,15 @@ static const char intro[] =
     "- Failed logins are throttled: `--login-limit` failures per login (default 5) and four "
     "times as many per client address within 15 minutes answer 429 with `Retry-After`.\n\n"
     "Roles: admin, manager, support, rep, viewer. Each route lists the roles that may call it; "
-    "the check happens in one place for every route. A rep sees only the orders of accounts "
-    "they own or manage and the orders they took; any other order answers the same 404 as "
-    "one that does not exist.\n\n"
+    "the check happens in one place for every route. A rep sees only the accounts they own or "
+    "manage; the orders of those accounts and the orders they took; the requests of those "
+    "accounts, of those orders, and the requests assigned to them. Any other record answers "
+    "the same 404 as one that does not exist, and lists leave it out.\n\n"
+    "## Lists\n\n"
+    "A list answers `{\"items\":[…],\"next_cursor\":\"…\"}`. It takes `limit` (1 to 500, "
+    "default 50) and `cursor`: pass the `next_cursor` of one page to get the next; it is "
+    "`null` on the last page. Cursors are opaque. A query parameter a route does not take "
+    "answers 400 `invalid_input` naming it.\n\n"
     "## Errors\n\n"
     "Every error is `{\"error\":{\"code\":\"…\",\"message\":\"…\",\"details\":[{\"field\":"
     "\"…\",\"message\":\"…\"}]}}`; `details` lists field-level problems of a JSON body. "
@@ -73,6 +79,15 @@ void api_docs_markdown(struct strbuf *out)
         strbuf_addf(out, "\n### `%s %s`\n\n%s\n\n- Roles: ", r->method, r->pattern, r->summary);
         roles_text(out, r->roles);
         strbuf_addstr(out, "\n");
+        if (r->query) {
+            strbuf_addstr(out, "- Query parameters: ");
+            for (const char *p = r->query; *p;) {
+                size_t n = strcspn(p, " ");
+                strbuf_addf(out, "%s`%.*s`", p == r->query ? "" : ", ", (int)n, p);
+                p += n + (p[n] == ' ');
+            }
+            strbuf_addstr(out, " (any other answers 400)\n");
+        }
         if (r->example_request)
             strbuf_addf(out, "- Request body: `%s`\n", r->example_request);
         const char *space = strchr(r->example_response, ' ');

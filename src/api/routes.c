@@ -134,6 +134,7 @@ const struct api_route api_routes[] = {
         .handler = api_order_diagnosis,
         .roles = ROLES_ALL,
         .object = API_OBJECT_ORDER,
+        .query = "today",
         .summary = "The order doctor's verdict on one order with its findings and evidence "
                    "(docs/desk.md). `today=YYYY-MM-DD` sets the day (default: the demo's "
                    "day, else today). Same row-level access as the order.",
@@ -205,6 +206,18 @@ static int parse_body(struct api_call *c, struct arena *parse_arena)
     return 0;
 }
 
+static enum store_entity object_entity(enum api_object o)
+{
+    switch (o) {
+    case API_OBJECT_ACCOUNT:
+        return ENTITY_ACCOUNT;
+    case API_OBJECT_REQUEST:
+        return ENTITY_REQUEST;
+    default:
+        return ENTITY_ORDER;
+    }
+}
+
 /* Resolves {id} to the record and checks the caller may see it; 1 when answered (404). */
 static int check_object(struct api_call *c)
 {
@@ -212,14 +225,15 @@ static int check_object(struct api_call *c)
     int visible = 1;
     if (c->route->object == API_OBJECT_NONE)
         return 0;
-    int rc = store_resolve(c->db, ENTITY_ORDER, c->id, &c->object_id, &err);
-    if (rc == 0 && (c->who.role_bit & ROLE_REP))
-        rc = store_order_visible_to_rep(c->db, c->object_id, c->who.rep_id, &visible, &err);
+    enum store_entity e = object_entity(c->route->object);
+    int rc = store_resolve(c->db, e, c->id, &c->object_id, &err);
+    if (rc == 0 && c->scope_rep_id)
+        rc = store_visible_to_rep(c->db, e, c->object_id, c->scope_rep_id, &visible, &err);
     if (rc == 0 && visible)
         return 0;
     /* A rep must not learn that an id exists in several sources either. */
-    if (rc == 0 || rc == SD_ENOTFOUND || (rc == SD_ECONFLICT && (c->who.role_bit & ROLE_REP)))
-        return !api_fail(c, 404, "not_found", "no order with id '%s'", c->id);
+    if (rc == 0 || rc == SD_ENOTFOUND || (rc == SD_ECONFLICT && c->scope_rep_id))
+        return !api_fail(c, 404, "not_found", "no %s with id '%s'", store_entity_name(e), c->id);
     api_fail_status(c, rc, &err);
     return 1;
 }
@@ -256,7 +270,12 @@ static int admit(struct api_call *c, struct arena *parse_arena)
         if (!(c->route->roles & c->who.role_bit))
             return !api_fail(c, 403, "forbidden", "role %s may not %s %s", c->who.role,
                              c->route->method, c->route->pattern);
+        /* A rep's lists and look-ups are scoped to their rows; a rep user without a rep sees none. */
+        if (c->who.role_bit & ROLE_REP)
+            c->scope_rep_id = c->who.rep_id ? c->who.rep_id : -1;
     }
+    if (api_check_query(c))
+        return 1;
     if (c->route->json_body && parse_body(c, parse_arena))
         return 1;
     return check_object(c);

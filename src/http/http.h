@@ -82,6 +82,9 @@ void http_response_header(struct http_request *req, struct http_response *resp, 
 const char *http_header(const struct http_request *req, const char *name);
 /* The query parameter `name` (decoded), or NULL; "" for "?name". */
 const char *http_query(const struct http_request *req, const char *name);
+/* Calls fn for every query parameter (value NULL for "?name"); stops when fn returns non-zero. */
+typedef int http_query_fn(void *ctx, const char *name, const char *value);
+void http_query_each(const struct http_request *req, http_query_fn *fn, void *ctx);
 
 typedef void http_handler_fn(void *app, struct http_request *req, struct http_response *resp);
 typedef void *http_thread_open_fn(void *app);

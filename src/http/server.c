@@ -196,6 +196,26 @@ const char *http_query(const struct http_request *req, const char *name)
     return v;
 }
 
+struct query_each {
+    http_query_fn *fn;
+    void *ctx;
+};
+
+static enum MHD_Result query_each_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct query_each *q = cls;
+    (void)kind;
+    return q->fn(q->ctx, key, value) ? MHD_NO : MHD_YES;
+}
+
+void http_query_each(const struct http_request *req, http_query_fn *fn, void *ctx)
+{
+    struct query_each q = {fn, ctx};
+    MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND,
+                              query_each_cb, &q);
+}
+
 static void add_standard_headers(struct http_server *srv, struct MHD_Response *r,
                                  const struct http_request *req, const char *content_type)
 {

@@ -51,4 +51,21 @@ int64_t store_col_ref(struct db_stmt *st, int col);
  */
 void *store_grow_array(struct arena *arena, void *items, size_t n, size_t *cap, size_t size);
 
+/*
+ * Row-level access for a rep, defined once: SQL conditions that hold when
+ * rep parameter P (e.g. "?9") may see the row. Every visibility check and
+ * every list a rep can call is built from these. A rep sees the accounts they
+ * own or manage; the orders of those accounts and the orders they took; the
+ * requests of those accounts, the requests on orders they see, and the
+ * requests assigned to them. A = the table alias of the row.
+ */
+#define STORE_REP_SEES_ACCOUNT(A, P) "(" A ".owner_rep_id = " P " OR " A ".account_manager_id = " P ")"
+#define STORE_REP_SEES_ORDER(A, P)                                                                 \
+    "(" A ".rep_id = " P " OR EXISTS (SELECT 1 FROM accounts rsa WHERE rsa.id = " A                \
+    ".account_id AND " STORE_REP_SEES_ACCOUNT("rsa", P) "))"
+#define STORE_REP_SEES_REQUEST(A, P)                                                               \
+    "(" A ".assignee_rep_id = " P " OR EXISTS (SELECT 1 FROM accounts rra WHERE rra.id = " A       \
+    ".account_id AND " STORE_REP_SEES_ACCOUNT("rra", P) ") OR EXISTS (SELECT 1 FROM orders rro "  \
+    "WHERE rro.id = " A ".order_id AND rro.rep_id = " P "))"
+
 #endif

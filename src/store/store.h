@@ -723,10 +723,11 @@ int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err
 
 
 /*
- * Row-level access for a rep: *visible = 1 when order `order_id` belongs to
- * an account that rep `rep_id` owns or manages, or was taken by that rep.
+ * Row-level access for a rep: *visible = 1 when rep `rep_id` may see row `id`
+ * of ENTITY_ACCOUNT, ENTITY_ORDER or ENTITY_REQUEST (the rules are in
+ * store-int.h, STORE_REP_SEES_*; list queries use the same conditions).
  */
-int store_order_visible_to_rep(struct db *db, int64_t order_id, int64_t rep_id, int *visible,
-                               struct sd_error *err);
+int store_visible_to_rep(struct db *db, enum store_entity e, int64_t id, int64_t rep_id,
+                         int *visible, struct sd_error *err);
 
 #endif

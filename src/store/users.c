@@ -51,9 +51,12 @@ static const char token_revoke_sql[] =
     "UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?2 AND user_id = ?1 AND revoked_at IS NULL";
 static const char token_used_sql[] = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1";
 
+static const char account_visible_sql[] =
+    "SELECT 1 FROM accounts a WHERE a.id = ?1 AND " STORE_REP_SEES_ACCOUNT("a", "?2");
 static const char order_visible_sql[] =
-    "SELECT 1 FROM orders o JOIN accounts a ON a.id = o.account_id WHERE o.id = ?1 AND "
-    "(o.rep_id = ?2 OR a.owner_rep_id = ?2 OR a.account_manager_id = ?2)";
+    "SELECT 1 FROM orders o WHERE o.id = ?1 AND " STORE_REP_SEES_ORDER("o", "?2");
+static const char request_visible_sql[] =
+    "SELECT 1 FROM requests q WHERE q.id = ?1 AND " STORE_REP_SEES_REQUEST("q", "?2");
 
 static void user_read(struct db_stmt *st, struct arena *arena, struct user *u)
 {
@@ -339,14 +342,21 @@ int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err
     return run_id_at(db, token_used_sql, id, at, 1, err);
 }
 
-int store_order_visible_to_rep(struct db *db, int64_t order_id, int64_t rep_id, int *visible,
-                               struct sd_error *err)
+int store_visible_to_rep(struct db *db, enum store_entity e, int64_t id, int64_t rep_id,
+                         int *visible, struct sd_error *err)
 {
+    const char *sql = e == ENTITY_ACCOUNT ? account_visible_sql
+                      : e == ENTITY_ORDER ? order_visible_sql
+                      : e == ENTITY_REQUEST ? request_visible_sql
+                                            : NULL;
+    if (!sql)
+        return sd_error_set(err, SD_EINVAL, "no row-level access rule for %s",
+                            store_entity_name(e));
     struct db_stmt *st;
-    int rc = db_prepare(db, order_visible_sql, &st, err);
+    int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, order_id);
+    db_bind_int64(st, 1, id);
     db_bind_int64(st, 2, rep_id);
     rc = db_step(st, err);
     if (rc < 0)
