@@ -20,6 +20,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "store/store.h"
 
 enum api_role_bit {
     ROLE_ADMIN = 1u << 0,
@@ -175,6 +176,12 @@ int api_tokens_revoke(struct api_call *c, struct sd_error *err);
 int api_users_list(struct api_call *c, struct sd_error *err);
 int api_order_get(struct api_call *c, struct sd_error *err);
 int api_order_diagnosis(struct api_call *c, struct sd_error *err);
+int api_orders_list(struct api_call *c, struct sd_error *err);
+int api_accounts_list(struct api_call *c, struct sd_error *err);
+int api_account_get(struct api_call *c, struct sd_error *err);
+int api_account_status(struct api_call *c, struct sd_error *err);
+int api_account_timeline(struct api_call *c, struct sd_error *err);
+int api_queue_pending(struct api_call *c, struct sd_error *err);
 
 /* params.c: query parameters, pages, writes. */
 /* 1 when the route takes query parameter `name` (route->query). */
@@ -212,6 +219,21 @@ const char *api_actor_name(struct api_call *c);
 /* A write: db_begin, then `fn`, then commit; rolled back when anything fails. */
 int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struct sd_error *err),
               void *ctx, struct sd_error *err);
+
+/*
+ * The desk's "today": the query parameter `today` (ISO date; SD_EINVAL with a
+ * detail when it is not one), else the setting demo_today, else the UTC date.
+ */
+int api_today(struct api_call *c, int32_t *today, struct sd_error *err);
+/*
+ * A filter that names a record by external id ("ID" or "SOURCE:ID"): *id 0
+ * when absent, else its internal id, or -1 (matches nothing) when there is
+ * no such record, or for a rep when the id is ambiguous: a filter never
+ * tells a rep what exists. SD_EINVAL with a detail when ambiguous for others
+ * or not text.
+ */
+#define API_ID_MAX 200
+int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id);
 
 /* Checks that the body object has only `allowed` keys (NULL-terminated); details otherwise. */
 int api_body_fields(struct api_call *c, const char *const *allowed);

@@ -469,14 +469,16 @@ int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
  * The order list, newest order date first, then the higher id, as a keyset
  * page: rows after (?7 day, ?8 id) in that order. Which index answers it
  * depends on the filter, so there is one statement per shape (the planner
- * cannot choose by parameter values): by account through orders_account
- * (account_id, order_date, ...), by rep through orders_rep (rep_id), else
- * orders_date (order_date, and the rowid id) read backwards, which gives the
- * list's order itself, so a page reads about `limit` rows divided by the
- * share of orders that pass the other filters. The date range and the cursor
- * bound order_date from both sides (?3 <= order_date <= ?4, the caller folds
- * the cursor's day into ?4), so the index range starts at the cursor. A rep's
- * scope (?6) is STORE_REP_SEES_ORDER.
+ * cannot choose by parameter values), each on an index whose columns after
+ * the equality are (order_date, rowid id), so it reads the rows in the
+ * list's order and stops after a page: by account orders_account (account_id,
+ * order_date, ...), by rep orders_rep (rep_id, order_date), by one status
+ * orders_status (status, order_date), else orders_date (order_date) read
+ * backwards. The date range and the cursor bound order_date from both sides
+ * (?3 <= order_date <= ?4; the caller folds the cursor's day into ?4), so the
+ * range starts at the cursor. A rep's scope (?6) is STORE_REP_SEES_ORDER,
+ * checked per row read: a rep's page reads about `limit` rows divided by the
+ * share of the rows read that the rep may see.
  */
 #define ORDER_LIST_SELECT                                                                          \
     "SELECT o.id, o.source, o.ext_id, o.account_id, o.rep_id, o.order_date, o.requested_date, "    \
@@ -490,11 +492,12 @@ int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
     "WHEN 'paid' THEN 6 WHEN 'cancelled' THEN 7 ELSE 8 END)) & 1 = 1) "                            \
     "AND (?6 = 0 OR " STORE_REP_SEES_ORDER("o", "?6") ") "                                         \
     "AND (o.order_date < ?7 OR o.id < ?8) ORDER BY o.order_date DESC, o.id DESC LIMIT ?9"
-static const char order_list_sql[] =
-    ORDER_LIST_SELECT "WHERE " ORDER_LIST_WHERE;
+static const char order_list_sql[] = ORDER_LIST_SELECT "WHERE " ORDER_LIST_WHERE;
 static const char order_list_account_sql[] =
     ORDER_LIST_SELECT "WHERE o.account_id = ?1 AND " ORDER_LIST_WHERE;
 static const char order_list_rep_sql[] = ORDER_LIST_SELECT "WHERE o.rep_id = ?2 AND " ORDER_LIST_WHERE;
+static const char order_list_status_sql[] =
+    ORDER_LIST_SELECT "WHERE o.status = ?10 AND " ORDER_LIST_WHERE;
 
 static void read_list_item(struct db_stmt *st, struct arena *arena, struct order_list_item *it)
 {
@@ -516,11 +519,22 @@ static void read_list_item(struct db_stmt *st, struct arena *arena, struct order
     it->rep_ext_id = store_col_str(st, 12, arena);
 }
 
+/* The status when the mask has exactly one, else -1. */
+static int single_status(unsigned mask)
+{
+    for (int s = 0; s < ORDER_STATUS_COUNT; s++)
+        if (mask == 1u << s)
+            return s;
+    return -1;
+}
+
 static const char *order_list_statement(const struct order_filter *f)
 {
     if (f->account_id)
         return order_list_account_sql;
-    return f->rep_id ? order_list_rep_sql : order_list_sql;
+    if (f->rep_id)
+        return order_list_rep_sql;
+    return single_status(f->status_mask) >= 0 ? order_list_status_sql : order_list_sql;
 }
 
 int store_order_list(struct db *db, struct arena *arena, const struct order_filter *f,
@@ -537,7 +551,8 @@ int store_order_list(struct db *db, struct arena *arena, const struct order_filt
     int32_t to = f->to == DATE_NONE ? INT32_MAX : f->to;
     if (after && f->after_date < to)
         to = f->after_date;
-    int rc = db_prepare(db, order_list_statement(f), &st, err);
+    const char *sql = order_list_statement(f);
+    int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
     db_bind_int64(st, 1, f->account_id);
@@ -549,6 +564,8 @@ int store_order_list(struct db *db, struct arena *arena, const struct order_filt
     db_bind_int64(st, 7, after ? f->after_date : INT64_MAX);
     db_bind_int64(st, 8, after ? f->after_id : INT64_MAX);
     db_bind_int64(st, 9, f->limit + 1); /* one more tells whether a next page exists */
+    if (sql == order_list_status_sql)
+        db_bind_text(st, 10, order_status_name((enum order_status)single_status(f->status_mask)));
     while ((rc = db_step(st, err)) == DB_ROW) {
         if (*n == (size_t)f->limit) {
             *more = 1;
