@@ -182,6 +182,13 @@ int api_account_get(struct api_call *c, struct sd_error *err);
 int api_account_status(struct api_call *c, struct sd_error *err);
 int api_account_timeline(struct api_call *c, struct sd_error *err);
 int api_queue_pending(struct api_call *c, struct sd_error *err);
+struct doctor_finding;
+/*
+ * For a rep: leaves out the id of another order a finding names when the
+ * rep may not see that order (doctor_finding_hide_order); others: nothing.
+ */
+int api_hide_other_orders(struct api_call *c, struct doctor_finding *findings, size_t n,
+                          struct sd_error *err);
 
 /* params.c: query parameters, pages, writes. */
 /* 1 when the route takes query parameter `name` (route->query). */

@@ -29,6 +29,28 @@ int api_order_get(struct api_call *c, struct sd_error *err)
     return 0;
 }
 
+int api_hide_other_orders(struct api_call *c, struct doctor_finding *findings, size_t n,
+                          struct sd_error *err)
+{
+    for (size_t i = 0; c->scope_rep_id && i < n; i++) {
+        const char *other = doctor_finding_other_order(&findings[i]);
+        struct sd_error ignored = {0};
+        int64_t id = 0;
+        int visible = 0;
+        if (!other)
+            continue;
+        /* An id in several sources cannot be told apart: hidden, as one that does not exist. */
+        if (store_resolve(c->db, ENTITY_ORDER, other, &id, &ignored) == 0) {
+            int rc = store_visible_to_rep(c->db, ENTITY_ORDER, id, c->scope_rep_id, &visible, err);
+            if (rc)
+                return rc;
+        }
+        if (!visible)
+            doctor_finding_hide_order(c->req->arena, &findings[i]);
+    }
+    return 0;
+}
+
 int api_order_diagnosis(struct api_call *c, struct sd_error *err)
 {
     struct doctor_settings settings;
@@ -39,6 +61,8 @@ int api_order_diagnosis(struct api_call *c, struct sd_error *err)
         rc = doctor_settings_load(c->db, &settings, err);
     if (rc == 0)
         rc = doctor_diagnose_order(c->db, c->req->arena, &settings, c->id, today, &dg, err);
+    if (rc == 0)
+        rc = api_hide_other_orders(c, dg.findings, dg.n_findings, err);
     if (rc)
         return rc;
     struct json_writer w;

@@ -5,7 +5,8 @@
  * over the ranked list (the rank key of the last item, so a page goes on
  * after it even when orders came or went). For a rep the queue holds only
  * the orders the rep may see (queue_filter.scope_rep_id, the store's rule);
- * the counts are of those orders too.
+ * the counts are of those orders too, and a finding that names another
+ * order the rep may not see leaves its id out (api_hide_other_orders).
  */
 #include <string.h>
 
@@ -103,6 +104,9 @@ int api_queue_pending(struct api_call *c, struct sd_error *err)
     }
     if (rc == 0)
         rc = page_of(c, &page, items, n, &first, &count, err);
+    for (size_t i = first; rc == 0 && i < first + count; i++)
+        rc = api_hide_other_orders(c, items[i].diagnosis.findings, items[i].diagnosis.n_findings,
+                                   err);
     if (rc)
         return rc;
     struct json_writer w;

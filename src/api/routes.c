@@ -137,7 +137,9 @@ const struct api_route api_routes[] = {
         .query = "today",
         .summary = "The order doctor's verdict on one order with its findings and evidence "
                    "(docs/desk.md). `today=YYYY-MM-DD` sets the day (default: the demo's "
-                   "day, else today). Same row-level access as the order.",
+                   "day, else today). Same row-level access as the order; for a rep, another "
+                   "order a finding names (a duplicate) that the rep may not see is \"another "
+                   "order\", without its id.",
         .example_response = "200 {\"id\":\"100123\",\"status\":\"pending\",\"verdict\":"
                             "\"blocked\",\"findings\":[{\"code\":\"CREDIT_LIMIT\",…}]}",
     },

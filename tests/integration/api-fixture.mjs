@@ -62,6 +62,20 @@ export const ORDERS = Array.from({ length: 30 }, (_, i) => {
   };
 });
 
+/**
+ * Two pairs of duplicate orders (the same lines a few days apart; the later
+ * one is flagged DUPLICATE_ORDER): on A07, R3's account, R3 took D1 and Rita
+ * (R1) took D2, so Rita sees D2 but not D1; on A01, Rita's own account, she
+ * sees both D3 and D4.
+ */
+export const DUPLICATES = [['D1', 'A07', 'R3', -5, 'P3', '99'], ['D2', 'A07', 'R1', -3, 'P3', '99'],
+  ['D3', 'A01', 'R2', -6, 'P2', '77'], ['D4', 'A01', 'R3', -4, 'P2', '77']];
+for (const [id, account, rep, offset, sku, qty] of DUPLICATES) {
+  ORDERS.push({ id, account, rep, order_date: day(offset), promised_date: '', requested_date: '', ship_date: '',
+    status: 'pending', currency: 'USD', ship_country: 'DE', ship_address: '1 Main St',
+    lines: [{ order: id, line: '1', sku, qty, unit_price: '5', discount: '0', shipped_qty: '0' }] });
+}
+
 const INVOICES = ORDERS.filter((o) => ['invoiced', 'paid'].includes(o.status)).map((o, k) => ({
   id: `I${o.id}`, order: o.id, account: o.account, issue_date: day(-20 - k), due_date: day(-5 + k * 3),
   amount: '100', paid_amount: o.status === 'paid' ? '100' : '40', paid_date: o.status === 'paid' ? day(-2) : '',

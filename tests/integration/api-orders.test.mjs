@@ -164,6 +164,30 @@ test('orders and the pending queue through the API', async (t) => {
     }
   });
 
+  await t.test('diagnosis: a duplicate the rep may not see is "another order", without its id', async () => {
+    const diagnosis = async (user, id) => {
+      const res = await get(user, `/api/v1/orders/${id}/diagnosis?today=${TODAY}`);
+      assert.equal(res.status, 200, res.text);
+      return { body: parseExact(res.text), text: res.text };
+    };
+    const dup = (body) => body.findings.find((f) => f.code === 'DUPLICATE_ORDER');
+    const admin = await diagnosis('admin', 'D2');
+    assert.equal(dup(admin.body).evidence.other_order, 'D1');
+    assert.match(dup(admin.body).message, /as order D1 of /);
+    const rita = await diagnosis('rita', 'D2');
+    assert.equal(dup(rita.body).evidence.other_order, null);
+    assert.match(dup(rita.body).message, /as another order of /);
+    assert.ok(!rita.text.includes('D1'), rita.text);
+    // Everything else is the same as the admin's.
+    const strip = (body) => ({ ...body, findings: body.findings.map((f) => (f.code === 'DUPLICATE_ORDER' ? f.code : f)) });
+    assert.deepEqual(strip(rita.body), strip(admin.body));
+    assert.equal(dup(rita.body).evidence.other_date, dup(admin.body).evidence.other_date);
+    // On her own account she sees both orders of the pair, so the id stays.
+    assert.equal(dup((await diagnosis('rita', 'D4')).body).evidence.other_order, 'D3');
+    assert.equal(dup((await diagnosis('admin', 'D4')).body).evidence.other_order, 'D3');
+    assert.equal((await get('rita', '/api/v1/orders/D1/diagnosis')).status, 404);
+  });
+
   await t.test('GET /api/v1/queue/pending: a rep\'s queue holds only their orders, counted as theirs', async () => {
     const cli = cliQueue(db);
     for (const [user, rep] of [['rita', 'R1'], ['bob', 'R2']]) {
@@ -171,7 +195,21 @@ test('orders and the pending queue through the API', async (t) => {
       const mine = sql(db, "SELECT ext_id AS id FROM orders WHERE status IN ('draft','pending','confirmed','on_hold')")
         .map((x) => x.id).filter((id) => visible.has(id));
       const items = await walk(get, user, `/api/v1/queue/pending?today=${TODAY}`, 2);
-      assert.deepEqual(items, cli.items.filter((it) => visible.has(it.order)), user);
+      // The CLI's items the rep may see; a duplicate's other order the rep may not see loses its id.
+      const want = cli.items.filter((it) => visible.has(it.order)).map((it) => {
+        const top = it.top_finding;
+        if (!top || top.code !== 'DUPLICATE_ORDER') return it;
+        const other = /order (\S+) of /.exec(top.message)[1];
+        if (visible.has(other)) return it;
+        return { ...it, top_finding: { ...top, message: top.message.replace(`order ${other} of `, 'another order of ') } };
+      });
+      assert.deepEqual(items, want, user);
+      if (user === 'rita') {
+        const d2 = items.find((it) => it.order === 'D2');
+        assert.equal(d2.top_finding.code, 'DUPLICATE_ORDER');
+        assert.match(d2.top_finding.message, /as another order of /);
+        assert.match(cli.items.find((it) => it.order === 'D2').top_finding.message, /as order D1 of /);
+      }
       assert.equal(items.length, mine.length);
       const head = parseExact((await get(user, `/api/v1/queue/pending?today=${TODAY}&limit=1`)).text);
       assert.equal(head.pending, String(mine.length));
