@@ -77,8 +77,9 @@ int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
         .created_at = now,
     };
     struct request_view v;
+    int own = !db_in_transaction(db); /* else join the caller's transaction */
     int rc = check_body(body, err);
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = db_begin(db, err);
     if (rc == 0)
         rc = store_resolve(db, subject_entities[subject], ext_id, &n.entity_id, err);
@@ -90,9 +91,9 @@ int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
         rc = store_request_view(db, arena, n.entity_id, &v, err);
     if (rc == 0 && subject == NOTE_REQUEST)
         rc = request_note_response(db, actor, &v, now, err);
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = db_commit(db, err);
-    else if (db_in_transaction(db))
+    else if (rc && own && db_in_transaction(db))
         db_rollback(db);
     if (rc == 0 && out)
         *out = n;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * notes: notes on orders, accounts and customer requests, written by a
- * person at the desk. Adding one is one write transaction: the note, its
+ * person at the desk. Adding one is one write transaction (the caller's when
+ * one is open, which then commits or rolls back): the note, its
  * change_log row and its audit row ("note.create"); a note on a request that
  * has no first response yet and is not resolved or closed also records the
  * request's first response at the note's time (see desk/requests.h), with
