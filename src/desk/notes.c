@@ -99,3 +99,14 @@ int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
         *out = n;
     return rc;
 }
+
+void note_json(struct json_writer *w, const struct note *n, const char *ext_id)
+{
+    json_object_begin(w);
+    json_kv_string(w, "on", n->entity);
+    json_kv_string(w, "id", ext_id);
+    json_kv_ts(w, "created_at", n->created_at);
+    json_kv_string(w, "author", n->author);
+    json_kv_string(w, "body", n->body);
+    json_object_end(w);
+}

@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "desk/actor.h"
 #include "store/model.h"
@@ -38,5 +39,8 @@ int note_subject_parse(const char *name);
 int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
              enum note_subject subject, const char *ext_id, const char *body, int64_t now,
              struct note *out, struct sd_error *err);
+
+/* The note as JSON (`salesdesk note … --json` and the API): on, id (`ext_id`), created_at, author, body. */
+void note_json(struct json_writer *w, const struct note *n, const char *ext_id);
 
 #endif

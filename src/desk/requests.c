@@ -394,17 +394,35 @@ int request_note_response(struct db *db, const struct desk_actor *actor,
 
 /* ---- the queue ---- */
 
+void request_queue_key_of(const struct request_queue_item *it, struct request_queue_key *k)
+{
+    k->due_at = it->sla.next_due_at;
+    k->priority = (int)it->sla.priority;
+    k->opened_at = it->view.request.opened_at;
+    k->id = it->view.request.id;
+}
+
+/* Time left to the next deadline orders as the deadline does (the same `now` for all). */
+int request_queue_key_cmp(const struct request_queue_key *a, const struct request_queue_key *b)
+{
+    if (a->due_at != b->due_at) /* INT_NONE (nothing running) is the smallest value: put it last */
+        return a->due_at == INT_NONE   ? 1
+               : b->due_at == INT_NONE ? -1
+               : a->due_at < b->due_at ? -1
+                                       : 1;
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    if (a->opened_at != b->opened_at)
+        return a->opened_at < b->opened_at ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static int queue_cmp(const void *pa, const void *pb)
 {
-    const struct request_queue_item *a = pa, *b = pb;
-    int64_t la = a->sla.next_left_ms, lb = b->sla.next_left_ms;
-    if (la != lb) /* INT_NONE (nothing running) is the smallest value: put it last */
-        return la == INT_NONE ? 1 : lb == INT_NONE ? -1 : la < lb ? -1 : 1;
-    if (a->sla.priority != b->sla.priority)
-        return a->sla.priority > b->sla.priority ? -1 : 1;
-    if (a->view.request.opened_at != b->view.request.opened_at)
-        return a->view.request.opened_at < b->view.request.opened_at ? -1 : 1;
-    return a->view.request.id < b->view.request.id ? -1 : a->view.request.id > b->view.request.id;
+    struct request_queue_key a, b;
+    request_queue_key_of(pa, &a);
+    request_queue_key_of(pb, &b);
+    return request_queue_key_cmp(&a, &b);
 }
 
 static int queue_filter(struct db *db, const struct request_queue_filter *f,

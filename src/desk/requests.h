@@ -145,6 +145,20 @@ int request_queue(struct db *db, struct arena *arena, const struct request_queue
                   size_t *n, struct sd_error *err);
 
 /*
+ * An item's place in the queue's order (next deadline, priority, opened_at,
+ * id), for pages that go on after an item: request_queue_key_cmp < 0 when
+ * `a` comes first. The order of the deadlines is the order of time left.
+ */
+struct request_queue_key {
+    int64_t due_at; /* the next deadline; INT_NONE (nothing runs) comes last */
+    int priority;   /* enum sla_priority: urgent first */
+    int64_t opened_at;
+    int64_t id;
+};
+void request_queue_key_of(const struct request_queue_item *it, struct request_queue_key *k);
+int request_queue_key_cmp(const struct request_queue_key *a, const struct request_queue_key *b);
+
+/*
  * JSON, the same for the CLI's --json and the API: one request with its SLA
  * clocks at `now` and its notes (`salesdesk request ID --json`), and one item
  * of the queue (`salesdesk queue requests --json`).

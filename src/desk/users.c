@@ -41,7 +41,7 @@ static int check_name(const char *name, struct sd_error *err)
     return 0;
 }
 
-static int check_status(const char *status, struct sd_error *err)
+int user_status_check(const char *status, struct sd_error *err)
 {
     if (strcmp(status, "active") == 0 || strcmp(status, "disabled") == 0)
         return 0;
@@ -153,7 +153,7 @@ static int apply_change(struct db *db, const struct user *before, const struct u
         after->name = ch->name;
     int rc = user_role_check(after->role, err);
     if (rc == 0)
-        rc = check_status(after->status, err);
+        rc = user_status_check(after->status, err);
     if (rc == 0)
         rc = check_name(after->name, err);
     if (rc)

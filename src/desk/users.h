@@ -38,6 +38,8 @@
 int user_login_check(const char *login, struct sd_error *err);
 /* 0 for a role name; SD_EINVAL with "'…' is not one of admin, …" otherwise. */
 int user_role_check(const char *role, struct sd_error *err);
+/* 0 for active or disabled; SD_EINVAL naming the status otherwise. */
+int user_status_check(const char *status, struct sd_error *err);
 
 struct user_new {
     const char *login;
