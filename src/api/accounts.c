@@ -60,7 +60,10 @@ static int accounts_filter(struct api_call *c, struct account_filter *f, struct 
     bad |= text_param(c, "segment", &f->segment) != 0;
     bad |= text_param(c, "region", &f->region) != 0;
     bad |= status_param(c, &f->status) != 0;
-    bad |= api_query_ref(c, "owner_rep", ENTITY_REP, &f->owner_rep_id) != 0;
+    int rc = api_query_ref(c, "owner_rep", ENTITY_REP, &f->owner_rep_id, err);
+    if (rc && rc != SD_EINVAL)
+        return rc; /* the store failed, not the request */
+    bad |= rc != 0;
     if (page.after)
         bad |= account_cursor(c, page.after, f) != 0;
     f->limit = (int)page.limit;

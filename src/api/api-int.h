@@ -250,13 +250,15 @@ int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struc
 int api_today(struct api_call *c, int32_t *today, struct sd_error *err);
 /*
  * A filter that names a record by external id ("ID" or "SOURCE:ID"): *id 0
- * when absent, else its internal id, or -1 (matches nothing) when there is
- * no such record, or for a rep when the id is ambiguous: a filter never
- * tells a rep what exists. SD_EINVAL with a detail when ambiguous for others
- * or not text.
+ * when absent, else its internal id. SD_EINVAL with a detail for the
+ * parameter when there is no such record, when it is ambiguous, or when a
+ * rep may not see it (api_resolve_visible: the same detail as for one that
+ * does not exist, so a filter never tells a rep what exists); other
+ * failures as store_resolve's, in err.
  */
 #define API_ID_MAX 200
-int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id);
+int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id,
+                  struct sd_error *err);
 
 /* Checks that the body object has only `allowed` keys (NULL-terminated); details otherwise. */
 int api_body_fields(struct api_call *c, const char *const *allowed);

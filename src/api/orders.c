@@ -115,8 +115,14 @@ static int orders_filter(struct api_call *c, struct order_filter *f, struct sd_e
     bad |= status_param(c, &f->status_mask) != 0;
     bad |= api_query_date(c, "from", &f->from) != 0;
     bad |= api_query_date(c, "to", &f->to) != 0;
-    bad |= api_query_ref(c, "account", ENTITY_ACCOUNT, &f->account_id) != 0;
-    bad |= api_query_ref(c, "rep", ENTITY_REP, &f->rep_id) != 0;
+    int rc = api_query_ref(c, "account", ENTITY_ACCOUNT, &f->account_id, err);
+    if (rc == 0 || rc == SD_EINVAL) {
+        bad |= rc != 0;
+        rc = api_query_ref(c, "rep", ENTITY_REP, &f->rep_id, err);
+    }
+    if (rc && rc != SD_EINVAL)
+        return rc; /* the store failed, not the request */
+    bad |= rc != 0;
     if (page.after)
         bad |= order_cursor(c, page.after, f) != 0;
     f->limit = (int)page.limit;

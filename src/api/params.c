@@ -184,21 +184,19 @@ int api_today(struct api_call *c, int32_t *today, struct sd_error *err)
     return store_demo_today(c->db, today, &set, err);
 }
 
-int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id)
+int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id,
+                  struct sd_error *err)
 {
     const char *text;
-    struct sd_error err = {0};
     *id = 0;
     int rc = api_query_text(c, name, API_ID_MAX, &text);
     if (rc || !text)
         return rc;
-    rc = store_resolve(c->db, e, text, id, &err);
-    if (rc == SD_ENOTFOUND || (rc == SD_ECONFLICT && c->scope_rep_id)) {
-        *id = -1; /* matches nothing, whether it does not exist or is not the caller's */
-        return 0;
-    }
-    if (rc == SD_ECONFLICT) {
-        api_detail(c, name, "%s", err.message);
+    /* Reps are not rows a rep is kept from; accounts and orders are. */
+    rc = e == ENTITY_REP ? store_resolve(c->db, e, text, id, err)
+                         : api_resolve_visible(c, e, text, id, err);
+    if (rc == SD_ENOTFOUND || rc == SD_ECONFLICT) {
+        api_detail(c, name, "%s", err->message);
         return SD_EINVAL;
     }
     return rc;

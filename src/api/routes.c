@@ -286,9 +286,10 @@ const struct api_route api_routes[] = {
         .query = "status account rep from to limit cursor",
         .summary = "Orders, newest order date first (then the higher internal id), with each "
                    "order's net (the sum of its rounded line nets). Filters: `status` (one order "
-                   "status), `account` and `rep` (external ids; one that does not exist matches "
-                   "nothing), `from` and `to` (order dates, both included). A rep sees only "
-                   "orders of accounts they own or manage, or that they took.",
+                   "status), `account` and `rep` (external ids; one that does not exist, or an "
+                   "account a rep may not see, is a 400 naming the parameter), `from` and `to` "
+                   "(order dates, both included). A rep sees only orders of accounts they own or "
+                   "manage, or that they took.",
         .example_response = "200 {\"items\":[{\"id\":\"100123\",\"account\":\"C00042\","
                             "\"rep\":\"R001\",\"order_date\":\"2026-11-20\","
                             "\"requested_date\":\"2026-11-30\",\"promised_date\":null,"
@@ -303,9 +304,9 @@ const struct api_route api_routes[] = {
         .query = "q segment region status owner_rep limit cursor",
         .summary = "Accounts by name (then internal id), with the fields of accounts.csv. `q` "
                    "finds a text anywhere in the name, ignoring ASCII case (`%`, `_` and `\\` "
-                   "are plain characters); `segment`, `region`, `status` and `owner_rep` (an "
-                   "external id) must match exactly. A rep sees only accounts they own or "
-                   "manage.",
+                   "are plain characters); `segment`, `region`, `status` and `owner_rep` (a "
+                   "rep's external id; an unknown one is a 400) must match exactly. A rep sees "
+                   "only accounts they own or manage.",
         .example_response = "200 {\"items\":[{\"id\":\"C00042\",\"name\":\"Acme Tools\","
                             "\"segment\":\"SMB\",\"region\":\"EMEA\",\"country\":\"DE\","
                             "\"city\":\"Berlin\",\"owner_rep\":\"R001\",\"account_manager\":"
