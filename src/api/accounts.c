@@ -36,18 +36,28 @@ static int status_param(struct api_call *c, const char **out)
     return SD_EINVAL;
 }
 
-/* The cursor's key "id|name": the last account's internal id and name. */
-static int account_cursor(struct api_call *c, const char *key, struct account_filter *f)
+/*
+ * The cursor's key is the last account's internal id; the page goes on after
+ * its (name, id), the name read again (a name can be longer than a cursor).
+ */
+static int account_cursor(struct api_call *c, const char *key, struct account_filter *f,
+                          struct sd_error *err)
 {
+    struct account_row last;
     char *end = NULL;
     long long id = strtoll(key, &end, 10);
-    if (id < 1 || end == key || *end != '|') {
+    int rc = id < 1 || end == key || *end != '\0'
+                 ? SD_EINVAL
+                 : store_account_row(c->db, c->req->arena, id, &last, err);
+    if (rc == SD_EINVAL || rc == SD_ENOTFOUND) {
         api_detail(c, "cursor", "is not a cursor this server gave out");
         return SD_EINVAL;
     }
-    f->after_id = id;
-    f->after_name = end + 1;
-    return 0;
+    if (rc == 0) {
+        f->after_id = id;
+        f->after_name = last.account.name;
+    }
+    return rc;
 }
 
 static int accounts_filter(struct api_call *c, struct account_filter *f, struct sd_error *err)
@@ -61,11 +71,13 @@ static int accounts_filter(struct api_call *c, struct account_filter *f, struct 
     bad |= text_param(c, "region", &f->region) != 0;
     bad |= status_param(c, &f->status) != 0;
     int rc = api_query_ref(c, "owner_rep", ENTITY_REP, &f->owner_rep_id, err);
+    if ((rc == 0 || rc == SD_EINVAL) && page.after) {
+        bad |= rc != 0;
+        rc = account_cursor(c, page.after, f, err);
+    }
     if (rc && rc != SD_EINVAL)
         return rc; /* the store failed, not the request */
     bad |= rc != 0;
-    if (page.after)
-        bad |= account_cursor(c, page.after, f) != 0;
     f->limit = (int)page.limit;
     if (bad)
         return sd_error_set(err, SD_EINVAL, "invalid query parameters");
@@ -91,16 +103,10 @@ int api_accounts_list(struct api_call *c, struct sd_error *err)
     for (size_t i = 0; i < n; i++)
         store_account_row_json(&w, &items[i]);
     json_array_end(&w);
-    char *key = NULL;
-    if (more) {
-        const struct account *last = &items[n - 1].account;
-        size_t size = strlen(last->name) + 24;
-        key = arena_alloc(c->req->arena, size);
-        if (!key)
-            return sd_error_set(err, SD_ELIMIT, "the answer is too large");
-        snprintf(key, size, "%lld|%s", (long long)last->id, last->name);
-    }
-    api_page_next(c, &w, key);
+    char key[24];
+    if (more)
+        snprintf(key, sizeof(key), "%lld", (long long)items[n - 1].account.id);
+    api_page_next(c, &w, more ? key : NULL);
     json_object_end(&w);
     return 0;
 }

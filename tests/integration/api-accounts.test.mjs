@@ -157,6 +157,7 @@ test('accounts through the API', async (t) => {
 
   await t.test('GET /api/v1/accounts: bad query parameters answer 400 naming the parameter', async () => {
     const bad = [['limit=0', 'limit'], ['limit=abc', 'limit'], ['cursor=!!', 'cursor'], ['cursor=eHl6', 'cursor'],
+      ['cursor=OTk5OTk5', 'cursor'],
       ['status=open', 'status'], ['q=', 'q'], [`q=${'x'.repeat(201)}`, 'q'], ['name=Acme', 'name'], ['q=a%01b', 'q'],
       ['owner_rep=NOSUCH', 'owner_rep']];
     for (const [query, field] of bad) {
