@@ -192,6 +192,19 @@ int api_notes_create(struct api_call *c, struct sd_error *err);
 int api_audit_list(struct api_call *c, struct sd_error *err);
 int api_users_create(struct api_call *c, struct sd_error *err);
 int api_users_update(struct api_call *c, struct sd_error *err);
+int api_orders_list(struct api_call *c, struct sd_error *err);
+int api_accounts_list(struct api_call *c, struct sd_error *err);
+int api_account_get(struct api_call *c, struct sd_error *err);
+int api_account_status(struct api_call *c, struct sd_error *err);
+int api_account_timeline(struct api_call *c, struct sd_error *err);
+int api_queue_pending(struct api_call *c, struct sd_error *err);
+struct doctor_finding;
+/*
+ * For a rep: leaves out the id of another order a finding names when the
+ * rep may not see that order (doctor_finding_hide_order); others: nothing.
+ */
+int api_hide_other_orders(struct api_call *c, struct doctor_finding *findings, size_t n,
+                          struct sd_error *err);
 
 /* params.c: query parameters, pages, writes. */
 /* 1 when the route takes query parameter `name` (route->query). */
@@ -229,6 +242,23 @@ const char *api_actor_name(struct api_call *c);
 /* A write: db_begin, then `fn`, then commit; rolled back when anything fails. */
 int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struct sd_error *err),
               void *ctx, struct sd_error *err);
+
+/*
+ * The desk's "today": the query parameter `today` (ISO date; SD_EINVAL with a
+ * detail when it is not one), else the setting demo_today, else the UTC date.
+ */
+int api_today(struct api_call *c, int32_t *today, struct sd_error *err);
+/*
+ * A filter that names a record by external id ("ID" or "SOURCE:ID"): *id 0
+ * when absent, else its internal id. SD_EINVAL with a detail for the
+ * parameter when there is no such record, when it is ambiguous, or when a
+ * rep may not see it (api_resolve_visible: the same detail as for one that
+ * does not exist, so a filter never tells a rep what exists); other
+ * failures as store_resolve's, in err.
+ */
+#define API_ID_MAX 200
+int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id,
+                  struct sd_error *err);
 
 /* Checks that the body object has only `allowed` keys (NULL-terminated); details otherwise. */
 int api_body_fields(struct api_call *c, const char *const *allowed);

@@ -13,6 +13,7 @@
 
 #include "api/api-int.h"
 #include "base/date.h"
+#include "store/store.h"
 #include "base/banned.h"
 
 int api_route_takes(const struct api_route *r, const char *name)
@@ -169,5 +170,34 @@ int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struc
         rc = db_commit(c->db, err);
     if (rc)
         db_rollback(c->db);
+    return rc;
+}
+
+int api_today(struct api_call *c, int32_t *today, struct sd_error *err)
+{
+    int set = 0;
+    *today = (int32_t)(ts_now_ms() / 86400000);
+    if (http_query(c->req, "today")) {
+        int rc = api_query_date(c, "today", today);
+        return rc ? sd_error_set(err, rc, "invalid query parameters") : 0;
+    }
+    return store_demo_today(c->db, today, &set, err);
+}
+
+int api_query_ref(struct api_call *c, const char *name, enum store_entity e, int64_t *id,
+                  struct sd_error *err)
+{
+    const char *text;
+    *id = 0;
+    int rc = api_query_text(c, name, API_ID_MAX, &text);
+    if (rc || !text)
+        return rc;
+    /* Reps are not rows a rep is kept from; accounts and orders are. */
+    rc = e == ENTITY_REP ? store_resolve(c->db, e, text, id, err)
+                         : api_resolve_visible(c, e, text, id, err);
+    if (rc == SD_ENOTFOUND || rc == SD_ECONFLICT) {
+        api_detail(c, name, "%s", err->message);
+        return SD_EINVAL;
+    }
     return rc;
 }

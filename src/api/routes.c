@@ -137,7 +137,9 @@ const struct api_route api_routes[] = {
         .query = "today",
         .summary = "The order doctor's verdict on one order with its findings and evidence "
                    "(docs/desk.md). `today=YYYY-MM-DD` sets the day (default: the demo's "
-                   "day, else today). Same row-level access as the order.",
+                   "day, else today). Same row-level access as the order; for a rep, another "
+                   "order a finding names (a duplicate) that the rep may not see is \"another "
+                   "order\", without its id.",
         .example_response = "200 {\"id\":\"100123\",\"status\":\"pending\",\"verdict\":"
                             "\"blocked\",\"findings\":[{\"code\":\"CREDIT_LIMIT\",…}]}",
     },
@@ -275,6 +277,101 @@ const struct api_route api_routes[] = {
         .example_response = "200 {\"id\":7,\"login\":\"rita\",\"name\":\"Rita Rep\",\"role\":"
                             "\"rep\",\"rep\":\"R007\",\"status\":\"disabled\",\"created_at\":"
                             "\"2026-11-27T09:00:00.000Z\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/orders",
+        .handler = api_orders_list,
+        .roles = ROLES_ALL,
+        .query = "status account rep from to limit cursor",
+        .summary = "Orders, newest order date first (then the higher internal id), with each "
+                   "order's net (the sum of its rounded line nets). Filters: `status` (one order "
+                   "status), `account` and `rep` (external ids; one that does not exist, or an "
+                   "account a rep may not see, is a 400 naming the parameter), `from` and `to` "
+                   "(order dates, both included). A rep sees only orders of accounts they own or "
+                   "manage, or that they took.",
+        .example_response = "200 {\"items\":[{\"id\":\"100123\",\"account\":\"C00042\","
+                            "\"rep\":\"R001\",\"order_date\":\"2026-11-20\","
+                            "\"requested_date\":\"2026-11-30\",\"promised_date\":null,"
+                            "\"ship_date\":null,\"status\":\"pending\",\"currency\":\"USD\","
+                            "\"net\":1234.5}],\"next_cursor\":\"MjAyNi0xMS0yMHwxMjM\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/accounts",
+        .handler = api_accounts_list,
+        .roles = ROLES_ALL,
+        .query = "q segment region status owner_rep limit cursor",
+        .summary = "Accounts by name (then internal id), with the fields of accounts.csv. `q` "
+                   "finds a text anywhere in the name, ignoring ASCII case (`%`, `_` and `\\` "
+                   "are plain characters); `segment`, `region`, `status` and `owner_rep` (a "
+                   "rep's external id; an unknown one is a 400) must match exactly. A rep sees "
+                   "only accounts they own or manage.",
+        .example_response = "200 {\"items\":[{\"id\":\"C00042\",\"name\":\"Acme Tools\","
+                            "\"segment\":\"SMB\",\"region\":\"EMEA\",\"country\":\"DE\","
+                            "\"city\":\"Berlin\",\"owner_rep\":\"R001\",\"account_manager\":"
+                            "null,\"credit_limit\":50000,\"payment_terms_days\":30,\"status\":"
+                            "\"active\",\"currency\":\"EUR\"}],\"next_cursor\":null}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/accounts/{id}",
+        .handler = api_account_get,
+        .roles = ROLES_ALL,
+        .object = API_OBJECT_ACCOUNT,
+        .summary = "One account with the fields of accounts.csv. A rep sees only accounts they "
+                   "own or manage; any other answers 404.",
+        .example_response = "200 {\"id\":\"C00042\",\"name\":\"Acme Tools\",\"segment\":\"SMB\","
+                            "\"region\":\"EMEA\",…,\"status\":\"active\",\"currency\":\"EUR\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/accounts/{id}/status",
+        .handler = api_account_status,
+        .roles = ROLES_ALL,
+        .object = API_OBJECT_ACCOUNT,
+        .query = "today",
+        .summary = "The account status of `salesdesk account ID --json` (docs/desk.md): health "
+                   "with its reasons, open orders, receivables ageing, credit use, revenue and "
+                   "its months, rhythm, top products, open requests, contacts, open invoices. "
+                   "`today=YYYY-MM-DD` sets the day (default: the demo's day, else today).",
+        .example_response = "200 {\"id\":\"C00042\",\"name\":\"Acme Tools\",…,\"today\":"
+                            "\"2026-11-27\",\"health\":{\"score\":72,\"churn_risk\":false,…},"
+                            "\"receivables\":{\"total\":1520.25,…},…}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/accounts/{id}/timeline",
+        .handler = api_account_timeline,
+        .roles = ROLES_ALL,
+        .object = API_OBJECT_ACCOUNT,
+        .query = "limit cursor",
+        .summary = "What happened to the account, newest first (`salesdesk account ID "
+                   "--timeline --json`): orders placed and shipped, invoices issued and paid, "
+                   "requests opened, answered and resolved, notes, opportunity stages. "
+                   "`events` counts them all.",
+        .example_response = "200 {\"account\":\"C00042\",\"events\":118,\"items\":[{\"at\":"
+                            "\"2026-11-20T00:00:00.000Z\",\"date\":\"2026-11-20\",\"dated\":true,"
+                            "\"kind\":\"order_placed\",\"id\":\"100123\",\"status\":\"pending\","
+                            "\"net\":1234.5,\"currency\":\"USD\",\"units\":12}],"
+                            "\"next_cursor\":\"…\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/queue/pending",
+        .handler = api_queue_pending,
+        .roles = ROLES_ALL,
+        .query = "team rep region rule verdict today limit cursor",
+        .summary = "The pending-order queue of `salesdesk queue pending --json` (docs/desk.md): "
+                   "every open order ranked by priority score, with the order doctor's verdict "
+                   "and top finding. Filters: `team`, `rep` (external ids), `region`, `rule` "
+                   "(a doctor rule code), `verdict` (blocked, at_risk, ok); `today` as for the "
+                   "diagnosis. The counts are of the whole queue; a rep's queue holds only the "
+                   "orders they may see.",
+        .example_response = "200 {\"today\":\"2026-11-27\",\"pending\":812,\"matching\":812,"
+                            "\"blocked\":95,\"at_risk\":240,\"ok\":477,\"items\":[{\"order\":"
+                            "\"100123\",\"status\":\"pending\",\"score\":83,…,\"verdict\":"
+                            "\"blocked\",…}],\"next_cursor\":\"…\"}",
     },
 };
 

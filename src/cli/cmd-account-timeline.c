@@ -24,58 +24,6 @@
 #define TIMELINE_MAX_LIMIT 1000000
 #define NOTE_TEXT_COLUMNS 72
 
-static void json_event_fields(struct json_writer *w, const struct timeline_event *e)
-{
-    switch (e->kind) {
-    case TIMELINE_STAGE:
-        json_kv_string(w, "stage", e->text);
-        json_kv_string(w, "name", e->text2);
-        json_kv_money(w, "amount", e->amount);
-        json_kv_string(w, "currency", e->currency);
-        break;
-    case TIMELINE_ORDER_PLACED:
-        json_kv_string(w, "status", e->text);
-        json_kv_money(w, "net", e->amount);
-        json_kv_string(w, "currency", e->currency);
-        json_kv_int(w, "units", e->n1);
-        break;
-    case TIMELINE_ORDER_SHIPPED:
-        json_kv_string(w, "status", e->text);
-        json_kv_int(w, "units", e->n1);
-        json_kv_int(w, "shipped_units", e->n2);
-        break;
-    case TIMELINE_INVOICE:
-        json_kv_string(w, "order", e->text);
-        json_kv_money(w, "amount", e->amount);
-        json_kv_string(w, "currency", e->currency);
-        json_kv_date(w, "due_date", e->day);
-        break;
-    case TIMELINE_PAYMENT:
-        json_kv_money(w, "paid_amount", e->amount);
-        json_kv_money(w, "amount", e->n1);
-        json_kv_string(w, "currency", e->currency);
-        break;
-    case TIMELINE_REQUEST_OPENED:
-        json_kv_string(w, "subject", e->text);
-        json_kv_string(w, "priority", e->text2);
-        json_kv_string(w, "status", e->text3);
-        break;
-    case TIMELINE_REQUEST_FIRST_RESPONSE:
-    case TIMELINE_REQUEST_RESOLVED:
-        json_kv_string(w, "subject", e->text);
-        json_kv_string(w, "priority", e->text2);
-        json_kv_int(w, "after_ms", e->n1);
-        break;
-    case TIMELINE_NOTE:
-        json_kv_string(w, "on", e->text3);
-        json_kv_string(w, "author", e->text2);
-        json_kv_string(w, "body", e->text);
-        break;
-    case TIMELINE_KIND_COUNT:
-        break;
-    }
-}
-
 static void json_timeline(struct strbuf *out, const char *account, const struct timeline_event *ev,
                           size_t n, int64_t total)
 {
@@ -86,16 +34,8 @@ static void json_timeline(struct strbuf *out, const char *account, const struct 
     json_kv_int(&w, "events", total);
     json_key(&w, "items");
     json_array_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        json_object_begin(&w);
-        json_kv_ts(&w, "at", ev[i].at);
-        json_kv_date(&w, "date", ts_to_date(ev[i].at));
-        json_kv_bool(&w, "dated", ev[i].dated);
-        json_kv_string(&w, "kind", timeline_kind_name(ev[i].kind));
-        json_kv_string(&w, "id", ev[i].ref);
-        json_event_fields(&w, &ev[i]);
-        json_object_end(&w);
-    }
+    for (size_t i = 0; i < n; i++)
+        store_timeline_event_json(&w, &ev[i]);
     json_array_end(&w);
     json_object_end(&w);
     strbuf_addch(out, '\n');
@@ -209,7 +149,7 @@ int cmd_account_timeline(const struct cli_args *args)
     if (rc == 0)
         rc = db_begin_read(db, &err); /* the events and the order figures of one snapshot */
     if (rc == 0) {
-        rc = store_account_timeline(db, &arena, account_id, (int)limit, &events, &n, &total,
+        rc = store_account_timeline(db, &arena, account_id, NULL, (int)limit, &events, &n, &total,
                                     &err);
         db_rollback(db);
     }

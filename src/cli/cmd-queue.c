@@ -29,55 +29,6 @@ static const char *money_text(int64_t amount, char *buf)
     return doctor_evidence_text(&e, buf);
 }
 
-static void json_item(struct json_writer *w, const struct queue_item *it)
-{
-    json_object_begin(w);
-    json_kv_string(w, "order", it->diagnosis.order_ext_id);
-    json_kv_string(w, "status", order_status_name(it->diagnosis.status));
-    json_kv_int(w, "score", it->score);
-    json_key(w, "score_parts");
-    json_object_begin(w);
-    json_kv_int(w, "verdict", it->verdict_points);
-    json_kv_int(w, "date", it->date_points);
-    json_kv_int(w, "value", it->value_points);
-    json_kv_int(w, "tier", it->tier_points);
-    json_object_end(w);
-    json_kv_string(w, "verdict", doctor_verdict_name(it->diagnosis.verdict));
-    json_kv_string(w, "account", it->account_ext_id);
-    json_kv_string(w, "account_name", it->account_name);
-    json_kv_string(w, "tier", it->tier);
-    json_kv_string(w, "region", it->region);
-    json_kv_string(w, "rep", it->rep_ext_id);
-    json_kv_string(w, "rep_name", it->rep_name);
-    json_kv_string(w, "team", it->team_ext_id);
-    json_kv_string(w, "team_name", it->team_name);
-    json_kv_date(w, "order_date", it->order_date);
-    json_kv_int(w, "age_days", it->age_days);
-    json_kv_date(w, "due", it->due);
-    json_kv_int(w, "days_left", it->due == DATE_NONE ? INT_NONE : it->days_left);
-    json_kv_money(w, "value", it->diagnosis.net);
-    json_kv_string(w, "currency", it->currency);
-    json_key(w, "top_finding");
-    if (it->top) {
-        json_object_begin(w);
-        json_kv_string(w, "code", it->top->rule->code);
-        json_kv_string(w, "severity", doctor_severity_name(it->top->rule->severity));
-        json_kv_string(w, "owner", doctor_owner_name(it->top->rule->owner));
-        json_kv_string(w, "message", it->top->message);
-        json_kv_string(w, "action", it->top->rule->action);
-        json_object_end(w);
-    } else {
-        json_null(w);
-    }
-    json_key(w, "codes"); /* every rule that found something, in the findings' order */
-    json_array_begin(w);
-    for (size_t k = 0; k < it->diagnosis.n_findings; k++)
-        if (k == 0 || it->diagnosis.findings[k].rule != it->diagnosis.findings[k - 1].rule)
-            json_string(w, it->diagnosis.findings[k].rule->code);
-    json_array_end(w);
-    json_object_end(w);
-}
-
 static void count_verdicts(const struct queue_item *items, size_t n, size_t counts[3])
 {
     counts[0] = counts[1] = counts[2] = 0;
@@ -89,20 +40,13 @@ static void json_pending(struct strbuf *out, const struct queue_item *items, siz
                          size_t total, size_t shown, int32_t today)
 {
     struct json_writer w;
-    size_t counts[3];
-    count_verdicts(items, n, counts);
     json_writer_init(&w, out, 1);
     json_object_begin(&w);
-    json_kv_date(&w, "today", today);
-    json_kv_int(&w, "pending", (int64_t)total);
-    json_kv_int(&w, "matching", (int64_t)n);
-    json_kv_int(&w, "blocked", (int64_t)counts[DOCTOR_BLOCKED]);
-    json_kv_int(&w, "at_risk", (int64_t)counts[DOCTOR_AT_RISK]);
-    json_kv_int(&w, "ok", (int64_t)counts[DOCTOR_OK]);
+    queue_summary_json(&w, items, n, total, today);
     json_key(&w, "items");
     json_array_begin(&w);
     for (size_t i = 0; i < shown; i++)
-        json_item(&w, &items[i]);
+        queue_item_json(&w, &items[i]);
     json_array_end(&w);
     json_object_end(&w);
     strbuf_addch(out, '\n');

@@ -586,3 +586,261 @@ int account_status_load(struct db *db, struct arena *arena, const struct account
         db_rollback(db);
     return rc;
 }
+
+/* ---- the status as JSON (salesdesk account --json, GET /api/v1/accounts/{id}/status) ---- */
+
+static void json_master(struct json_writer *w, const struct account_view *v)
+{
+    const struct account *a = &v->account;
+    json_kv_string(w, "id", a->ext_id);
+    json_kv_string(w, "source", a->source);
+    json_kv_string(w, "name", a->name);
+    json_kv_string(w, "segment", a->segment);
+    json_kv_string(w, "region", a->region);
+    json_kv_string(w, "country", a->country);
+    json_kv_string(w, "city", a->city);
+    json_kv_string(w, "owner_rep", v->owner_rep_ext_id);
+    json_kv_string(w, "owner_rep_name", v->owner_rep_name);
+    json_kv_string(w, "account_manager", v->account_manager_ext_id);
+    json_kv_string(w, "account_manager_name", v->account_manager_name);
+    json_kv_money(w, "credit_limit", a->credit_limit);
+    json_kv_int(w, "payment_terms_days", a->payment_terms_days);
+    json_kv_string(w, "status", a->status);
+    json_kv_string(w, "currency", a->currency);
+}
+
+static void json_contacts(struct json_writer *w, const struct account_view *v)
+{
+    json_key(w, "contacts");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_contacts; i++) {
+        const struct contact *c = &v->contacts[i];
+        json_object_begin(w);
+        json_kv_string(w, "id", c->ext_id);
+        json_kv_string(w, "name", c->name);
+        json_kv_string(w, "title", c->title);
+        json_kv_string(w, "email", c->email);
+        json_kv_string(w, "phone", c->phone);
+        json_kv_bool(w, "primary", c->is_primary);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void json_orders(struct json_writer *w, const struct account_view *v)
+{
+    json_key(w, "open_orders");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_open_orders; i++) {
+        const struct order_summary *o = &v->open_orders[i];
+        json_object_begin(w);
+        json_kv_string(w, "id", o->ext_id);
+        json_kv_date(w, "order_date", o->order_date);
+        json_kv_date(w, "promised_date", o->promised_date);
+        json_kv_string(w, "status", order_status_name(o->status));
+        json_kv_string(w, "currency", o->currency);
+        json_kv_money(w, "net", o->net);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void json_invoices(struct json_writer *w, const struct account_view *v)
+{
+    json_key(w, "open_invoices");
+    json_array_begin(w);
+    for (size_t i = 0; i < v->n_open_invoices; i++) {
+        const struct invoice *inv = &v->open_invoices[i];
+        json_object_begin(w);
+        json_kv_string(w, "id", inv->ext_id);
+        json_kv_date(w, "issue_date", inv->issue_date);
+        json_kv_date(w, "due_date", inv->due_date);
+        json_kv_money(w, "amount", inv->amount);
+        json_kv_money(w, "paid_amount", inv->paid_amount);
+        json_kv_money(w, "balance", inv->amount - inv->paid_amount);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void json_totals(struct json_writer *w, const struct account_view *v, int32_t today)
+{
+    json_key(w, "totals");
+    json_object_begin(w);
+    json_kv_date(w, "as_of", today);
+    json_kv_int(w, "orders", v->orders_total);
+    json_kv_int(w, "invoices", v->invoices_total);
+    json_kv_int(w, "open_orders", (int64_t)v->n_open_orders);
+    json_kv_money(w, "open_orders_net", v->open_orders_net);
+    json_kv_money(w, "receivables", v->receivables);
+    json_kv_money(w, "overdue", v->overdue);
+    json_object_end(w);
+}
+
+static void json_health(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "health");
+    json_object_begin(w);
+    json_kv_int(w, "score", st->health);
+    json_kv_bool(w, "churn_risk", st->churn_risk);
+    json_key(w, "churn_reasons");
+    json_array_begin(w);
+    if (st->churn_quiet)
+        json_string(w, account_factor_code(ACCOUNT_F_ORDER_FREQUENCY));
+    if (st->churn_revenue_drop)
+        json_string(w, account_factor_code(ACCOUNT_F_REVENUE_TREND));
+    json_array_end(w);
+    json_key(w, "reasons");
+    json_array_begin(w);
+    for (size_t i = 0; i < st->n_reasons; i++) {
+        json_object_begin(w);
+        json_kv_string(w, "code", account_factor_code(st->reasons[i].factor));
+        json_kv_int(w, "points", st->reasons[i].points);
+        json_kv_string(w, "message", st->reasons[i].message);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void json_order_figures(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "orders");
+    json_object_begin(w);
+    json_kv_int(w, "open", st->open_orders);
+    json_kv_money(w, "open_value", st->open_value);
+    json_kv_string(w, "oldest_open", st->oldest_open);
+    json_kv_date(w, "oldest_open_date", st->oldest_open_date);
+    json_kv_date(w, "last_order", st->last_order);
+    json_kv_int(w, "days_since_last_order", st->days_since_last);
+    json_kv_int(w, "rhythm_days", st->rhythm_days);
+    json_kv_int(w, "rhythm_gaps", st->rhythm_gaps);
+    json_kv_date(w, "expected_next_order", st->expected_next);
+    json_kv_int(w, "other_currency_orders", st->other_currency_orders);
+    json_object_end(w);
+}
+
+static void json_receivables(struct json_writer *w, const struct account_status *st)
+{
+    static const char *const keys[AGE_COUNT] = {"current", "1_30", "31_60", "61_90", "90_plus"};
+    json_key(w, "receivables");
+    json_object_begin(w);
+    json_kv_money(w, "total", st->receivables);
+    json_kv_money(w, "overdue", st->overdue);
+    json_kv_int(w, "oldest_days_overdue", st->oldest_days_overdue);
+    json_key(w, "ageing");
+    json_object_begin(w);
+    for (int a = 0; a < AGE_COUNT; a++) {
+        json_key(w, keys[a]);
+        json_object_begin(w);
+        json_kv_money(w, "amount", st->ageing[a]);
+        json_kv_int(w, "invoices", st->ageing_invoices[a]);
+        json_object_end(w);
+    }
+    json_object_end(w);
+    json_object_end(w);
+}
+
+static void json_credit(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "credit");
+    json_object_begin(w);
+    json_kv_money(w, "limit", st->credit_limit);
+    json_kv_money(w, "exposure", st->exposure);
+    json_kv_money(w, "use_pct", st->credit_use_pct);
+    json_kv_money(w, "available", st->credit_available);
+    json_object_end(w);
+}
+
+static void json_window(struct json_writer *w, const char *key, int32_t from, int32_t to,
+                        int64_t amount)
+{
+    json_key(w, key);
+    json_object_begin(w);
+    json_kv_date(w, "from", from);
+    json_kv_date(w, "to", to);
+    json_kv_money(w, "revenue", amount);
+    json_object_end(w);
+}
+
+static void json_revenue(struct json_writer *w, const struct account_status *st)
+{
+    char month[8];
+    json_key(w, "revenue");
+    json_object_begin(w);
+    json_window(w, "trailing_12", st->trailing_from, st->trailing_to, st->revenue_trailing);
+    json_window(w, "prior_12", st->prior_from, st->prior_to, st->revenue_prior);
+    json_kv_money(w, "change_pct", st->revenue_change_pct);
+    json_kv_int(w, "trailing_12_orders", st->orders_trailing);
+    json_kv_money(w, "returned_trailing_12", st->returned_trailing);
+    json_kv_money(w, "return_rate_pct", st->return_rate_pct);
+    json_key(w, "months");
+    json_array_begin(w);
+    for (int i = 0; i < ACCOUNT_MONTHS; i++) {
+        char day[DATE_TEXT_MAX];
+        date_format(st->months[i].first_day, day);
+        snprintf(month, sizeof(month), "%.7s", day);
+        json_object_begin(w);
+        json_kv_string(w, "month", month);
+        json_kv_money(w, "revenue", st->months[i].revenue);
+        json_kv_int(w, "orders", st->months[i].orders);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+static void json_top_products(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "top_products");
+    json_array_begin(w);
+    for (size_t i = 0; i < st->n_top; i++) {
+        const struct account_top_product *t = &st->top[i];
+        json_object_begin(w);
+        json_kv_string(w, "sku", t->sku);
+        json_kv_string(w, "name", t->name);
+        json_kv_money(w, "revenue", t->revenue);
+        json_kv_int(w, "units", t->units);
+        json_kv_money(w, "share_pct", t->share_pct);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void json_requests(struct json_writer *w, const struct account_status *st)
+{
+    json_key(w, "open_requests");
+    json_array_begin(w);
+    for (size_t i = 0; i < st->n_requests; i++) {
+        const struct store_account_request *r = &st->requests[i];
+        json_object_begin(w);
+        json_kv_string(w, "id", r->ext_id);
+        json_kv_string(w, "order", r->order_ext_id);
+        json_kv_string(w, "kind", r->kind);
+        json_kv_string(w, "subject", r->subject);
+        json_kv_string(w, "priority", r->priority);
+        json_kv_string(w, "status", r->status);
+        json_kv_ts(w, "opened_at", r->opened_at);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+void account_status_json(struct json_writer *w, const struct account_status *st)
+{
+    json_object_begin(w);
+    json_master(w, &st->view);
+    json_kv_date(w, "today", st->today);
+    json_health(w, st);
+    json_order_figures(w, st);
+    json_receivables(w, st);
+    json_credit(w, st);
+    json_revenue(w, st);
+    json_top_products(w, st);
+    json_requests(w, st);
+    json_contacts(w, &st->view);
+    json_orders(w, &st->view);
+    json_invoices(w, &st->view);
+    json_totals(w, &st->view, st->today);
+    json_object_end(w);
+}

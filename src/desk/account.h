@@ -24,6 +24,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "store/store.h"
 
@@ -182,6 +183,14 @@ struct account_status {
 int account_status_load(struct db *db, struct arena *arena, const struct account_settings *s,
                         const char *ext_id, int32_t today, struct account_status *out,
                         struct sd_error *err);
+
+/*
+ * The status as one JSON object: master data, today, health, orders,
+ * receivables, credit, revenue, top products, open requests, contacts, open
+ * orders and invoices, totals (the same form for `salesdesk account ID
+ * --json` and GET /api/v1/accounts/{id}/status).
+ */
+void account_status_json(struct json_writer *w, const struct account_status *st);
 
 /* The label of an ageing bucket: "current", "1-30", "31-60", "61-90", "90+". */
 const char *account_age_label(enum account_age a);

@@ -1127,6 +1127,43 @@ int doctor_diagnose_open(struct db *db, struct arena *arena, const struct doctor
     return rc;
 }
 
+/* ---- another order named in a finding ---- */
+
+static struct doctor_evidence *other_order_evidence(struct doctor_finding *f)
+{
+    for (int k = 0; k < f->n_evidence; k++)
+        if (strcmp(f->evidence[k].name, "other_order") == 0 && f->evidence[k].text)
+            return &f->evidence[k];
+    return NULL;
+}
+
+const char *doctor_finding_other_order(struct doctor_finding *f)
+{
+    struct doctor_evidence *e = other_order_evidence(f);
+    return e ? e->text : NULL;
+}
+
+void doctor_finding_hide_order(struct arena *arena, struct doctor_finding *f)
+{
+    struct doctor_evidence *e = other_order_evidence(f);
+    if (!e)
+        return;
+    struct strbuf needle = STRBUF_INIT, message = STRBUF_INIT;
+    strbuf_addf(&needle, "order %s of ", e->text); /* as the template reads */
+    const char *at = strstr(f->message, needle.buf);
+    if (at) {
+        strbuf_add(&message, f->message, (size_t)(at - f->message));
+        strbuf_addstr(&message, "another order of ");
+        strbuf_addstr(&message, at + needle.len);
+        const char *copy = arena_strndup(arena, message.buf, message.len);
+        if (copy)
+            f->message = copy;
+    }
+    e->text = NULL;
+    strbuf_release(&needle);
+    strbuf_release(&message);
+}
+
 /* ---- JSON ---- */
 
 static void evidence_json(struct json_writer *w, const struct doctor_evidence *e)

@@ -117,6 +117,15 @@ const char *doctor_verdict_name(enum doctor_verdict v);   /* blocked "at risk" o
  */
 int doctor_settings_load(struct db *db, struct doctor_settings *out, struct sd_error *err);
 
+/*
+ * Another order a finding names (DUPLICATE_ORDER's evidence other_order): its
+ * external id, or NULL. doctor_finding_hide_order leaves it out, for a reader
+ * who may not see that order: the evidence becomes null and the message says
+ * "another order" (the new message lives in `arena`).
+ */
+const char *doctor_finding_other_order(struct doctor_finding *f);
+void doctor_finding_hide_order(struct arena *arena, struct doctor_finding *f);
+
 /* One order by external id ("ID" or "SOURCE:ID"), as of `today`. SD_ENOTFOUND: no such order. */
 int doctor_diagnose_order(struct db *db, struct arena *arena, const struct doctor_settings *s,
                           const char *ext_id, int32_t today, struct doctor_diagnosis *out,

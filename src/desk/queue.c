@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* queue: the pending-order queue (queue.h has the priority formula). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,7 +131,10 @@ static int cmp_item(const void *a, const void *b)
         return x->days_left < y->days_left ? -1 : 1;
     if (x->order_date != y->order_date)
         return x->order_date < y->order_date ? -1 : 1;
-    return strcmp(x->diagnosis.order_ext_id, y->diagnosis.order_ext_id);
+    int c = strcmp(x->diagnosis.order_ext_id, y->diagnosis.order_ext_id);
+    if (c)
+        return c;
+    return x->order_id < y->order_id ? -1 : x->order_id > y->order_id;
 }
 
 /* Fills one item from its order and context; 1 when it passes the filter. */
@@ -146,6 +150,7 @@ static int fill(struct queue_item *it, const struct store_doctor_data *d,
     const struct store_doctor_rep *r = ri == SIZE_MAX ? NULL : &d->reps[ri];
     memset(it, 0, sizeof(*it));
     it->diagnosis = *dg;
+    it->order_id = o->id;
     it->top = dg->n_findings ? &dg->findings[0] : NULL;
     it->currency = o->currency;
     if (a) {
@@ -170,16 +175,34 @@ static int fill(struct queue_item *it, const struct store_doctor_data *d,
            (f->verdict < 0 || (int)dg->verdict == f->verdict);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* 1 when the order is in the rep's scope (or there is no scope). */
+static int in_scope(const int64_t *ids, size_t n, int64_t scope_rep_id, int64_t order_id)
+{
+    return !scope_rep_id || bsearch(&order_id, ids, n, sizeof(*ids), cmp_id);
+}
+
 int queue_pending(struct db *db, struct arena *arena, const struct doctor_settings *ds,
                   const struct queue_settings *qs, int32_t today, const struct queue_filter *f,
                   struct queue_item **items, size_t *n, size_t *total, struct sd_error *err)
 {
     struct store_doctor_data d;
     struct doctor_diagnosis *dg = NULL;
-    size_t n_dg = 0;
+    size_t n_dg = 0, n_scope = 0;
+    int64_t *scope = NULL;
     *items = NULL;
     *n = *total = 0;
-    int rc = store_doctor_load_open(db, arena, (int)doctor_window_days(ds), &d, err);
+    /* A rep's queue: the orders the store's one visibility rule lets them see. */
+    int rc = f->scope_rep_id
+                 ? store_rep_open_orders(db, arena, f->scope_rep_id, &scope, &n_scope, err)
+                 : 0;
+    if (rc == 0)
+        rc = store_doctor_load_open(db, arena, (int)doctor_window_days(ds), &d, err);
     if (rc)
         return rc;
     rc = doctor_diagnose_loaded(arena, ds, &d, today, &dg, &n_dg, err);
@@ -191,7 +214,8 @@ int queue_pending(struct db *db, struct arena *arena, const struct doctor_settin
             if (!so->subject)
                 continue;
             const struct doctor_diagnosis *one = &dg[k++];
-            if (!order_status_is_open(so->order.status))
+            if (!order_status_is_open(so->order.status) ||
+                !in_scope(scope, n_scope, f->scope_rep_id, so->order.id))
                 continue; /* shipped: the doctor's batch has it, the queue does not */
             (*total)++;
             if (fill(&(*items)[*n], &d, so, one, qs, today, f))
@@ -201,4 +225,135 @@ int queue_pending(struct db *db, struct arena *arena, const struct doctor_settin
     }
     store_doctor_release(&d);
     return rc;
+}
+
+/* ---- cursors ---- */
+
+const char *queue_item_key(struct arena *arena, const struct queue_item *it)
+{
+    const char *ext = it->diagnosis.order_ext_id ? it->diagnosis.order_ext_id : "";
+    size_t size = strlen(ext) + 96;
+    char *key = arena_alloc(arena, size);
+    if (!key)
+        abort(); /* the key is small; request arenas have room for it */
+    snprintf(key, size, "%d|%d|%d|%d|%lld|%s", it->score, it->due != DATE_NONE,
+             it->due != DATE_NONE ? it->days_left : 0, it->order_date, (long long)it->order_id,
+             ext);
+    return key;
+}
+
+/* A decimal integer in [min, max] up to the next '|'; advances *p past it. */
+static int key_field(const char **p, int64_t min, int64_t max, int64_t *out)
+{
+    const char *s = *p;
+    int negative = *s == '-';
+    int64_t v = 0;
+    s += negative;
+    if (*s < '0' || *s > '9')
+        return SD_EINVAL;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (INT64_MAX - 9) / 10)
+            return SD_EINVAL;
+        v = v * 10 + (*s - '0');
+    }
+    v = negative ? -v : v;
+    if (*s != '|' || v < min || v > max)
+        return SD_EINVAL;
+    *out = v;
+    *p = s + 1;
+    return 0;
+}
+
+int queue_after_key(const struct queue_item *items, size_t n, const char *key, size_t *first)
+{
+    struct queue_item k;
+    int64_t v[5];
+    static const int64_t lo[5] = {0, 0, INT32_MIN, INT32_MIN, 1};
+    static const int64_t hi[5] = {1000, 1, INT32_MAX, INT32_MAX, INT64_MAX};
+    const char *p = key;
+    for (int i = 0; i < 5; i++)
+        if (key_field(&p, lo[i], hi[i], &v[i]))
+            return SD_EINVAL;
+    memset(&k, 0, sizeof(k));
+    k.score = (int)v[0];
+    k.due = v[1] ? 0 : DATE_NONE;
+    k.days_left = (int32_t)v[2];
+    k.order_date = (int32_t)v[3];
+    k.order_id = v[4];
+    k.diagnosis.order_ext_id = p;
+    size_t lo_i = 0, hi_i = n; /* the first item that sorts after k */
+    while (lo_i < hi_i) {
+        size_t mid = lo_i + (hi_i - lo_i) / 2;
+        if (cmp_item(&items[mid], &k) <= 0)
+            lo_i = mid + 1;
+        else
+            hi_i = mid;
+    }
+    *first = lo_i;
+    return 0;
+}
+
+/* ---- JSON (salesdesk queue pending --json, GET /api/v1/queue/pending) ---- */
+
+void queue_item_json(struct json_writer *w, const struct queue_item *it)
+{
+    json_object_begin(w);
+    json_kv_string(w, "order", it->diagnosis.order_ext_id);
+    json_kv_string(w, "status", order_status_name(it->diagnosis.status));
+    json_kv_int(w, "score", it->score);
+    json_key(w, "score_parts");
+    json_object_begin(w);
+    json_kv_int(w, "verdict", it->verdict_points);
+    json_kv_int(w, "date", it->date_points);
+    json_kv_int(w, "value", it->value_points);
+    json_kv_int(w, "tier", it->tier_points);
+    json_object_end(w);
+    json_kv_string(w, "verdict", doctor_verdict_name(it->diagnosis.verdict));
+    json_kv_string(w, "account", it->account_ext_id);
+    json_kv_string(w, "account_name", it->account_name);
+    json_kv_string(w, "tier", it->tier);
+    json_kv_string(w, "region", it->region);
+    json_kv_string(w, "rep", it->rep_ext_id);
+    json_kv_string(w, "rep_name", it->rep_name);
+    json_kv_string(w, "team", it->team_ext_id);
+    json_kv_string(w, "team_name", it->team_name);
+    json_kv_date(w, "order_date", it->order_date);
+    json_kv_int(w, "age_days", it->age_days);
+    json_kv_date(w, "due", it->due);
+    json_kv_int(w, "days_left", it->due == DATE_NONE ? INT_NONE : it->days_left);
+    json_kv_money(w, "value", it->diagnosis.net);
+    json_kv_string(w, "currency", it->currency);
+    json_key(w, "top_finding");
+    if (it->top) {
+        json_object_begin(w);
+        json_kv_string(w, "code", it->top->rule->code);
+        json_kv_string(w, "severity", doctor_severity_name(it->top->rule->severity));
+        json_kv_string(w, "owner", doctor_owner_name(it->top->rule->owner));
+        json_kv_string(w, "message", it->top->message);
+        json_kv_string(w, "action", it->top->rule->action);
+        json_object_end(w);
+    } else {
+        json_null(w);
+    }
+    json_key(w, "codes"); /* every rule that found something, in the findings' order */
+    json_array_begin(w);
+    for (size_t k = 0; k < it->diagnosis.n_findings; k++)
+        if (k == 0 || it->diagnosis.findings[k].rule != it->diagnosis.findings[k - 1].rule)
+            json_string(w, it->diagnosis.findings[k].rule->code);
+    json_array_end(w);
+    json_object_end(w);
+}
+
+void queue_summary_json(struct json_writer *w, const struct queue_item *items, size_t n,
+                        size_t total, int32_t today)
+{
+    size_t counts[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        counts[items[i].diagnosis.verdict]++;
+    json_kv_date(w, "today", today);
+    json_kv_int(w, "pending", (int64_t)total);
+    json_kv_int(w, "matching", (int64_t)n);
+    json_kv_int(w, "blocked", (int64_t)counts[DOCTOR_BLOCKED]);
+    json_kv_int(w, "at_risk", (int64_t)counts[DOCTOR_AT_RISK]);
+    json_kv_int(w, "ok", (int64_t)counts[DOCTOR_OK]);
 }

@@ -14,7 +14,8 @@
  *         + tier points      the account segment's points (setting queue.tiers)
  *
  * Items come ordered by score (highest first), then days left (soonest due
- * first; no due date last), then order date, then order id. The whole queue
+ * first; no due date last), then order date, then order id (external, then
+ * internal: two sources may share an external id). The whole queue
  * is one pass of the doctor's batch (store_doctor_load_open) on one read
  * snapshot: every open order of a ten-million-line store in well under a
  * second.
@@ -27,6 +28,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "desk/doctor.h"
 
@@ -37,10 +39,12 @@ struct queue_filter {
     const char *region; /* the account's region */
     const char *code;   /* a doctor rule code the order must have a finding of */
     int verdict;        /* -1: any; else an enum doctor_verdict */
+    int64_t scope_rep_id; /* 0: every order; else only those this rep may see (-1: none) */
 };
 
 struct queue_item {
     struct doctor_diagnosis diagnosis; /* order id, status, verdict, net, findings */
+    int64_t order_id;                  /* internal id */
     const struct doctor_finding *top;  /* the first finding; NULL: none */
     const char *currency;
     const char *account_ext_id;
@@ -98,5 +102,22 @@ int queue_value_points(int64_t net);
 int queue_pending(struct db *db, struct arena *arena, const struct doctor_settings *ds,
                   const struct queue_settings *qs, int32_t today, const struct queue_filter *f,
                   struct queue_item **items, size_t *n, size_t *total, struct sd_error *err);
+
+/*
+ * Cursors over the ranked queue. queue_item_key: the item's place in the
+ * queue's order as text ("score|has due|days left|order date|order id|ext
+ * id", in `arena`). queue_after_key: *first is the index of the first of the
+ * sorted `items` that comes after that place (n when none does), so a page
+ * goes on where the last one ended even when orders came or went in between.
+ * SD_EINVAL when `key` is not such a text.
+ */
+const char *queue_item_key(struct arena *arena, const struct queue_item *it);
+int queue_after_key(const struct queue_item *items, size_t n, const char *key, size_t *first);
+
+/* An item as a JSON object (order, status, score and its parts, verdict, ...). */
+void queue_item_json(struct json_writer *w, const struct queue_item *it);
+/* today, pending (total), matching (n), and the verdict counts of `items`, into the open object. */
+void queue_summary_json(struct json_writer *w, const struct queue_item *items, size_t n,
+                        size_t total, int32_t today);
 
 #endif

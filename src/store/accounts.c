@@ -4,6 +4,7 @@
  * account view the CLI and API show.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/json.h"
@@ -354,12 +355,24 @@ int store_account_view(struct db *db, struct arena *arena, const char *ext_id, i
     return rc;
 }
 
+/*
+ * The account list, by name then id, as a keyset page after (?7 name, ?8 id):
+ * accounts_name (name, and the rowid id) gives that order, and the cursor
+ * bounds it from below. The name search is a LIKE pattern made by
+ * name_pattern (lower case, metacharacters escaped with '\'). A rep's scope
+ * (?9) is STORE_REP_SEES_ACCOUNT.
+ */
 static const char account_list_sql[] =
-    "SELECT id, source, ext_id, name, segment, region, country, city, owner_rep_id, "
-    "account_manager_id, credit_limit, payment_terms_days, status, currency FROM accounts "
-    "WHERE (?1 IS NULL OR region = ?1) AND (?2 IS NULL OR segment = ?2) "
-    "AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR owner_rep_id = ?4) "
-    "AND (?5 IS NULL OR substr(name, 1, length(?5)) = ?5) AND id > ?6 ORDER BY id LIMIT ?7";
+    "SELECT a.id, a.source, a.ext_id, a.name, a.segment, a.region, a.country, a.city, "
+    "a.owner_rep_id, a.account_manager_id, a.credit_limit, a.payment_terms_days, a.status, "
+    "a.currency, o.ext_id, o.name, m.ext_id, m.name "
+    "FROM accounts a LEFT JOIN reps o ON o.id = a.owner_rep_id "
+    "LEFT JOIN reps m ON m.id = a.account_manager_id "
+    "WHERE (?1 IS NULL OR a.region = ?1) AND (?2 IS NULL OR a.segment = ?2) "
+    "AND (?3 IS NULL OR a.status = ?3) AND (?4 = 0 OR a.owner_rep_id = ?4) "
+    "AND (?5 IS NULL OR lower(a.name) LIKE ?5 ESCAPE '\\') "
+    "AND (?9 = 0 OR " STORE_REP_SEES_ACCOUNT("a", "?9") ") "
+    "AND a.name >= ?7 AND (a.name > ?7 OR a.id > ?8) ORDER BY a.name, a.id LIMIT ?6";
 
 static void read_account_row(struct db_stmt *st, struct arena *arena, struct account *a)
 {
@@ -379,15 +392,39 @@ static void read_account_row(struct db_stmt *st, struct arena *arena, struct acc
     a->currency = store_col_str(st, 13, arena);
 }
 
+static void read_row(struct db_stmt *st, struct arena *arena, struct account_row *out)
+{
+    read_account_row(st, arena, &out->account);
+    out->owner_rep_ext_id = store_col_str(st, 14, arena);
+    out->account_manager_ext_id = store_col_str(st, 16, arena);
+}
+
+/* "%text%" in lower case (ASCII), with % _ and \ escaped by '\'; in `arena`. */
+static const char *name_pattern(struct arena *arena, const char *text)
+{
+    size_t len = strlen(text);
+    char *p = arena_alloc(arena, 2 * len + 3), *q = p;
+    if (!p)
+        abort(); /* store reads use unbounded arenas */
+    *q++ = '%';
+    for (const char *s = text; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            *q++ = '\\';
+        *q++ = (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s;
+    }
+    *q++ = '%';
+    *q = '\0';
+    return p;
+}
+
 int store_account_list(struct db *db, struct arena *arena, const struct account_filter *f,
-                       struct account **items, size_t *n, int64_t *next_cursor,
-                       struct sd_error *err)
+                       struct account_row **items, size_t *n, int *more, struct sd_error *err)
 {
     struct db_stmt *st;
     size_t cap = 0;
     *items = NULL;
     *n = 0;
-    *next_cursor = 0;
+    *more = 0;
     if (f->limit < 1 || f->limit > STORE_LIST_MAX)
         return sd_error_set(err, SD_EINVAL, "limit must be 1..%d", STORE_LIST_MAX);
     int rc = db_prepare(db, account_list_sql, &st, err);
@@ -397,17 +434,56 @@ int store_account_list(struct db *db, struct arena *arena, const struct account_
     db_bind_text(st, 2, f->segment);
     db_bind_text(st, 3, f->status);
     db_bind_int64(st, 4, f->owner_rep_id);
-    db_bind_text(st, 5, f->name_prefix);
-    db_bind_int64(st, 6, f->after_id);
-    db_bind_int64(st, 7, f->limit + 1);
+    db_bind_text(st, 5, f->name_contains ? name_pattern(arena, f->name_contains) : NULL);
+    db_bind_int64(st, 6, f->limit + 1);
+    db_bind_text(st, 7, f->after_name ? f->after_name : "");
+    db_bind_int64(st, 8, f->after_name ? f->after_id : 0);
+    db_bind_int64(st, 9, f->scope_rep_id);
     while ((rc = db_step(st, err)) == DB_ROW) {
         if (*n == (size_t)f->limit) {
-            *next_cursor = (*items)[*n - 1].id;
+            *more = 1;
             db_reset(st);
             return 0;
         }
         *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
-        read_account_row(st, arena, &(*items)[(*n)++]);
+        read_row(st, arena, &(*items)[(*n)++]);
     }
     return rc;
+}
+
+int store_account_row(struct db *db, struct arena *arena, int64_t id, struct account_row *out,
+                      struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, account_view_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, id);
+    rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == DB_DONE)
+        return sd_error_set(err, SD_ENOTFOUND, "no account with id %lld", (long long)id);
+    read_row(st, arena, out);
+    db_reset(st);
+    return 0;
+}
+
+void store_account_row_json(struct json_writer *w, const struct account_row *r)
+{
+    const struct account *a = &r->account;
+    json_object_begin(w);
+    json_kv_string(w, "id", a->ext_id);
+    json_kv_string(w, "name", a->name);
+    json_kv_string(w, "segment", a->segment);
+    json_kv_string(w, "region", a->region);
+    json_kv_string(w, "country", a->country);
+    json_kv_string(w, "city", a->city);
+    json_kv_string(w, "owner_rep", r->owner_rep_ext_id);
+    json_kv_string(w, "account_manager", r->account_manager_ext_id);
+    json_kv_money(w, "credit_limit", a->credit_limit);
+    json_kv_int(w, "payment_terms_days", a->payment_terms_days);
+    json_kv_string(w, "status", a->status);
+    json_kv_string(w, "currency", a->currency);
+    json_object_end(w);
 }

@@ -465,59 +465,137 @@ int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
     return rc;
 }
 
-static const char order_list_sql[] =
-    "SELECT id, ext_id, order_date, promised_date, status, currency FROM orders "
-    "WHERE (?1 = 0 OR account_id = ?1) AND (?2 = 0 OR rep_id = ?2) "
-    "AND (?3 IS NULL OR order_date >= ?3) AND (?4 IS NULL OR order_date <= ?4) "
-    "AND (?5 = 0 OR (?5 >> (CASE status WHEN 'draft' THEN 0 WHEN 'pending' THEN 1 "
-    "WHEN 'confirmed' THEN 2 WHEN 'on_hold' THEN 3 WHEN 'shipped' THEN 4 WHEN 'invoiced' THEN 5 "
-    "WHEN 'paid' THEN 6 WHEN 'cancelled' THEN 7 ELSE 8 END)) & 1 = 1) "
-    "AND id > ?6 ORDER BY id LIMIT ?7";
+/*
+ * The order list, newest order date first, then the higher id, as a keyset
+ * page: rows after (?7 day, ?8 id) in that order. Which index answers it
+ * depends on the filter, so there is one statement per shape (the planner
+ * cannot choose by parameter values), each on an index whose columns after
+ * the equality are (order_date, rowid id), so it reads the rows in the
+ * list's order and stops after a page: by account orders_account (account_id,
+ * order_date, ...), by rep orders_rep (rep_id, order_date), by one status
+ * orders_status (status, order_date), else orders_date (order_date) read
+ * backwards. The date range and the cursor bound order_date from both sides
+ * (?3 <= order_date <= ?4; the caller folds the cursor's day into ?4), so the
+ * range starts at the cursor. A rep's scope (?6) is STORE_REP_SEES_ORDER,
+ * checked per row read: a rep's page reads about `limit` rows divided by the
+ * share of the rows read that the rep may see.
+ */
+#define ORDER_LIST_SELECT                                                                          \
+    "SELECT o.id, o.source, o.ext_id, o.account_id, o.rep_id, o.order_date, o.requested_date, "    \
+    "o.promised_date, o.ship_date, o.status, o.currency, a.ext_id, r.ext_id "                      \
+    "FROM orders o JOIN accounts a ON a.id = o.account_id LEFT JOIN reps r ON r.id = o.rep_id "
+#define ORDER_LIST_WHERE                                                                           \
+    "(?1 = 0 OR o.account_id = ?1) AND (?2 = 0 OR o.rep_id = ?2) "                                 \
+    "AND o.order_date BETWEEN ?3 AND ?4 "                                                          \
+    "AND (?5 = 0 OR (?5 >> (CASE o.status WHEN 'draft' THEN 0 WHEN 'pending' THEN 1 "              \
+    "WHEN 'confirmed' THEN 2 WHEN 'on_hold' THEN 3 WHEN 'shipped' THEN 4 WHEN 'invoiced' THEN 5 "  \
+    "WHEN 'paid' THEN 6 WHEN 'cancelled' THEN 7 ELSE 8 END)) & 1 = 1) "                            \
+    "AND (?6 = 0 OR " STORE_REP_SEES_ORDER("o", "?6") ") "                                         \
+    "AND (o.order_date < ?7 OR o.id < ?8) ORDER BY o.order_date DESC, o.id DESC LIMIT ?9"
+static const char order_list_sql[] = ORDER_LIST_SELECT "WHERE " ORDER_LIST_WHERE;
+static const char order_list_account_sql[] =
+    ORDER_LIST_SELECT "WHERE o.account_id = ?1 AND " ORDER_LIST_WHERE;
+static const char order_list_rep_sql[] = ORDER_LIST_SELECT "WHERE o.rep_id = ?2 AND " ORDER_LIST_WHERE;
+static const char order_list_status_sql[] =
+    ORDER_LIST_SELECT "WHERE o.status = ?10 AND " ORDER_LIST_WHERE;
 
-static void read_summary(struct db_stmt *st, struct arena *arena, struct order_summary *o)
+static void read_list_item(struct db_stmt *st, struct arena *arena, struct order_list_item *it)
 {
+    struct order *o = &it->order;
+    memset(it, 0, sizeof(*it));
     o->id = db_column_int64(st, 0);
-    o->ext_id = store_col_str(st, 1, arena);
-    o->order_date = db_column_opt_date(st, 2);
-    o->promised_date = db_column_opt_date(st, 3);
-    order_status_parse(db_column_text(st, 4), &o->status);
-    o->currency = store_col_str(st, 5, arena);
+    o->source = store_col_str(st, 1, arena);
+    o->ext_id = store_col_str(st, 2, arena);
+    o->account_id = db_column_int64(st, 3);
+    o->rep_id = store_col_ref(st, 4);
+    o->order_date = db_column_opt_date(st, 5);
+    o->requested_date = db_column_opt_date(st, 6);
+    o->promised_date = db_column_opt_date(st, 7);
+    o->ship_date = db_column_opt_date(st, 8);
+    order_status_parse(db_column_text(st, 9), &o->status);
+    o->status_date = DATE_NONE;
+    o->currency = store_col_str(st, 10, arena);
+    it->account_ext_id = store_col_str(st, 11, arena);
+    it->rep_ext_id = store_col_str(st, 12, arena);
+}
+
+/* The status when the mask has exactly one, else -1. */
+static int single_status(unsigned mask)
+{
+    for (int s = 0; s < ORDER_STATUS_COUNT; s++)
+        if (mask == 1u << s)
+            return s;
+    return -1;
+}
+
+static const char *order_list_statement(const struct order_filter *f)
+{
+    if (f->account_id)
+        return order_list_account_sql;
+    if (f->rep_id)
+        return order_list_rep_sql;
+    return single_status(f->status_mask) >= 0 ? order_list_status_sql : order_list_sql;
 }
 
 int store_order_list(struct db *db, struct arena *arena, const struct order_filter *f,
-                     struct order_summary **items, size_t *n, int64_t *next_cursor,
-                     struct sd_error *err)
+                     struct order_list_item **items, size_t *n, int *more, struct sd_error *err)
 {
     struct db_stmt *st;
     size_t cap = 0;
     *items = NULL;
     *n = 0;
-    *next_cursor = 0;
+    *more = 0;
     if (f->limit < 1 || f->limit > STORE_LIST_MAX)
         return sd_error_set(err, SD_EINVAL, "limit must be 1..%d", STORE_LIST_MAX);
-    int rc = db_prepare(db, order_list_sql, &st, err);
+    int after = f->after_id != 0;
+    int32_t to = f->to == DATE_NONE ? INT32_MAX : f->to;
+    if (after && f->after_date < to)
+        to = f->after_date;
+    const char *sql = order_list_statement(f);
+    int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
     db_bind_int64(st, 1, f->account_id);
     db_bind_int64(st, 2, f->rep_id);
-    db_bind_opt_date(st, 3, f->from);
-    db_bind_opt_date(st, 4, f->to);
+    db_bind_int64(st, 3, f->from == DATE_NONE ? INT32_MIN : f->from);
+    db_bind_int64(st, 4, to);
     db_bind_int64(st, 5, f->status_mask);
-    db_bind_int64(st, 6, f->after_id);
-    db_bind_int64(st, 7, f->limit + 1); /* one more tells whether a next page exists */
+    db_bind_int64(st, 6, f->scope_rep_id);
+    db_bind_int64(st, 7, after ? f->after_date : INT64_MAX);
+    db_bind_int64(st, 8, after ? f->after_id : INT64_MAX);
+    db_bind_int64(st, 9, f->limit + 1); /* one more tells whether a next page exists */
+    if (sql == order_list_status_sql)
+        db_bind_text(st, 10, order_status_name((enum order_status)single_status(f->status_mask)));
     while ((rc = db_step(st, err)) == DB_ROW) {
         if (*n == (size_t)f->limit) {
-            *next_cursor = (*items)[*n - 1].id;
+            *more = 1;
             db_reset(st);
             rc = 0;
             break;
         }
         *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
-        read_summary(st, arena, &(*items)[(*n)++]);
+        read_list_item(st, arena, &(*items)[(*n)++]);
     }
     for (size_t i = 0; rc == 0 && i < *n; i++)
-        rc = store_order_net(db, (*items)[i].id, &(*items)[i].net, err);
+        rc = store_order_net(db, (*items)[i].order.id, &(*items)[i].net, err);
     return rc;
+}
+
+void store_order_list_item_json(struct json_writer *w, const struct order_list_item *it)
+{
+    const struct order *o = &it->order;
+    json_object_begin(w);
+    json_kv_string(w, "id", o->ext_id);
+    json_kv_string(w, "account", it->account_ext_id);
+    json_kv_string(w, "rep", it->rep_ext_id);
+    json_kv_date(w, "order_date", o->order_date);
+    json_kv_date(w, "requested_date", o->requested_date);
+    json_kv_date(w, "promised_date", o->promised_date);
+    json_kv_date(w, "ship_date", o->ship_date);
+    json_kv_string(w, "status", order_status_name(o->status));
+    json_kv_string(w, "currency", o->currency);
+    json_kv_money(w, "net", it->net);
+    json_object_end(w);
 }
 
 /* ---- bulk inserts (store_bulk_*) ---- */

@@ -257,42 +257,75 @@ struct order_summary {
     int64_t net;
 };
 
-/* Lists are pages in id order: pass the returned cursor as `after_id` for the next page. */
 #define STORE_LIST_MAX 1000
 
+/*
+ * The order list: newest order date first, then the higher id. A page is
+ * the `limit` orders after the key (after_date, after_id) of the previous
+ * page's last order (after_id 0: the first page).
+ */
 struct order_filter {
     int64_t account_id;   /* 0: any */
     int64_t rep_id;       /* 0: any */
     unsigned status_mask; /* bit (1u << enum order_status) per status wanted; 0: any */
     int32_t from;         /* order_date >= from; DATE_NONE: open */
     int32_t to;           /* order_date <= to; DATE_NONE: open */
-    int64_t after_id;     /* keyset cursor: only ids above it */
+    int64_t scope_rep_id; /* 0: every order; else only those this rep may see (-1: none) */
+    int32_t after_date;   /* keyset cursor: the last order's date and id */
+    int64_t after_id;
     int limit;            /* 1..STORE_LIST_MAX */
 };
 
+/* An order of the list: the header (no status_date, ship address), ext ids, its net. */
+struct order_list_item {
+    struct order order;
+    const char *account_ext_id;
+    const char *rep_ext_id; /* NULL: no rep */
+    int64_t net;
+};
+
 /*
- * One page of orders matching `f`, each with its net. *next_cursor is the id
- * to pass as after_id for the next page, or 0 when this was the last page.
- * SD_EINVAL for a limit out of range.
+ * One page of orders matching `f`, each with its net; *more is 1 when
+ * another page follows. SD_EINVAL for a limit out of range.
  */
 int store_order_list(struct db *db, struct arena *arena, const struct order_filter *f,
-                     struct order_summary **items, size_t *n, int64_t *next_cursor,
+                     struct order_list_item **items, size_t *n, int *more,
                      struct sd_error *err);
+/* A list item as JSON: id, account, rep, the four dates, status, currency, net. */
+void store_order_list_item_json(struct json_writer *w, const struct order_list_item *it);
 
+/*
+ * The account list: by name, then id. name_contains matches anywhere in the
+ * name, ignoring ASCII case ('%', '_' and '\' are plain characters). A page
+ * is the `limit` accounts after (after_name, after_id) (NULL: the first page).
+ */
 struct account_filter {
-    const char *region;      /* NULL: any */
-    const char *segment;     /* NULL: any */
-    const char *status;      /* NULL: any */
-    int64_t owner_rep_id;    /* 0: any */
-    const char *name_prefix; /* NULL: any; case-sensitive prefix of the name */
+    const char *region;        /* NULL: any */
+    const char *segment;       /* NULL: any */
+    const char *status;        /* NULL: any */
+    int64_t owner_rep_id;      /* 0: any */
+    const char *name_contains; /* NULL: any */
+    int64_t scope_rep_id;      /* 0: every account; else only this rep's (-1: none) */
+    const char *after_name;
     int64_t after_id;
     int limit;
 };
 
-/* One page of accounts matching `f` (see store_order_list for the cursor). */
+/* An account with the external ids of its owner and account manager (NULL: none). */
+struct account_row {
+    struct account account;
+    const char *owner_rep_ext_id;
+    const char *account_manager_ext_id;
+};
+
+/* One page of accounts matching `f`; *more as for store_order_list. */
 int store_account_list(struct db *db, struct arena *arena, const struct account_filter *f,
-                       struct account **items, size_t *n, int64_t *next_cursor,
-                       struct sd_error *err);
+                       struct account_row **items, size_t *n, int *more, struct sd_error *err);
+/* Account `id` (internal); SD_ENOTFOUND. */
+int store_account_row(struct db *db, struct arena *arena, int64_t id, struct account_row *out,
+                      struct sd_error *err);
+/* An account as JSON with the native CSV field names (accounts.csv). */
+void store_account_row_json(struct json_writer *w, const struct account_row *a);
 
 struct account_view {
     struct account account;
@@ -462,7 +495,8 @@ int store_audit_list(struct db *db, struct arena *arena, const struct audit_filt
  * An account's timeline (timeline.c): what happened to it, newest first.
  * Dated events (orders, shipments, invoices, payments, stage changes) are at
  * 00:00 UTC of their day; at the same moment the later step of a life cycle
- * comes first (the kinds below in reverse), then the higher row id.
+ * comes first (the kinds below in reverse), then the higher row id, then
+ * (stages of one opportunity on one day) the stage name, descending.
  */
 enum timeline_kind {
     TIMELINE_STAGE,          /* opportunity entered a stage: ref opportunity, text stage,
@@ -496,14 +530,19 @@ struct timeline_event {
 /* "stage", "order_placed", ...: the kind's name in JSON and text. */
 const char *timeline_kind_name(enum timeline_kind k);
 /*
- * The `limit` newest events of account `account_id` (one SQL statement over
- * the per-account indexes, merged and cut by the database; order figures
- * computed for the events returned only). *total is the number of events
- * the account has in all.
+ * The `limit` newest events of account `account_id` that come after event
+ * `after` in the timeline's order (NULL: from the newest; only its at, kind,
+ * row_id and text are used), by one SQL statement over the per-account
+ * indexes, merged and cut by the database; order figures are computed for
+ * the events returned only. *total is the number of events the account has
+ * in all.
  */
-int store_account_timeline(struct db *db, struct arena *arena, int64_t account_id, int limit,
+int store_account_timeline(struct db *db, struct arena *arena, int64_t account_id,
+                           const struct timeline_event *after, int limit,
                            struct timeline_event **items, size_t *n, int64_t *total,
                            struct sd_error *err);
+/* One event as a JSON object: at, date, dated, kind, id and the kind's fields. */
+void store_timeline_event_json(struct json_writer *w, const struct timeline_event *e);
 
 /*
  * KPIs (kpis.c). store_kpi_define upserts a definition by name (d->id is set).
@@ -771,5 +810,11 @@ int store_user_active_admins(struct db *db, int64_t *count, struct sd_error *err
  */
 int store_visible_to_rep(struct db *db, enum store_entity e, int64_t id, int64_t rep_id,
                          int *visible, struct sd_error *err);
+/*
+ * The internal ids of the open orders (draft pending confirmed on_hold) rep
+ * `rep_id` may see, ascending, by the same rule (the array lives in `arena`).
+ */
+int store_rep_open_orders(struct db *db, struct arena *arena, int64_t rep_id, int64_t **ids,
+                          size_t *n, struct sd_error *err);
 
 #endif

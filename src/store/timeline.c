@@ -8,6 +8,7 @@
  * in the database; order nets and units are then computed for the events
  * returned only, with the same exact line arithmetic as everywhere.
  */
+#include "base/date.h"
 #include "base/json.h"
 #include "base/money.h"
 #include "store/store-int.h"
@@ -30,10 +31,16 @@ const char *timeline_kind_name(enum timeline_kind k)
     return (unsigned)k < TIMELINE_KIND_COUNT ? kind_names[k] : "unknown";
 }
 
-/* Columns: kind, at, dated, row_id, ref, text, text2, text3, currency, amount, n1, n2, day. */
+/*
+ * Columns: kind, at, dated, row_id, ref, text, text2, text3, currency, amount,
+ * n1, n2, day, and the number of events in all. (at, kind, row_id) names an
+ * event, except the stages one opportunity entered on one day, told apart by
+ * the stage (text): the order ends with it, and the keyset cursor ?3..?6 is
+ * the last event's (at, kind, row_id, text).
+ */
 static const char timeline_sql[] =
     "SELECT kind, at, dated, row_id, ref, text, text2, text3, currency, amount, n1, n2, day, "
-    "count(*) OVER () FROM ("
+    "total FROM (SELECT *, count(*) OVER () AS total FROM ("
     "SELECT 0 AS kind, s.entered_date * 86400000 AS at, 1 AS dated, p.id AS row_id, "
     "p.ext_id AS ref, s.stage AS text, p.name AS text2, NULL AS text3, p.currency AS currency, "
     "p.amount AS amount, NULL AS n1, NULL AS n2, NULL AS day "
@@ -67,7 +74,9 @@ static const char timeline_sql[] =
     "UNION ALL SELECT 8, n.created_at, 0, n.id, r.ext_id, n.body, n.author, 'request', "
     "NULL, NULL, NULL, NULL, NULL FROM requests r "
     "JOIN notes n ON n.entity = 'request' AND n.entity_id = r.id WHERE r.account_id = ?1"
-    ") AS events ORDER BY at DESC, kind DESC, row_id DESC LIMIT ?2";
+    ") AS events) AS counted WHERE ?3 IS NULL OR at < ?3 OR (at = ?3 AND (kind < ?4 OR "
+    "(kind = ?4 AND (row_id < ?5 OR (row_id = ?5 AND text < ?6))))) "
+    "ORDER BY at DESC, kind DESC, row_id DESC, text DESC LIMIT ?2";
 
 static const char order_lines_sql[] =
     "SELECT qty, unit_price, discount, shipped_qty FROM order_lines WHERE order_id = ?";
@@ -121,7 +130,8 @@ static int order_figures(struct db *db, struct timeline_event *e, struct sd_erro
     return 0;
 }
 
-int store_account_timeline(struct db *db, struct arena *arena, int64_t account_id, int limit,
+int store_account_timeline(struct db *db, struct arena *arena, int64_t account_id,
+                           const struct timeline_event *after, int limit,
                            struct timeline_event **items, size_t *n, int64_t *total,
                            struct sd_error *err)
 {
@@ -137,6 +147,12 @@ int store_account_timeline(struct db *db, struct arena *arena, int64_t account_i
         return rc;
     db_bind_int64(st, 1, account_id);
     db_bind_int64(st, 2, limit);
+    if (after) {
+        db_bind_int64(st, 3, after->at);
+        db_bind_int64(st, 4, after->kind);
+        db_bind_int64(st, 5, after->row_id);
+        db_bind_text(st, 6, after->text ? after->text : "");
+    }
     while ((rc = db_step(st, err)) == DB_ROW) {
         *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
         read_event(st, arena, &(*items)[(*n)++]);
@@ -148,4 +164,70 @@ int store_account_timeline(struct db *db, struct arena *arena, int64_t account_i
             rc = order_figures(db, &(*items)[i], err);
     }
     return rc;
+}
+
+/* ---- an event as JSON (salesdesk account --timeline --json, the API) ---- */
+
+static void json_event_fields(struct json_writer *w, const struct timeline_event *e)
+{
+    switch (e->kind) {
+    case TIMELINE_STAGE:
+        json_kv_string(w, "stage", e->text);
+        json_kv_string(w, "name", e->text2);
+        json_kv_money(w, "amount", e->amount);
+        json_kv_string(w, "currency", e->currency);
+        break;
+    case TIMELINE_ORDER_PLACED:
+        json_kv_string(w, "status", e->text);
+        json_kv_money(w, "net", e->amount);
+        json_kv_string(w, "currency", e->currency);
+        json_kv_int(w, "units", e->n1);
+        break;
+    case TIMELINE_ORDER_SHIPPED:
+        json_kv_string(w, "status", e->text);
+        json_kv_int(w, "units", e->n1);
+        json_kv_int(w, "shipped_units", e->n2);
+        break;
+    case TIMELINE_INVOICE:
+        json_kv_string(w, "order", e->text);
+        json_kv_money(w, "amount", e->amount);
+        json_kv_string(w, "currency", e->currency);
+        json_kv_date(w, "due_date", e->day);
+        break;
+    case TIMELINE_PAYMENT:
+        json_kv_money(w, "paid_amount", e->amount);
+        json_kv_money(w, "amount", e->n1);
+        json_kv_string(w, "currency", e->currency);
+        break;
+    case TIMELINE_REQUEST_OPENED:
+        json_kv_string(w, "subject", e->text);
+        json_kv_string(w, "priority", e->text2);
+        json_kv_string(w, "status", e->text3);
+        break;
+    case TIMELINE_REQUEST_FIRST_RESPONSE:
+    case TIMELINE_REQUEST_RESOLVED:
+        json_kv_string(w, "subject", e->text);
+        json_kv_string(w, "priority", e->text2);
+        json_kv_int(w, "after_ms", e->n1);
+        break;
+    case TIMELINE_NOTE:
+        json_kv_string(w, "on", e->text3);
+        json_kv_string(w, "author", e->text2);
+        json_kv_string(w, "body", e->text);
+        break;
+    case TIMELINE_KIND_COUNT:
+        break;
+    }
+}
+
+void store_timeline_event_json(struct json_writer *w, const struct timeline_event *e)
+{
+    json_object_begin(w);
+    json_kv_ts(w, "at", e->at);
+    json_kv_date(w, "date", ts_to_date(e->at));
+    json_kv_bool(w, "dated", e->dated);
+    json_kv_string(w, "kind", timeline_kind_name(e->kind));
+    json_kv_string(w, "id", e->ref);
+    json_event_fields(w, e);
+    json_object_end(w);
 }

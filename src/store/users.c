@@ -410,3 +410,25 @@ int store_visible_to_rep(struct db *db, enum store_entity e, int64_t id, int64_t
         db_reset(st);
     return 0;
 }
+
+static const char rep_open_orders_sql[] =
+    "SELECT o.id FROM orders o WHERE o.status IN ('draft', 'pending', 'confirmed', 'on_hold') "
+    "AND " STORE_REP_SEES_ORDER("o", "?1") " ORDER BY o.id";
+
+int store_rep_open_orders(struct db *db, struct arena *arena, int64_t rep_id, int64_t **ids,
+                          size_t *n, struct sd_error *err)
+{
+    struct db_stmt *st;
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    int rc = db_prepare(db, rep_open_orders_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, rep_id);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        *ids = store_grow_array(arena, *ids, *n, &cap, sizeof(**ids));
+        (*ids)[(*n)++] = db_column_int64(st, 0);
+    }
+    return rc;
+}

@@ -1184,7 +1184,7 @@ static int list_rep(int i) { return i % 2; }
 static int32_t list_day(int i) { return 19000 + i * 10; }
 static enum order_status list_status(int i) { return (enum order_status)(i % ORDER_STATUS_COUNT); }
 
-/* Walks all pages of store_order_list with `f` and returns the ext ids joined by ','. */
+/* Walks all pages of store_order_list with `f` and returns the ext ids joined by ',' (newest first). */
 static void list_all_orders(struct fixture *f, struct order_filter filter, char *out, size_t cap,
                             int *pages)
 {
@@ -1192,22 +1192,28 @@ static void list_all_orders(struct fixture *f, struct order_filter filter, char 
     size_t used = 0;
     out[0] = '\0';
     *pages = 0;
+    int more;
     do {
-        struct order_summary *items = NULL;
+        struct order_list_item *items = NULL;
         size_t n = 0;
-        int64_t next = -1;
-        assert_sd_ok(store_order_list(f->db, &f->arena, &filter, &items, &n, &next, &err), &err);
+        more = -1;
+        assert_sd_ok(store_order_list(f->db, &f->arena, &filter, &items, &n, &more, &err), &err);
         (*pages)++;
         for (size_t i = 0; i < n; i++) {
-            int w = snprintf(out + used, cap - used, "%s%s", used ? "," : "", items[i].ext_id);
+            const char *ext = items[i].order.ext_id;
+            int w = snprintf(out + used, cap - used, "%s%s", used ? "," : "", ext);
             assert_true(w > 0 && (size_t)w < cap - used);
             used += (size_t)w;
             /* Each order has one line of qty (i + 1) at 2.50 with no discount. */
-            int index = atoi_checked(items[i].ext_id + 2);
+            int index = atoi_checked(ext + 2);
             assert_int_equal(items[i].net, (index + 1) * 25000);
+            assert_int_equal(items[i].order.order_date, list_day(index));
         }
-        filter.after_id = next;
-    } while (filter.after_id != 0);
+        if (n) {
+            filter.after_date = items[n - 1].order.order_date;
+            filter.after_id = items[n - 1].order.id;
+        }
+    } while (more);
 }
 
 static void test_order_list(void **state)
@@ -1232,7 +1238,8 @@ static void test_order_list(void **state)
 
     /* The expected lists, worked out from the rules above. */
     char want_all[512] = "", want_filtered[512] = "", got[512];
-    for (int i = 0; i < LIST_ORDERS; i++) {
+    char want_scoped[512] = "";
+    for (int i = LIST_ORDERS - 1; i >= 0; i--) { /* newest first: days grow with i */
         char ext[16];
         snprintf(ext, sizeof(ext), "%sL-%02d", want_all[0] ? "," : "", i);
         strncat(want_all, ext, sizeof(want_all) - strlen(want_all) - 1);
@@ -1240,6 +1247,11 @@ static void test_order_list(void **state)
         if (list_account(i) == 1 && open && list_day(i) >= 19050 && list_day(i) <= 19200) {
             snprintf(ext, sizeof(ext), "%sL-%02d", want_filtered[0] ? "," : "", i);
             strncat(want_filtered, ext, sizeof(want_filtered) - strlen(want_filtered) - 1);
+        }
+        /* Rep A sees the orders it took and those of account A-0, which it owns. */
+        if (list_rep(i) == 0 || list_account(i) == 0) {
+            snprintf(ext, sizeof(ext), "%sL-%02d", want_scoped[0] ? "," : "", i);
+            strncat(want_scoped, ext, sizeof(want_scoped) - strlen(want_scoped) - 1);
         }
     }
     int pages = 0;
@@ -1258,31 +1270,61 @@ static void test_order_list(void **state)
     };
     list_all_orders(f, some, got, sizeof(got), &pages);
     assert_string_equal(got, want_filtered);
-    assert_string_equal(got, "L-09,L-12,L-18"); /* account 1: i % 3 == 0; open: i % 9 <= 3 */
+    assert_string_equal(got, "L-18,L-12,L-09"); /* account 1: i % 3 == 0; open: i % 9 <= 3 */
 
     struct order_filter by_rep = {.rep_id = reps[1], .from = DATE_NONE, .to = 19060,
                                   .limit = 100};
     list_all_orders(f, by_rep, got, sizeof(got), &pages);
-    assert_string_equal(got, "L-01,L-03,L-05");
+    assert_string_equal(got, "L-05,L-03,L-01");
     assert_int_equal(pages, 1);
 
-    struct order_summary *items;
+    struct order_filter scoped = {.scope_rep_id = reps[0], .from = DATE_NONE, .to = DATE_NONE,
+                                  .limit = 4};
+    list_all_orders(f, scoped, got, sizeof(got), &pages);
+    assert_string_equal(got, want_scoped);
+    assert_false(strstr(got, "L-21") || strstr(got, "L-15") || strstr(got, "L-09") ||
+                 strstr(got, "L-03")); /* rep B's orders on account A-1 */
+
+    struct order_list_item *items;
     size_t n;
-    int64_t next;
+    int more;
     struct order_filter bad = {.from = DATE_NONE, .to = DATE_NONE, .limit = 0};
-    assert_sd_status(store_order_list(f->db, &f->arena, &bad, &items, &n, &next, &err), SD_EINVAL,
+    assert_sd_status(store_order_list(f->db, &f->arena, &bad, &items, &n, &more, &err), SD_EINVAL,
                      &err);
     bad.limit = STORE_LIST_MAX + 1;
-    assert_sd_status(store_order_list(f->db, &f->arena, &bad, &items, &n, &next, &err), SD_EINVAL,
+    assert_sd_status(store_order_list(f->db, &f->arena, &bad, &items, &n, &more, &err), SD_EINVAL,
                      &err);
+}
+
+/* Walks every page of store_account_list with `filter`; the names in *got (up to 8). */
+static size_t list_all_accounts(struct fixture *f, struct account_filter filter,
+                                const char **got, int *pages)
+{
+    struct sd_error err = {0};
+    size_t total = 0;
+    int more;
+    *pages = 0;
+    do {
+        struct account_row *items;
+        size_t n;
+        assert_sd_ok(store_account_list(f->db, &f->arena, &filter, &items, &n, &more, &err),
+                     &err);
+        for (size_t i = 0; i < n && total < 8; i++)
+            got[total++] = items[i].account.name;
+        if (n) {
+            filter.after_name = items[n - 1].account.name;
+            filter.after_id = items[n - 1].account.id;
+        }
+        (*pages)++;
+    } while (more);
+    return total;
 }
 
 static void test_account_list(void **state)
 {
     struct fixture *f = *state;
-    struct sd_error err = {0};
     static const char *const names[] = {"Acme Tools", "Acme Foods", "Bolt Ltd", "acme lower",
-                                        "Acmeville", "Crane Co"};
+                                        "Acmeville",  "Crane Co",   "50% Off",  "A_B Ltd"};
     begin(f->db);
     int64_t rep = put_rep(f->db, "R-L", "Lena", 0);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1291,36 +1333,36 @@ static void test_account_list(void **state)
         put_account(f->db, "crm", ext, names[i], i % 2 ? rep : 0, 0);
     }
     commit(f->db);
-    struct account_filter filter = {.name_prefix = "Acme", .limit = 2};
     const char *got[8];
-    size_t total = 0;
     int pages = 0;
-    do {
-        struct account *items;
-        size_t n;
-        int64_t next;
-        assert_sd_ok(store_account_list(f->db, &f->arena, &filter, &items, &n, &next, &err),
-                     &err);
-        for (size_t i = 0; i < n && total < 8; i++)
-            got[total++] = items[i].name;
-        filter.after_id = next;
-        pages++;
-    } while (filter.after_id);
-    /* Case-sensitive prefix: "acme lower" is not in, "Acmeville" is. */
-    assert_int_equal(total, 3);
-    assert_string_equal(got[0], "Acme Tools");
-    assert_string_equal(got[1], "Acme Foods");
+    /* Anywhere in the name, any ASCII case; by name (bytewise), so capitals first. */
+    struct account_filter acme = {.name_contains = "ACME", .limit = 2};
+    assert_int_equal(list_all_accounts(f, acme, got, &pages), 4);
+    assert_string_equal(got[0], "Acme Foods");
+    assert_string_equal(got[1], "Acme Tools");
     assert_string_equal(got[2], "Acmeville");
+    assert_string_equal(got[3], "acme lower");
     assert_int_equal(pages, 2);
+    /* LIKE's metacharacters are plain characters. */
+    struct account_filter percent = {.name_contains = "%", .limit = 10};
+    assert_int_equal(list_all_accounts(f, percent, got, &pages), 1);
+    assert_string_equal(got[0], "50% Off");
+    struct account_filter underscore = {.name_contains = "_", .limit = 10};
+    assert_int_equal(list_all_accounts(f, underscore, got, &pages), 1);
+    assert_string_equal(got[0], "A_B Ltd");
+    struct account_filter backslash = {.name_contains = "\\", .limit = 10};
+    assert_int_equal(list_all_accounts(f, backslash, got, &pages), 0);
 
+    /* Owned by Lena: K1, K3, K5, K7, by name; her scope gives the same. */
     struct account_filter owned = {.owner_rep_id = rep, .limit = 10};
-    struct account *items;
-    size_t n;
-    int64_t next;
-    assert_sd_ok(store_account_list(f->db, &f->arena, &owned, &items, &n, &next, &err), &err);
-    assert_int_equal(n, 3); /* K1, K3, K5 */
-    assert_string_equal(items[2].ext_id, "K5");
-    assert_int_equal(next, 0);
+    assert_int_equal(list_all_accounts(f, owned, got, &pages), 4);
+    assert_string_equal(got[0], "A_B Ltd");
+    assert_string_equal(got[3], "acme lower");
+    struct account_filter scoped = {.scope_rep_id = rep, .limit = 3};
+    assert_int_equal(list_all_accounts(f, scoped, got, &pages), 4);
+    assert_int_equal(pages, 2);
+    struct account_filter nobody = {.scope_rep_id = -1, .limit = 3};
+    assert_int_equal(list_all_accounts(f, nobody, got, &pages), 0);
 }
 
 #define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
