@@ -53,6 +53,8 @@ static const char token_used_sql[] = "UPDATE api_tokens SET last_used_at = ?2 WH
 
 static const char account_visible_sql[] =
     "SELECT 1 FROM accounts a WHERE a.id = ?1 AND " STORE_REP_SEES_ACCOUNT("a", "?2");
+static const char rep_accounts_sql[] =
+    "SELECT a.id FROM accounts a WHERE " STORE_REP_SEES_ACCOUNT("a", "?1") " ORDER BY a.id";
 static const char order_visible_sql[] =
     "SELECT 1 FROM orders o WHERE o.id = ?1 AND " STORE_REP_SEES_ORDER("o", "?2");
 static const char request_visible_sql[] =
@@ -365,4 +367,22 @@ int store_visible_to_rep(struct db *db, enum store_entity e, int64_t id, int64_t
     if (rc == DB_ROW)
         db_reset(st);
     return 0;
+}
+
+int store_rep_visible_accounts(struct db *db, struct arena *arena, int64_t rep_id,
+                               int64_t **ids, size_t *n, struct sd_error *err)
+{
+    struct db_stmt *st;
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    int rc = db_prepare(db, rep_accounts_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, rep_id);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        *ids = store_grow_array(arena, *ids, *n, &cap, sizeof(**ids));
+        (*ids)[(*n)++] = db_column_int64(st, 0);
+    }
+    return rc;
 }

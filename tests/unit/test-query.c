@@ -1809,19 +1809,19 @@ static void test_series(void **state)
     const char *const regions_wanted[] = {"EMEA", "APAC"};
     const struct query_filter by_region = {DIM_REGION, regions_wanted, 2};
     const struct series_spec specs[] = {
-        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_NONE, d0, d0 + 700, 0, NULL, 0, 0},
-        {MEASURE_MARGIN_PCT, PERIOD_QUARTER, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_ORDERS, PERIOD_WEEK, 1, DIM_PRODUCT, d0 + 100, d0 + 300, 0, NULL, 0, 5},
-        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_TEAM, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_UNITS, PERIOD_DAY, 1, DIM_NONE, d0 + 40, d0 + 100, QUERY_BOOKED, NULL, 0, 0},
+        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_NONE, d0, d0 + 700, 0, NULL, 0, 0, NULL},
+        {MEASURE_MARGIN_PCT, PERIOD_QUARTER, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_ORDERS, PERIOD_WEEK, 1, DIM_PRODUCT, d0 + 100, d0 + 300, 0, NULL, 0, 5, NULL},
+        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_TEAM, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_UNITS, PERIOD_DAY, 1, DIM_NONE, d0 + 40, d0 + 100, QUERY_BOOKED, NULL, 0, 0, NULL},
         {MEASURE_DAYS_TO_SHIP_MEDIAN, PERIOD_FYEAR, 4, DIM_CATEGORY, DATE_NONE, DATE_NONE, 0, NULL,
-         0, 0},
+         0, 0, NULL},
         {MEASURE_NEW_ACCOUNTS, PERIOD_MONTH, 1, DIM_SEGMENT, DATE_NONE, DATE_NONE, 0, &by_region, 1,
-         0},
-        {MEASURE_AOV, PERIOD_YEAR, 1, DIM_REP, d0 - 400, d0 + 2000, 0, NULL, 0, 3},
+         0, NULL},
+        {MEASURE_AOV, PERIOD_YEAR, 1, DIM_REP, d0 - 400, d0 + 2000, 0, NULL, 0, 3, NULL},
         {MEASURE_RETURN_RATE, PERIOD_MONTH, 1, DIM_NONE, DATE_NONE, DATE_NONE,
-         QUERY_BOOKED | QUERY_RETURNED, NULL, 0, 0},
-        {MEASURE_DISCOUNT, PERIOD_FQUARTER, 11, DIM_ACCOUNT, d0 + 500, d0 + 800, 0, NULL, 0, 4},
+         QUERY_BOOKED | QUERY_RETURNED, NULL, 0, 0, NULL},
+        {MEASURE_DISCOUNT, PERIOD_FQUARTER, 11, DIM_ACCOUNT, d0 + 500, d0 + 800, 0, NULL, 0, 4, NULL},
     };
     for (size_t i = 0; i < COUNT(specs); i++) {
         char where[48];
@@ -1857,9 +1857,9 @@ static void test_demo(void **state)
     struct tally tally = {0};
     check_random_queries(f, &tw, 0xDE30, 150, "demo", &tally);
     const struct series_spec specs[] = {
-        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_NONE, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_MARGIN_PCT, PERIOD_WEEK, 1, DIM_CATEGORY, DATE_NONE, DATE_NONE, 0, NULL, 0, 3},
+        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_NONE, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_MARGIN_PCT, PERIOD_WEEK, 1, DIM_CATEGORY, DATE_NONE, DATE_NONE, 0, NULL, 0, 3, NULL},
     };
     for (size_t i = 0; i < COUNT(specs); i++)
         check_series(f, &tw, &specs[i], "demo series");
