@@ -59,7 +59,18 @@ int api_engine_start(struct api_server *srv, struct db *db, struct sd_error *err
         return rc;
     }
     e->build_us = now_us() - t0;
-    pthread_rwlock_init(&e->lock, NULL);
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+#ifdef __GLIBC__
+    /*
+     * Engine requests keep coming; with glibc's default (readers first) a
+     * refresh could wait for a lull that never comes. A request never takes
+     * the read lock twice, so a waiting writer cannot deadlock it.
+     */
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    pthread_rwlock_init(&e->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     note_stats(e);
     log_info("engine: %" PRId64 " order lines read in %" PRId64 ".%03" PRId64 " s (change_log "
              "seq %" PRId64 ")",
