@@ -97,11 +97,26 @@ static void json_head(struct json_writer *w, const struct kpi_view *v)
     json_kv_date(w, "today", v->today);
 }
 
+/*
+ * The picked KPIs as a set of their own (sharing the definitions and
+ * formulas of v->set), so that only what they need is computed: a card's
+ * value does not depend on which other KPIs are evaluated with it.
+ */
+static struct kpi_set picked_set(const struct kpi_view *v, struct kpi *items)
+{
+    struct kpi_set sub = {.items = items, .n = v->npicked};
+    for (size_t i = 0; i < v->npicked; i++)
+        items[i] = v->set->items[v->picked[i]];
+    return sub;
+}
+
 static int json_cards(const struct kpi_view *v, struct json_writer *w, struct sd_error *err)
 {
-    struct kpi_card *cards = xcalloc(v->set->n ? v->set->n : 1, sizeof(*cards));
-    int rc = kpi_evaluate(v->f, v->set, v->targets, &v->period, v->today, &v->scope, v->rows,
-                          cards, err);
+    struct kpi items[KPI_VIEW_MAX];
+    struct kpi_set sub = picked_set(v, items);
+    struct kpi_card *cards = xcalloc(sub.n ? sub.n : 1, sizeof(*cards));
+    int rc = kpi_evaluate(v->f, &sub, v->targets, &v->period, v->today, &v->scope, v->rows, cards,
+                          err);
     if (rc == 0) {
         json_object_begin(w);
         json_head(w, v);
@@ -109,8 +124,8 @@ static int json_cards(const struct kpi_view *v, struct json_writer *w, struct sd
         json_kv_string(w, "scope_key", v->scope.key);
         json_key(w, "cards");
         json_array_begin(w);
-        for (size_t i = 0; i < v->npicked; i++)
-            kpi_card_json(w, &cards[v->picked[i]]);
+        for (size_t i = 0; i < sub.n; i++)
+            kpi_card_json(w, &cards[i]);
         json_array_end(w);
         json_object_end(w);
     }
@@ -121,8 +136,10 @@ static int json_cards(const struct kpi_view *v, struct json_writer *w, struct sd
 static int json_by(const struct kpi_view *v, struct json_writer *w, struct sd_error *err)
 {
     struct kpi_row_set rows;
-    int rc = kpi_evaluate_by(v->f, v->set, v->targets, &v->period, v->today, v->by, v->rows,
-                             &rows, err);
+    struct kpi items[KPI_VIEW_MAX];
+    struct kpi_set sub = picked_set(v, items);
+    int rc = kpi_evaluate_by(v->f, &sub, v->targets, &v->period, v->today, v->by, v->rows, &rows,
+                             err);
     if (rc)
         return rc;
     json_object_begin(w);
@@ -136,8 +153,8 @@ static int json_by(const struct kpi_view *v, struct json_writer *w, struct sd_er
         json_kv_string(w, "label", facts_dim_label(v->f, v->by, rows.keys[r]));
         json_key(w, "cards");
         json_array_begin(w);
-        for (size_t i = 0; i < v->npicked; i++)
-            kpi_card_json(w, &rows.cards[r * v->set->n + v->picked[i]]);
+        for (size_t i = 0; i < sub.n; i++)
+            kpi_card_json(w, &rows.cards[r * sub.n + i]);
         json_array_end(w);
         json_object_end(w);
     }
