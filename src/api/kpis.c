@@ -216,8 +216,9 @@ static int read_target_body(struct api_call *c, struct target_put *p, int fy_sta
     if (scope && kpi_scope_parse(scope, &p->scope, &why)) {
         api_detail(c, "scope", "%s", why.message);
         bad = 1;
-    } else if (!scope && jval_get(c->body, "scope")) {
-        bad = 1; /* wrong type: api_body_string said so */
+    } else if (!scope && jval_get(c->body, "scope") &&
+               jval_get(c->body, "scope")->type != JVAL_NULL) {
+        bad = 1; /* not a string: api_body_string said so */
     }
     bad |= body_decimal(c, "target", -INT64_MAX / 2, INT64_MAX / 2, MONEY_NONE, &p->value) != 0;
     /* Thresholds: percentages of the expected value, stored as millionths (= percent × 10^4). */

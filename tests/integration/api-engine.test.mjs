@@ -344,6 +344,8 @@ test('bad parameters and bodies answer 400 naming them; an unknown KPI answers 4
     [{ period: '2024-Q3', target: 5.12345 }, ['target']],
     [{ period: '2024-Q3', target: 5, amber_at_pct: 95, green_at_pct: 90 }, ['amber_at_pct']],
     [{ period: '2024-Q3', target: 5, scope: 'rep' }, ['scope']],
+    [{ period: '2024-Q3', target: 5, scope: 7 }, ['scope']],
+    [{ period: null, target: null }, ['period', 'target']],
     [{ period: '2024-Q3', target: 5, colour: 'red' }, ['colour']],
   ];
   for (const [body, fields] of bodies) {
