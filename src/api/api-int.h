@@ -18,6 +18,7 @@
 #include "base/json.h"
 #include "base/jval.h"
 #include "db/db.h"
+#include "engine/query.h"
 #include "http/http.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -87,12 +88,14 @@ struct api_detail {
 
 struct api_throttle;
 struct api_metrics;
+struct api_engine;
 
 struct api_server {
     struct api_options opt;
     struct http_server *http;
     struct api_throttle *throttle;
     struct api_metrics *metrics;
+    struct api_engine *engine; /* the facts every worker shares (engine.c) */
     int64_t started_ms;
 };
 
@@ -172,6 +175,29 @@ void api_metrics_record(struct api_metrics *m, int route, int status, int64_t du
 /* The Prometheus text of the counters, plus the gauges given. */
 void api_metrics_render(const struct api_metrics *m, struct strbuf *out);
 
+/*
+ * engine.c: the numbers engine shared by the workers. api_engine_start
+ * builds the facts from `db` (and logs the time and line count);
+ * api_engine_begin catches the facts up with the store's change_log when it
+ * is ahead, takes the read lock and, for a rep, builds their rows (their own
+ * orders and those of the accounts they own or manage: STORE_REP_SEES_ORDER);
+ * api_engine_end releases both. Between them the facts do not change.
+ */
+struct api_engine_use {
+    const struct facts *f;
+    int32_t today;      /* ?today= when the route takes it, else demo_today, else the date */
+    int fy_start_month;
+    const struct query_rows *scope; /* the rep's rows; NULL for other roles (every line) */
+    struct query_rows rows;
+    int locked;
+};
+int api_engine_start(struct api_server *srv, struct db *db, struct sd_error *err);
+void api_engine_free(struct api_engine *e);
+int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_error *err);
+void api_engine_end(struct api_call *c, struct api_engine_use *u);
+/* The engine's gauges for GET /metrics. */
+void api_engine_metrics(struct api_call *c, struct strbuf *out);
+
 /* The handlers, one file per resource. */
 int api_healthz(struct api_call *c, struct sd_error *err);
 int api_metrics_get(struct api_call *c, struct sd_error *err);
@@ -205,6 +231,12 @@ struct doctor_finding;
  */
 int api_hide_other_orders(struct api_call *c, struct doctor_finding *findings, size_t n,
                           struct sd_error *err);
+int api_kpis_get(struct api_call *c, struct sd_error *err);
+int api_kpi_targets_get(struct api_call *c, struct sd_error *err);
+int api_kpi_targets_put(struct api_call *c, struct sd_error *err);
+int api_alerts_list(struct api_call *c, struct sd_error *err);
+int api_alert_ack(struct api_call *c, struct sd_error *err);
+int api_trends_get(struct api_call *c, struct sd_error *err);
 
 /* params.c: query parameters, pages, writes. */
 /* 1 when the route takes query parameter `name` (route->query). */

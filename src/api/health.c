@@ -52,5 +52,6 @@ int api_metrics_get(struct api_call *c, struct sd_error *err)
                     "in the store.\n# TYPE salesdesk_change_log_seq gauge\n"
                     "salesdesk_change_log_seq %" PRId64 "\n",
                     seq);
+    api_engine_metrics(c, out);
     return 0;
 }

@@ -373,6 +373,108 @@ const struct api_route api_routes[] = {
                             "\"100123\",\"status\":\"pending\",\"score\":83,…,\"verdict\":"
                             "\"blocked\",…}],\"next_cursor\":\"…\"}",
     },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/kpis",
+        .handler = api_kpis_get,
+        .roles = ROLES_ALL,
+        .query = "period scope by kpi today",
+        .summary = "KPI cards (value, target, expected by today, projection, pace, status) for "
+                   "`period` (default: the quarter holding today) and `scope` (`company`, "
+                   "`region=R`, `team=T`, `rep=R`, `category=C`), or one row of cards per value "
+                   "of `by` (a dimension: region segment country account rep team product "
+                   "category); `kpi=a,b` picks KPIs; `today=YYYY-MM-DD` sets the day (default: "
+                   "the demo's day, else today). The same object as `salesdesk kpi --json`. "
+                   "The numbers include every write made before the request. For a rep they "
+                   "are computed only over the order lines the rep may see (the orders they "
+                   "took and the orders of the accounts they own or manage); `by=account` "
+                   "lists only the accounts they own or manage; the only targets applied are "
+                   "those of their own rep scope. A bad parameter answers 400 naming it.",
+        .example_response = "200 {\"period\":\"2024-Q3\",\"first\":\"2024-07-01\",\"last\":"
+                            "\"2024-09-30\",\"today\":\"2024-08-15\",\"scope\":\"company\","
+                            "\"scope_key\":\"\",\"cards\":[{\"name\":\"revenue\",\"label\":"
+                            "\"Revenue\",\"unit\":\"money\",\"value\":1234567.5,\"target\":"
+                            "2500000,\"status\":\"green\",…}]}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/kpis/{name}/targets",
+        .handler = api_kpi_targets_get,
+        .roles = ROLES_ALL,
+        .summary = "The targets of KPI `name` (and, for revenue, the quotas that count as its "
+                   "targets), as `salesdesk kpi targets --json`. An unknown KPI answers 404. "
+                   "A rep sees only the targets of their own rep scope.",
+        .example_response = "200 {\"kpi\":\"revenue\",\"items\":[{\"kpi\":\"revenue\","
+                            "\"scope\":\"company\",\"scope_key\":\"\",\"period\":"
+                            "\"2024-Q3\",\"target\":2500000,\"green_at_pct\":100,"
+                            "\"amber_at_pct\":90,\"source\":\"target\"}]}",
+    },
+    {
+        .method = "PUT",
+        .pattern = "/api/v1/kpis/{name}/targets",
+        .handler = api_kpi_targets_put,
+        .roles = ROLE_ADMIN | ROLE_MANAGER,
+        .json_body = 1,
+        .summary = "Sets the target of KPI `name` for `period` and `scope` (default company): "
+                   "`target` in the KPI's unit, `green_at_pct` (default 100) and `amber_at_pct` "
+                   "(default 90, at most green) as percentages of the value expected by the "
+                   "day. 201 when new, 200 when changed or unchanged; audited with the values "
+                   "before and after. An unknown KPI answers 404.",
+        .example_request = "{\"period\":\"2024-Q3\",\"scope\":\"rep=R001\",\"target\":"
+                           "250000,\"green_at_pct\":100,\"amber_at_pct\":85}",
+        .example_response = "201 {\"kpi\":\"revenue\",\"scope\":\"rep\",\"scope_key\":"
+                            "\"R001\",\"period\":\"2024-Q3\",\"target\":250000,"
+                            "\"green_at_pct\":100,\"amber_at_pct\":85,\"source\":\"target\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/alerts",
+        .handler = api_alerts_list,
+        .roles = ROLES_ALL,
+        .query = "state kpi limit cursor",
+        .summary = "KPI alerts (a target gone amber or red), newest first: `state` `open` "
+                   "(default), `acknowledged` or `all`; `kpi` one KPI. A rep sees only the "
+                   "alerts of their own rep scope (an alert's value covers every order of its "
+                   "scope).",
+        .example_response = "200 {\"items\":[{\"id\":7,\"kpi\":\"revenue\",\"scope\":"
+                            "\"rep\",\"scope_key\":\"R001\",\"period\":\"2024-Q3\","
+                            "\"level\":\"red\",\"message\":\"revenue rep R001 in 2024-Q3 is "
+                            "red: …\",\"value\":81000,\"target\":250000,\"expected\":"
+                            "125000,\"raised_at\":\"2024-08-15T06:00:00.000Z\",\"acked_at\":"
+                            "null}],\"next_cursor\":null}",
+    },
+    {
+        .method = "POST",
+        .pattern = "/api/v1/alerts/{id}/ack",
+        .handler = api_alert_ack,
+        .roles = ROLE_ADMIN | ROLE_MANAGER,
+        .summary = "Acknowledges an open alert (those who set targets do); audited. 404 for no "
+                   "such alert, 409 when it was acknowledged already.",
+        .example_response = "200 {\"id\":7,\"kpi\":\"revenue\",…,\"acked_at\":"
+                            "\"2024-08-15T09:12:00.000Z\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/trends",
+        .handler = api_trends_get,
+        .roles = ROLES_ALL,
+        .query = "measure by bucket period from to where top forecast movers",
+        .summary = "A measure (required: revenue, margin, orders, aov, on_time_rate, …) over "
+                   "time buckets (`bucket` day, week, month (default), quarter, year, fquarter, "
+                   "fyear) from `from` to `to` (or `period`), one series per value of `by`, "
+                   "filtered by `where=DIM=V[,V][;DIM=V]`; `top` keeps the largest series; "
+                   "one series is analysed (growth, moving average, `forecast` periods "
+                   "(default 3), anomalies); `movers=true` ranks the series' last change. The "
+                   "same object as `salesdesk trend MEASURE --json`. For a rep the series "
+                   "count only the order lines the rep may see; `by=account` shows only the "
+                   "accounts they own or manage, and `where` naming another account answers "
+                   "400 like one that does not exist.",
+        .example_response = "200 {\"measure\":\"revenue\",\"unit\":\"money\",\"bucket\":"
+                            "\"month\",\"by\":null,\"periods\":[{\"period\":\"2024-07\","
+                            "\"first\":\"2024-07-01\",\"last\":\"2024-07-31\"}],\"series\":"
+                            "[{\"key\":null,\"label\":null,\"values\":[1234.5]}],"
+                            "\"partial_last\":false,\"vs_prev_pct\":[null],…}",
+    },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -2,7 +2,8 @@
 /*
  * serve: the API server's life: options, the http/ server wired to
  * api_dispatch, one store connection per worker thread (opened on the
- * thread's first request, closed when the server stops), the metrics hook.
+ * thread's first request, closed when the server stops), the engine's facts
+ * (built before the server listens, engine.c), the metrics hook.
  */
 #include <stdlib.h>
 
@@ -66,10 +67,14 @@ int api_server_start(const struct api_options *opt, struct api_server **out, str
         rc = secret_init(err);
     if (rc == 0)
         rc = store_open(&db, opt->db_url, DB_OPEN_EXISTING, err);
-    db_close(db);
-    if (rc)
-        return rc;
     struct api_server *srv = xcalloc(1, sizeof(*srv));
+    if (rc == 0)
+        rc = api_engine_start(srv, db, err);
+    db_close(db);
+    if (rc) {
+        free(srv);
+        return rc;
+    }
     srv->opt = *opt;
     srv->throttle = api_throttle_new();
     srv->metrics = api_metrics_new(api_routes_count);
@@ -88,6 +93,7 @@ int api_server_start(const struct api_options *opt, struct api_server **out, str
     if (rc) {
         api_throttle_free(srv->throttle);
         api_metrics_free(srv->metrics);
+        api_engine_free(srv->engine);
         free(srv);
         return rc;
     }
@@ -105,6 +111,7 @@ void api_server_stop(struct api_server *srv)
     if (!srv)
         return;
     http_server_stop(srv->http);
+    api_engine_free(srv->engine);
     api_throttle_free(srv->throttle);
     api_metrics_free(srv->metrics);
     free(srv);

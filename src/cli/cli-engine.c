@@ -10,17 +10,12 @@
 #include "base/money.h"
 #include "cli/cli-engine.h"
 #include "engine/kpi.h"
+#include "engine/series.h"
 #include "base/banned.h"
-
-static const char *const bucket_names[] = {
-    [PERIOD_DAY] = "day",         [PERIOD_WEEK] = "week", [PERIOD_MONTH] = "month",
-    [PERIOD_QUARTER] = "quarter", [PERIOD_YEAR] = "year", [PERIOD_FQUARTER] = "fquarter",
-    [PERIOD_FYEAR] = "fyear",
-};
 
 const char *cli_bucket_name(enum period_kind k)
 {
-    return k <= PERIOD_FYEAR ? bucket_names[k] : "range";
+    return series_bucket_name(k);
 }
 
 static void progress(void *ctx, int64_t done, int64_t total)
@@ -34,13 +29,7 @@ static void progress(void *ctx, int64_t done, int64_t total)
 
 int cli_fiscal_start(struct db *db)
 {
-    struct arena a;
-    const char *value = NULL;
-    arena_init(&a, 0);
-    int rc = store_setting_get(db, &a, "fiscal_year_start_month", &value, NULL);
-    long month = rc == 0 && value ? strtol(value, NULL, 10) : 1;
-    arena_release(&a);
-    return month >= 1 && month <= 12 ? (int)month : 1;
+    return store_fiscal_start(db);
 }
 
 int cli_fail_rejected(const struct sd_error *err, int rejected)
@@ -97,45 +86,13 @@ static size_t split(char *text, char sep, char **parts, size_t max)
     return n;
 }
 
-static int one_filter(const struct cli_args *args, struct cli_filters *out, char *clause,
-                      size_t *nvalues)
+int cli_opt_filters(const struct cli_args *args, struct query_filters *out)
 {
     struct sd_error err = {0};
-    char *eq = strchr(clause, '=');
-    if (!eq || eq == clause || !eq[1])
-        return cli_usage_error(args, "--where: '%s' is not DIM=VALUE[,VALUE...]", clause);
-    *eq = '\0';
-    struct query_filter *f = &out->items[out->n];
-    if (dim_parse(clause, &f->dim, &err))
-        return cli_usage_error(args, "--where: %s", err.message);
-    char *values[CLI_MAX_FILTER_VALUES];
-    size_t n = split(eq + 1, ',', values, CLI_MAX_FILTER_VALUES - *nvalues);
-    f->values = &out->values[*nvalues];
-    f->n = n;
-    for (size_t i = 0; i < n; i++)
-        out->values[(*nvalues)++] = values[i];
-    out->n++;
-    return 0;
-}
-
-int cli_opt_filters(const struct cli_args *args, struct cli_filters *out)
-{
     const char *text = cli_opt(args, "where");
     memset(out, 0, sizeof(*out));
-    if (!text)
-        return 0;
-    if (strlen(text) >= sizeof(out->storage))
-        return cli_usage_error(args, "--where: longer than %zu bytes", sizeof(out->storage) - 1);
-    memcpy(out->storage, text, strlen(text) + 1);
-    char *clauses[QUERY_MAX_FILTERS];
-    size_t n = split(out->storage, ';', clauses, QUERY_MAX_FILTERS), nvalues = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (nvalues >= CLI_MAX_FILTER_VALUES)
-            return cli_usage_error(args, "--where: at most %d values", CLI_MAX_FILTER_VALUES);
-        int rc = one_filter(args, out, clauses[i], &nvalues);
-        if (rc)
-            return rc;
-    }
+    if (text && query_filters_parse(text, out, &err))
+        return cli_usage_error(args, "--where: %s", err.message);
     return 0;
 }
 
@@ -172,18 +129,12 @@ int cli_opt_dim(const struct cli_args *args, const char *name, enum dim *out)
 int cli_opt_bucket(const struct cli_args *args, const char *name, enum period_kind fallback,
                    enum period_kind *out)
 {
+    struct sd_error err = {0};
     const char *text = cli_opt(args, name);
     *out = fallback;
-    if (!text)
-        return 0;
-    for (int k = PERIOD_DAY; k <= PERIOD_FYEAR; k++) {
-        if (strcmp(text, bucket_names[k]) == 0) {
-            *out = (enum period_kind)k;
-            return 0;
-        }
-    }
-    return cli_usage_error(args, "--%s: '%s' is not a bucket (day, week, month, quarter, year, "
-                           "fquarter, fyear)", name, text);
+    if (text && series_bucket_parse(text, out, &err))
+        return cli_usage_error(args, "--%s: %s", name, err.message);
+    return 0;
 }
 
 int cli_opt_range(const struct cli_args *args, int fy_start_month, int32_t *from, int32_t *to)

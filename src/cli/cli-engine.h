@@ -12,8 +12,6 @@
 #include "engine/query.h"
 #include "store/store.h"
 
-#define CLI_MAX_FILTER_VALUES 64
-
 struct cli_engine {
     struct db *db;
     struct facts *facts;
@@ -25,14 +23,8 @@ struct cli_engine {
 int cli_engine_open(const struct cli_args *args, struct cli_engine *e);
 void cli_engine_close(struct cli_engine *e);
 
-/* --where "DIM=V[,V...][;DIM=V...]" parsed into filters that point into `storage`. */
-struct cli_filters {
-    struct query_filter items[QUERY_MAX_FILTERS];
-    size_t n;
-    const char *values[CLI_MAX_FILTER_VALUES];
-    char storage[1024];
-};
-int cli_opt_filters(const struct cli_args *args, struct cli_filters *out);
+/* --where "DIM=V[,V...][;DIM=V...]" parsed into filters (query_filters_parse). */
+int cli_opt_filters(const struct cli_args *args, struct query_filters *out);
 /* --status "pending,shipped": a status mask (0 when absent). */
 int cli_opt_statuses(const struct cli_args *args, unsigned *mask);
 /* --NAME DIM, DIM_NONE when absent. */

@@ -32,22 +32,8 @@ static void json_alerts(struct strbuf *out, const struct kpi_alert *a, size_t n)
     struct json_writer w;
     json_writer_init(&w, out, 1);
     json_array_begin(&w);
-    for (size_t i = 0; i < n; i++) {
-        json_object_begin(&w);
-        json_kv_int(&w, "id", a[i].id);
-        json_kv_string(&w, "kpi", a[i].kpi_name);
-        json_kv_string(&w, "scope", a[i].scope_kind);
-        json_kv_string(&w, "scope_key", a[i].scope_key);
-        json_kv_string(&w, "period", a[i].period);
-        json_kv_string(&w, "level", a[i].level);
-        json_kv_string(&w, "message", a[i].message);
-        json_kv_money(&w, "value", a[i].value);
-        json_kv_money(&w, "target", a[i].target);
-        json_kv_money(&w, "expected", a[i].expected);
-        json_kv_ts(&w, "raised_at", a[i].raised_at);
-        json_kv_ts(&w, "acked_at", a[i].acked_at);
-        json_object_end(&w);
-    }
+    for (size_t i = 0; i < n; i++)
+        store_kpi_alert_json(&w, &a[i]);
     json_array_end(&w);
     strbuf_addch(out, '\n');
 }

@@ -14,171 +14,92 @@
 #include "base/xalloc.h"
 #include "cli/cli-engine.h"
 #include "engine/kpi.h"
+#include "engine/view.h"
 #include "base/banned.h"
 
 struct kpi_cmd {
     struct cli_engine engine;
     struct kpi_set set;
     struct kpi_targets targets;
-    struct period period;
-    struct kpi_scope scope;
-    enum dim by;
+    struct kpi_view view;
     int json;
-    size_t picked[64]; /* indexes into set.items to show */
-    size_t npicked;
 };
-
-/* --kpi a,b,c: which KPIs to show (default: all, or a short list with --by). */
-static int pick(const struct cli_args *args, struct kpi_cmd *c)
-{
-    static const char *const by_default[] = {"revenue", "orders", "aov", "margin_pct",
-                                             "on_time_rate"};
-    const char *text = cli_opt(args, "kpi");
-    char copy[512];
-    const char *names[64];
-    size_t n = 0;
-    if (text) {
-        if (strlen(text) >= sizeof(copy))
-            return cli_usage_error(args, "--kpi: too long");
-        memcpy(copy, text, strlen(text) + 1);
-        for (char *p = copy; p && n < 64; n++) {
-            names[n] = p;
-            p = strchr(p, ',');
-            if (p)
-                *p++ = '\0';
-        }
-    } else if (c->by) {
-        for (; n < sizeof(by_default) / sizeof(by_default[0]); n++)
-            names[n] = by_default[n];
-    }
-    if (n == 0) {
-        for (; c->npicked < c->set.n && c->npicked < 64; c->npicked++)
-            c->picked[c->npicked] = c->npicked;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct kpi *k = kpi_find(&c->set, names[i]);
-        if (!k)
-            return cli_usage_error(args, "--kpi: no KPI '%s' (salesdesk kpi list)", names[i]);
-        c->picked[c->npicked++] = (size_t)(k - c->set.items);
-    }
-    return 0;
-}
 
 static int parse_view(const struct cli_args *args, struct kpi_cmd *c)
 {
     struct sd_error err = {0};
-    const char *period = cli_opt(args, "period");
-    const char *scope = cli_opt(args, "scope");
-    if (period && period_parse(period, strlen(period), c->engine.fy_start_month, &c->period, &err))
-        return cli_usage_error(args, "--period: %s", err.message);
-    if (!period)
-        c->period = period_containing(c->engine.today, PERIOD_QUARTER, c->engine.fy_start_month);
-    if (scope && kpi_scope_parse(scope, &c->scope, &err))
-        return cli_usage_error(args, "--scope: %s", err.message);
-    if (!scope)
-        c->scope = (struct kpi_scope){DIM_NONE, ""};
-    if (c->by && c->scope.dim != DIM_NONE)
+    const char *field = NULL;
+    c->view = (struct kpi_view){
+        .f = c->engine.facts,
+        .set = &c->set,
+        .targets = &c->targets,
+        .today = c->engine.today,
+        .fy_start_month = c->engine.fy_start_month,
+        .period_text = cli_opt(args, "period"),
+        .scope_text = cli_opt(args, "scope"),
+        .kpi_names = cli_opt(args, "kpi"),
+        .by = c->view.by,
+    };
+    if (kpi_view_prepare(&c->view, &field, &err) == 0)
+        return 0;
+    if (strcmp(field, "by") == 0)
         return cli_usage_error(args, "--by and --scope do not go together");
-    return pick(args, c);
+    return cli_usage_error(args, "--%s: %s", field, err.message);
 }
 
-static void json_card(struct json_writer *w, const struct kpi_card *k)
-{
-    json_object_begin(w);
-    json_kv_string(w, "name", k->kpi->name);
-    json_kv_string(w, "label", k->kpi->label);
-    json_kv_string(w, "unit", measure_unit_name(k->kpi->unit));
-    json_kv_bool(w, "higher_is_better", k->kpi->higher_is_better);
-    json_kv_money(w, "value", k->value);
-    json_kv_money(w, "target", k->target);
-    json_kv_string(w, "target_source", k->target_source);
-    json_kv_money(w, "expected", k->expected);
-    json_kv_money(w, "projected", k->projected);
-    json_kv_string(w, "pace", k->pace);
-    json_kv_money(w, "attainment_pct", k->attainment);
-    json_kv_string(w, "status", kpi_status_name(k->status));
-    json_object_end(w);
-}
-
-static void json_head(struct json_writer *w, const struct kpi_cmd *c)
+static void text_cards(struct strbuf *out, const struct kpi_view *v, const struct kpi_card *cards)
 {
     char text[PERIOD_TEXT_MAX];
-    period_format(&c->period, text);
-    json_kv_string(w, "period", text);
-    json_kv_date(w, "first", c->period.first);
-    json_kv_date(w, "last", c->period.last);
-    json_kv_date(w, "today", c->engine.today);
-}
-
-static void text_cards(struct strbuf *out, const struct kpi_cmd *c, const struct kpi_card *cards)
-{
-    char text[PERIOD_TEXT_MAX];
-    period_format(&c->period, text);
-    const struct kpi_card *any = &cards[c->picked[0]];
-    strbuf_addf(out, "KPIs for %s%s%s, %s (day %d of %d)\n\n", kpi_scope_kind(&c->scope),
-                *c->scope.key ? " " : "", c->scope.key, text, any->days_elapsed, any->days_total);
+    period_format(&v->period, text);
+    const struct kpi_card *any = &cards[v->picked[0]];
+    strbuf_addf(out, "KPIs for %s%s%s, %s (day %d of %d)\n\n", kpi_scope_kind(&v->scope),
+                *v->scope.key ? " " : "", v->scope.key, text, any->days_elapsed, any->days_total);
     strbuf_addf(out, "%-30s %16s %16s %16s %16s %-11s %7s %s\n", "kpi", "value", "target",
                 "expected", "projected", "pace", "status", "of pace");
-    for (size_t i = 0; i < c->npicked; i++) {
-        const struct kpi_card *k = &cards[c->picked[i]];
+    for (size_t i = 0; i < v->npicked; i++) {
+        const struct kpi_card *k = &cards[v->picked[i]];
         enum measure_unit u = k->kpi->unit;
-        char v[64], t[64], e[64], p[64], a[64];
-        cli_format_value(u, k->value, v, sizeof(v));
+        char val[64], t[64], e[64], p[64], a[64];
+        cli_format_value(u, k->value, val, sizeof(val));
         cli_format_value(u, k->has_target ? k->target : QUERY_NONE, t, sizeof(t));
         cli_format_value(u, k->has_target ? k->expected : QUERY_NONE, e, sizeof(e));
         cli_format_value(u, k->projected, p, sizeof(p));
         cli_format_value(UNIT_PERCENT, k->attainment, a, sizeof(a));
-        strbuf_addf(out, "%-30.30s %16s %16s %16s %16s %-11s %7s %s\n", k->kpi->label, v, t, e,
+        strbuf_addf(out, "%-30.30s %16s %16s %16s %16s %-11s %7s %s\n", k->kpi->label, val, t, e,
                     p, k->has_target ? k->pace : "", kpi_status_name(k->status), a);
     }
 }
 
 static int show_cards(struct kpi_cmd *c, struct strbuf *out, struct sd_error *err)
 {
+    const struct kpi_view *v = &c->view;
     struct kpi_card *cards = xcalloc(c->set.n, sizeof(*cards));
-    int rc = kpi_evaluate(c->engine.facts, &c->set, &c->targets, &c->period, c->engine.today,
-                          &c->scope, cards, err);
-    if (rc == 0 && c->json) {
-        struct json_writer w;
-        json_writer_init(&w, out, 1);
-        json_object_begin(&w);
-        json_head(&w, c);
-        json_kv_string(&w, "scope", kpi_scope_kind(&c->scope));
-        json_kv_string(&w, "scope_key", c->scope.key);
-        json_key(&w, "cards");
-        json_array_begin(&w);
-        for (size_t i = 0; i < c->npicked; i++)
-            json_card(&w, &cards[c->picked[i]]);
-        json_array_end(&w);
-        json_object_end(&w);
-        strbuf_addch(out, '\n');
-    } else if (rc == 0) {
-        text_cards(out, c, cards);
-    }
+    int rc = kpi_evaluate(v->f, v->set, v->targets, &v->period, v->today, &v->scope, NULL, cards,
+                          err);
+    if (rc == 0)
+        text_cards(out, v, cards);
     free(cards);
     return rc;
 }
 
-static void text_by(struct strbuf *out, const struct kpi_cmd *c, const struct kpi_row_set *rows)
+static void text_by(struct strbuf *out, const struct kpi_view *v, const struct kpi_row_set *rows)
 {
-    const struct facts *f = c->engine.facts;
     char text[PERIOD_TEXT_MAX];
-    period_format(&c->period, text);
+    period_format(&v->period, text);
     strbuf_addf(out, "KPIs by %s, %s (G green, A amber, R red against target)\n\n",
-                dim_name(c->by), text);
-    strbuf_addf(out, "%-16s %-24s", dim_name(c->by), "name");
-    for (size_t i = 0; i < c->npicked; i++)
-        strbuf_addf(out, " %18.18s", c->set.items[c->picked[i]].name);
+                dim_name(v->by), text);
+    strbuf_addf(out, "%-16s %-24s", dim_name(v->by), "name");
+    for (size_t i = 0; i < v->npicked; i++)
+        strbuf_addf(out, " %18.18s", v->set->items[v->picked[i]].name);
     strbuf_addch(out, '\n');
     for (size_t r = 0; r < rows->n; r++) {
-        strbuf_addf(out, "%-16s %-24.24s", facts_dim_key(f, c->by, rows->keys[r]),
-                    facts_dim_label(f, c->by, rows->keys[r]));
-        for (size_t i = 0; i < c->npicked; i++) {
-            const struct kpi_card *k = &rows->cards[r * c->set.n + c->picked[i]];
-            char v[64];
-            cli_format_value(k->kpi->unit, k->value, v, sizeof(v));
-            strbuf_addf(out, " %16s %c", v, " GAR"[k->status]);
+        strbuf_addf(out, "%-16s %-24.24s", facts_dim_key(v->f, v->by, rows->keys[r]),
+                    facts_dim_label(v->f, v->by, rows->keys[r]));
+        for (size_t i = 0; i < v->npicked; i++) {
+            const struct kpi_card *k = &rows->cards[r * v->set->n + v->picked[i]];
+            char val[64];
+            cli_format_value(k->kpi->unit, k->value, val, sizeof(val));
+            strbuf_addf(out, " %16s %c", val, " GAR"[k->status]);
         }
         strbuf_addch(out, '\n');
     }
@@ -186,40 +107,24 @@ static void text_by(struct strbuf *out, const struct kpi_cmd *c, const struct kp
 
 static int show_by(struct kpi_cmd *c, struct strbuf *out, struct sd_error *err)
 {
+    const struct kpi_view *v = &c->view;
     struct kpi_row_set rows;
-    const struct facts *f = c->engine.facts;
-    int rc = kpi_evaluate_by(f, &c->set, &c->targets, &c->period, c->engine.today, c->by, &rows,
+    int rc = kpi_evaluate_by(v->f, v->set, v->targets, &v->period, v->today, v->by, NULL, &rows,
                              err);
     if (rc)
         return rc;
-    if (!c->json) {
-        text_by(out, c, &rows);
-        kpi_row_set_release(&rows);
-        return 0;
-    }
-    struct json_writer w;
-    json_writer_init(&w, out, 1);
-    json_object_begin(&w);
-    json_head(&w, c);
-    json_kv_string(&w, "by", dim_name(c->by));
-    json_key(&w, "rows");
-    json_array_begin(&w);
-    for (size_t r = 0; r < rows.n; r++) {
-        json_object_begin(&w);
-        json_kv_string(&w, "key", facts_dim_key(f, c->by, rows.keys[r]));
-        json_kv_string(&w, "label", facts_dim_label(f, c->by, rows.keys[r]));
-        json_key(&w, "cards");
-        json_array_begin(&w);
-        for (size_t i = 0; i < c->npicked; i++)
-            json_card(&w, &rows.cards[r * c->set.n + c->picked[i]]);
-        json_array_end(&w);
-        json_object_end(&w);
-    }
-    json_array_end(&w);
-    json_object_end(&w);
-    strbuf_addch(out, '\n');
+    text_by(out, v, &rows);
     kpi_row_set_release(&rows);
     return 0;
+}
+
+static int show_json(struct kpi_cmd *c, struct strbuf *out, struct sd_error *err)
+{
+    struct json_writer w;
+    json_writer_init(&w, out, 1);
+    int rc = kpi_view_json(&c->view, &w, err);
+    strbuf_addch(out, '\n');
+    return rc;
 }
 
 static int view(const struct cli_args *args)
@@ -229,7 +134,7 @@ static int view(const struct cli_args *args)
     struct strbuf out = STRBUF_INIT;
     memset(&c, 0, sizeof(c));
     c.json = cli_flag(args, "json");
-    int rc = cli_opt_dim(args, "by", &c.by);
+    int rc = cli_opt_dim(args, "by", &c.view.by);
     if (rc == 0)
         rc = cli_engine_open(args, &c.engine);
     if (rc)
@@ -238,7 +143,9 @@ static int view(const struct cli_args *args)
         rc = cli_fail(&err);
     if (rc == 0)
         rc = parse_view(args, &c);
-    if (rc == 0 && (c.by ? show_by(&c, &out, &err) : show_cards(&c, &out, &err)))
+    if (rc == 0 && (c.json       ? show_json(&c, &out, &err)
+                    : c.view.by ? show_by(&c, &out, &err)
+                                : show_cards(&c, &out, &err)))
         rc = cli_fail(&err);
     if (rc == 0)
         rc = cli_write_stdout(out.buf, out.len);
@@ -366,7 +273,8 @@ static int set_target(const struct cli_args *args, struct db *db, struct sd_erro
     if (rc == 0)
         rc = db_begin(db, err);
     if (rc == 0)
-        rc = kpi_target_set(db, &set, args->args[1], &scope, &p, value, green, amber, &w, err);
+        rc = kpi_target_set(db, &set, args->args[1], &scope, &p, value, green, amber, &w, NULL,
+                            err);
     if (rc == 0)
         rc = db_commit(db, err);
     else if (db_in_transaction(db))
@@ -406,16 +314,7 @@ static int list_targets(const struct cli_args *args, struct db *db, struct sd_er
                             l ? "  (quota)" : "");
                 continue;
             }
-            json_object_begin(&w);
-            json_kv_string(&w, "kpi", x->kpi_name);
-            json_kv_string(&w, "scope", x->scope_kind);
-            json_kv_string(&w, "scope_key", x->scope_key);
-            json_kv_string(&w, "period", x->period);
-            json_kv_money(&w, "target", x->target);
-            json_kv_money(&w, "green_at_pct", x->green_at);
-            json_kv_money(&w, "amber_at_pct", x->amber_at);
-            json_kv_string(&w, "source", l ? "quota" : "target");
-            json_object_end(&w);
+            store_kpi_target_json(&w, x, l);
         }
     }
     if (json) {

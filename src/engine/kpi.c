@@ -272,6 +272,7 @@ struct eval {
     struct window windows[MAX_WINDOWS];
     size_t nwindows;
     int64_t target;  /* of the KPI being evaluated; QUERY_NONE when none */
+    const struct query_rows *rows;
 };
 
 static void eval_release(struct eval *e)
@@ -306,6 +307,7 @@ static int run_window(struct eval *e, struct window *w, struct sd_error *err)
         .to = w->to,
         .where = e->scoped ? &e->filter : NULL,
         .nwhere = e->scoped ? 1 : 0,
+        .rows = e->rows,
     };
     struct query_result r;
     int rc = query_run(e->f, &q, &r, err);
@@ -464,10 +466,12 @@ static int card(struct eval *e, const struct kpi *k, const struct kpi_targets *t
 }
 
 static struct eval *eval_new(const struct facts *f, const struct kpi_set *set,
-                             const struct period *period, int32_t today)
+                             const struct period *period, int32_t today,
+                             const struct query_rows *rows)
 {
     struct eval *e = xcalloc(1, sizeof(*e));
     e->f = f;
+    e->rows = rows;
     e->period = period;
     e->today = today;
     e->nkeys = 1;
@@ -484,9 +488,10 @@ static struct eval *eval_new(const struct facts *f, const struct kpi_set *set,
 
 int kpi_evaluate(const struct facts *f, const struct kpi_set *set,
                  const struct kpi_targets *targets, const struct period *period, int32_t today,
-                 const struct kpi_scope *scope, struct kpi_card *cards, struct sd_error *err)
+                 const struct kpi_scope *scope, const struct query_rows *rows,
+                 struct kpi_card *cards, struct sd_error *err)
 {
-    struct eval *e = eval_new(f, set, period, today);
+    struct eval *e = eval_new(f, set, period, today, rows);
     uint32_t key;
     e->scoped = scope->dim != DIM_NONE;
     e->filter_value = scope->key;
@@ -517,9 +522,10 @@ static int has_targets(const struct kpi_targets *ts, enum dim by, const char *ke
 
 int kpi_evaluate_by(const struct facts *f, const struct kpi_set *set,
                     const struct kpi_targets *targets, const struct period *period,
-                    int32_t today, enum dim by, struct kpi_row_set *out, struct sd_error *err)
+                    int32_t today, enum dim by, const struct query_rows *rows,
+                    struct kpi_row_set *out, struct sd_error *err)
 {
-    struct eval *e = eval_new(f, set, period, today);
+    struct eval *e = eval_new(f, set, period, today, rows);
     int rc = 0;
     memset(out, 0, sizeof(*out));
     e->by = by;
@@ -534,7 +540,7 @@ int kpi_evaluate_by(const struct facts *f, const struct kpi_set *set,
         const char *text = facts_dim_key(f, by, k);
         struct kpi_scope scope = {by, text};
         int seen = e->windows[0].values[(size_t)k * MEASURE_COUNT + MEASURE_LINES] > 0;
-        if (!seen && !has_targets(targets, by, text, period))
+        if ((!seen && !has_targets(targets, by, text, period)) || !query_rows_names(rows, by, k))
             continue;
         e->key = k;
         for (size_t j = 0; rc == 0 && j < set->n; j++)
@@ -620,7 +626,7 @@ static int kpi_row(struct db *db, const struct kpi *k, int64_t *id, struct sd_er
 int kpi_target_set(struct db *db, const struct kpi_set *set, const char *name,
                    const struct kpi_scope *scope, const struct period *period, int64_t value,
                    int64_t green_at, int64_t amber_at, enum store_write *result,
-                   struct sd_error *err)
+                   int64_t *target_id, struct sd_error *err)
 {
     char text[PERIOD_TEXT_MAX];
     const struct kpi *k = kpi_find(set, name);
@@ -639,7 +645,11 @@ int kpi_target_set(struct db *db, const struct kpi_set *set, const char *name,
         .amber_at = amber_at,
     };
     int rc = kpi_row(db, k, &t.kpi_id, err);
-    return rc ? rc : store_kpi_target_set(db, &t, result, err);
+    if (rc == 0)
+        rc = store_kpi_target_set(db, &t, result, err);
+    if (rc == 0 && target_id)
+        *target_id = t.id;
+    return rc;
 }
 
 /* ---- alerts ---- */
@@ -675,7 +685,7 @@ static int check_one(struct db *db, const struct facts *f, const struct kpi_set 
         return 0; /* a KPI removed, a period not begun, or a scope this binary does not know */
     struct kpi_set one = {(struct kpi *)k, 1, set->arena};
     struct kpi_card c;
-    int rc = kpi_evaluate(f, &one, all, &p, today, &scope, &c, err);
+    int rc = kpi_evaluate(f, &one, all, &p, today, &scope, NULL, &c, err);
     if (rc == SD_ENOTFOUND)
         return 0; /* the scope's rep, team... has no facts */
     if (rc || (c.status != KPI_AMBER && c.status != KPI_RED))

@@ -98,12 +98,14 @@ struct kpi_card {
 
 /*
  * Evaluates every KPI of `set` for `period` and `scope` as of `today` into
- * cards[set->n]. `targets` may be NULL (no targets). SD_ENOTFOUND when the
- * scope's value does not exist ("no rep 'R9'").
+ * cards[set->n], over the lines `rows` lets count (NULL: all; query.h).
+ * `targets` may be NULL (no targets). SD_ENOTFOUND when the scope's value
+ * does not exist ("no rep 'R9'").
  */
 int kpi_evaluate(const struct facts *f, const struct kpi_set *set,
                  const struct kpi_targets *targets, const struct period *period, int32_t today,
-                 const struct kpi_scope *scope, struct kpi_card *cards, struct sd_error *err);
+                 const struct kpi_scope *scope, const struct query_rows *rows,
+                 struct kpi_card *cards, struct sd_error *err);
 
 /* Cards for every value of a dimension: n rows of set->n cards each. */
 struct kpi_row_set {
@@ -115,11 +117,14 @@ struct kpi_row_set {
 /*
  * kpi_evaluate once per value of `by` (region, team, rep, category...) that
  * has order lines in the period or a target for it, each value a scope.
- * Rows are in the order of the values' texts. Release with kpi_row_set_release.
+ * Rows are in the order of the values' texts; with `rows`, only the lines
+ * it lets count and only the values it names (query_rows_names). Release
+ * with kpi_row_set_release.
  */
 int kpi_evaluate_by(const struct facts *f, const struct kpi_set *set,
                     const struct kpi_targets *targets, const struct period *period,
-                    int32_t today, enum dim by, struct kpi_row_set *out, struct sd_error *err);
+                    int32_t today, enum dim by, const struct query_rows *rows,
+                    struct kpi_row_set *out, struct sd_error *err);
 void kpi_row_set_release(struct kpi_row_set *r);
 
 /*
@@ -135,12 +140,12 @@ int kpi_define(struct db *db, const char *name, const char *label, const char *f
  * Sets the target of KPI `name` for a scope and period; `value` is a decimal
  * in the KPI's unit; thresholds in millionths (green_at ≥ amber_at ≥ 0).
  * Stores a built-in KPI's definition row first when needed. Runs in the
- * caller's transaction.
+ * caller's transaction. *target_id (may be NULL) receives the target's row id.
  */
 int kpi_target_set(struct db *db, const struct kpi_set *set, const char *name,
                    const struct kpi_scope *scope, const struct period *period, int64_t value,
                    int64_t green_at, int64_t amber_at, enum store_write *result,
-                   struct sd_error *err);
+                   int64_t *target_id, struct sd_error *err);
 
 /*
  * Evaluates every target (and quota) whose period has started by `today` and

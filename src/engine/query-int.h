@@ -28,6 +28,7 @@ struct plan {
     uint8_t *ok[3];         /* per account, rep, product: 1 passes; NULL: no filter */
     size_t ngroups;
     int32_t *first_day;     /* per account, for new accounts */
+    const struct query_rows *rows; /* NULL: every line */
 };
 
 /* num / den rounded half away from zero; QUERY_NONE when den is 0 or the result does not fit. */

@@ -245,7 +245,7 @@ static void scan(const struct plan *p, struct acc *a, size_t lo, size_t hi)
             continue;
         uint32_t account = f->account[i], rep = f->rep[i], product = f->product[i];
         if ((p->ok[0] && !p->ok[0][account]) || (p->ok[1] && !p->ok[1][rep]) ||
-            (p->ok[2] && !p->ok[2][product]))
+            (p->ok[2] && !p->ok[2][product]) || !query_rows_pass(p->rows, account, rep))
             continue;
         size_t g = p->bucket_of ? p->bucket_of[off] : 0;
         if (p->nkey[0] > 1)
@@ -351,7 +351,7 @@ static void scan_flat(const struct plan *p, struct acc *a, size_t lo, size_t hi)
 static int plan_is_flat(const struct plan *p)
 {
     return p->nkey[0] <= 1 && p->nkey[1] <= 1 && !p->ok[0] && !p->ok[1] && !p->ok[2] &&
-           !(p->need & (A_ORDERS | A_SHIP | A_MEDIAN | A_ACCOUNTS | A_NEW));
+           !p->rows && !(p->need & (A_ORDERS | A_SHIP | A_MEDIAN | A_ACCOUNTS | A_NEW));
 }
 
 static void scan_any(const struct plan *p, struct acc *a, size_t lo, size_t hi)
@@ -610,6 +610,7 @@ static int plan_build(struct plan *p, const struct facts *f, const struct query 
     memset(p, 0, sizeof(*p));
     p->f = f;
     p->measures = q->measures;
+    p->rows = q->rows;
     for (int m = 0; m < MEASURE_COUNT; m++) {
         if (q->measures & (1u << m))
             p->need |= measure_needs[m];
@@ -639,6 +640,83 @@ static int plan_build(struct plan *p, const struct facts *f, const struct query 
     p->ngroups = (size_t)groups;
     if (p->need & A_NEW)
         p->first_day = first_days(f);
+    return 0;
+}
+
+/* ---- row-level access ---- */
+
+void query_rows_init(struct query_rows *r, const struct facts *f, int64_t rep_id,
+                     const int64_t *account_ids, size_t n)
+{
+    uint32_t ix;
+    r->rep = rep_id > 0 && facts_idmap_get(&f->reps.ids, rep_id, &ix) ? ix : QUERY_ROWS_NO_REP;
+    r->naccounts = f->accounts.n;
+    r->accounts = xcalloc(r->naccounts ? r->naccounts : 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (facts_idmap_get(&f->accounts.ids, account_ids[i], &ix) && ix < r->naccounts)
+            r->accounts[ix] = 1;
+    }
+}
+
+void query_rows_release(struct query_rows *r)
+{
+    free(r->accounts);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- filter texts ---- */
+
+/* Splits `text` at `sep` in place; returns the number of parts (≤ max). */
+static size_t split(char *text, char sep, char **parts, size_t max)
+{
+    size_t n = 0;
+    for (char *p = text; n < max;) {
+        parts[n++] = p;
+        char *next = strchr(p, sep);
+        if (!next)
+            break;
+        *next = '\0';
+        p = next + 1;
+    }
+    return n;
+}
+
+static int one_filter(struct query_filters *out, char *clause, size_t *nvalues,
+                      struct sd_error *err)
+{
+    char *eq = strchr(clause, '=');
+    if (!eq || eq == clause || !eq[1])
+        return sd_error_set(err, SD_EINVAL, "'%s' is not DIM=VALUE[,VALUE...]", clause);
+    *eq = '\0';
+    struct query_filter *f = &out->items[out->n];
+    int rc = dim_parse(clause, &f->dim, err);
+    if (rc)
+        return rc;
+    char *values[QUERY_MAX_FILTER_VALUES];
+    size_t n = split(eq + 1, ',', values, QUERY_MAX_FILTER_VALUES - *nvalues);
+    f->values = &out->values[*nvalues];
+    f->n = n;
+    for (size_t i = 0; i < n; i++)
+        out->values[(*nvalues)++] = values[i];
+    out->n++;
+    return 0;
+}
+
+int query_filters_parse(const char *text, struct query_filters *out, struct sd_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (strlen(text) >= sizeof(out->storage))
+        return sd_error_set(err, SD_ELIMIT, "longer than %zu bytes", sizeof(out->storage) - 1);
+    memcpy(out->storage, text, strlen(text) + 1);
+    char *clauses[QUERY_MAX_FILTERS];
+    size_t n = split(out->storage, ';', clauses, QUERY_MAX_FILTERS), nvalues = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nvalues >= QUERY_MAX_FILTER_VALUES)
+            return sd_error_set(err, SD_ELIMIT, "at most %d values", QUERY_MAX_FILTER_VALUES);
+        int rc = one_filter(out, clauses[i], &nvalues, err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 

@@ -102,6 +102,56 @@ struct query_filter {
     size_t n;
 };
 
+/*
+ * Row-level access (what a rep may see): only the lines whose order's rep is
+ * `rep` or whose account is marked in `accounts` count; opportunities,
+ * requests and invoices likewise by their rep and account. Series and KPI
+ * rows by account name only the marked accounts (query_rows_names), so a
+ * rep's order at an account they do not own counts in their totals without
+ * that account appearing as a row. A query without rows (NULL) counts every
+ * line.
+ */
+#define QUERY_ROWS_NO_REP UINT32_MAX
+struct query_rows {
+    uint32_t rep;      /* the DIM_REP key; QUERY_ROWS_NO_REP: none */
+    uint8_t *accounts; /* per DIM_ACCOUNT key: 1 visible (facts_dim_count entries) */
+    uint32_t naccounts;
+};
+
+/*
+ * The rows of rep `rep_id` (a store id; any value with no rep, e.g. -1,
+ * matches no rep) whose visible accounts are the store ids `account_ids`
+ * (ids the facts do not hold are skipped). Release with query_rows_release.
+ */
+void query_rows_init(struct query_rows *r, const struct facts *f, int64_t rep_id,
+                     const int64_t *account_ids, size_t n);
+void query_rows_release(struct query_rows *r);
+/* 1 when `rows` is NULL or lets the line of `account` and `rep` (keys) count. */
+static inline int query_rows_pass(const struct query_rows *rows, uint32_t account, uint32_t rep)
+{
+    return !rows || rep == rows->rep || (account < rows->naccounts && rows->accounts[account]);
+}
+
+/* 1 when a row of dimension `d` value `key` may be shown under `rows` (only accounts are held back). */
+static inline int query_rows_names(const struct query_rows *rows, enum dim d, uint32_t key)
+{
+    return !rows || d != DIM_ACCOUNT || (key < rows->naccounts && rows->accounts[key]);
+}
+
+/*
+ * A filter text "DIM=V[,V...][;DIM=V...]" parsed into filters whose values
+ * point into `storage` (a copy of the text).
+ */
+#define QUERY_MAX_FILTER_VALUES 64
+struct query_filters {
+    struct query_filter items[QUERY_MAX_FILTERS];
+    size_t n;
+    const char *values[QUERY_MAX_FILTER_VALUES];
+    char storage[1024];
+};
+/* 0, or SD_EINVAL / SD_ELIMIT with a message naming the clause. */
+int query_filters_parse(const char *text, struct query_filters *out, struct sd_error *err);
+
 struct query {
     uint32_t measures;       /* bit (1u << enum measure) per measure wanted */
     int bucketed;            /* 0: no time bucket */
@@ -115,6 +165,7 @@ struct query {
     size_t top;              /* 0: every group; else the `top` groups by `top_by`, descending */
     enum measure top_by;
     int threads;             /* 0: one per core */
+    const struct query_rows *rows; /* NULL: every line */
 };
 
 struct query_row {

@@ -61,6 +61,29 @@ void series_release(struct series_set *s)
     memset(s, 0, sizeof(*s));
 }
 
+static const char *const bucket_names[] = {
+    [PERIOD_DAY] = "day",         [PERIOD_WEEK] = "week", [PERIOD_MONTH] = "month",
+    [PERIOD_QUARTER] = "quarter", [PERIOD_YEAR] = "year", [PERIOD_FQUARTER] = "fquarter",
+    [PERIOD_FYEAR] = "fyear",
+};
+
+const char *series_bucket_name(enum period_kind k)
+{
+    return k <= PERIOD_FYEAR ? bucket_names[k] : "range";
+}
+
+int series_bucket_parse(const char *text, enum period_kind *out, struct sd_error *err)
+{
+    for (int k = PERIOD_DAY; k <= PERIOD_FYEAR; k++) {
+        if (strcmp(text, bucket_names[k]) == 0) {
+            *out = (enum period_kind)k;
+            return 0;
+        }
+    }
+    return sd_error_set(err, SD_EINVAL, "'%s' is not a bucket (day, week, month, quarter, year, "
+                        "fquarter, fyear)", text);
+}
+
 static void make_periods(struct series_set *s, const struct series_spec *spec, int32_t from,
                          int32_t to)
 {
@@ -91,6 +114,7 @@ static struct query base_query(const struct series_spec *spec, int32_t from, int
         .status_mask = spec->status_mask,
         .where = spec->where,
         .nwhere = spec->nwhere,
+        .rows = spec->rows,
     };
 }
 
@@ -111,10 +135,12 @@ static int pick_keys(const struct facts *f, const struct series_spec *spec, int3
     int rc = query_run(f, &q, &totals, err);
     if (rc)
         return rc;
-    s->nseries = totals.n;
+    s->nseries = 0;
     s->key = xcalloc(totals.n ? totals.n : 1, sizeof(*s->key));
-    for (size_t i = 0; i < totals.n; i++)
-        s->key[i] = totals.rows[i].key[0];
+    for (size_t i = 0; i < totals.n; i++) {
+        if (query_rows_names(spec->rows, spec->by, totals.rows[i].key[0]))
+            s->key[s->nseries++] = totals.rows[i].key[0];
+    }
     query_result_release(&totals);
     return 0;
 }

@@ -21,6 +21,7 @@ struct series_spec {
     const struct query_filter *where;
     size_t nwhere;
     size_t top;              /* with `by`: only the `top` series by their total (0: all) */
+    const struct query_rows *rows; /* NULL: every line (query.h) */
 };
 
 struct series_set {
@@ -31,6 +32,11 @@ struct series_set {
     uint32_t *key;   /* dimension value per series (0 when not by a dimension) */
     int64_t *values; /* nseries × nperiods, row-major: values[s * nperiods + p] */
 };
+
+/* "day" "week" "month" "quarter" "year" "fquarter" "fyear"; "range" for others. */
+const char *series_bucket_name(enum period_kind k);
+/* 0 and *out for a bucket name, or SD_EINVAL naming the buckets. */
+int series_bucket_parse(const char *text, enum period_kind *out, struct sd_error *err);
 
 /*
  * Builds the series. SD_EINVAL for a bad spec, SD_ELIMIT when there would be

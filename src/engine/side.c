@@ -280,7 +280,8 @@ void side_acc_release(struct side_acc *a)
 static int side_group(const struct plan *p, uint32_t account, uint32_t rep, uint32_t b,
                       size_t *g)
 {
-    if ((p->ok[0] && !p->ok[0][account]) || (p->ok[1] && !p->ok[1][rep]))
+    if ((p->ok[0] && !p->ok[0][account]) || (p->ok[1] && !p->ok[1][rep]) ||
+        !query_rows_pass(p->rows, account, rep))
         return 0;
     size_t key = b;
     for (int k = 0; k < 2; k++) {

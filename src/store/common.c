@@ -229,6 +229,17 @@ int store_desk_now(struct db *db, int64_t *now, struct sd_error *err)
     return rc;
 }
 
+int store_fiscal_start(struct db *db)
+{
+    struct arena a;
+    const char *value = NULL;
+    arena_init(&a, 0);
+    int rc = store_setting_get(db, &a, "fiscal_year_start_month", &value, NULL);
+    long month = rc == 0 && value ? strtol(value, NULL, 10) : 1;
+    arena_release(&a);
+    return month >= 1 && month <= 12 ? (int)month : 1;
+}
+
 int store_setting_set(struct db *db, const char *key, const char *value, struct sd_error *err)
 {
     struct db_stmt *st;

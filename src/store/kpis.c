@@ -53,6 +53,17 @@ static const char alert_list_sql[] =
     "a.value, a.target, a.expected, a.raised_at, a.acked_by, a.acked_at FROM kpi_alerts a "
     "JOIN kpi_definitions d ON d.id = a.kpi_id WHERE ?1 = 0 OR a.acked_at IS NULL "
     "ORDER BY a.raised_at DESC, a.id DESC";
+static const char alert_page_sql[] =
+    "SELECT a.id, a.kpi_id, d.name, a.scope_kind, a.scope_key, a.period, a.level, a.message, "
+    "a.value, a.target, a.expected, a.raised_at, a.acked_by, a.acked_at FROM kpi_alerts a "
+    "JOIN kpi_definitions d ON d.id = a.kpi_id "
+    "WHERE (?1 = 0 OR (?1 = 1 AND a.acked_at IS NULL) OR (?1 = 2 AND a.acked_at IS NOT NULL)) "
+    "AND (?2 IS NULL OR d.name = ?2) "
+    "AND (?3 = 0 OR (a.scope_kind = 'rep' AND a.scope_key = (SELECT ext_id FROM reps "
+    "WHERE id = ?3))) "
+    "AND (?5 = 0 OR a.raised_at < ?4 OR (a.raised_at = ?4 AND a.id < ?5)) "
+    "AND (?6 = 0 OR a.id = ?6) "
+    "ORDER BY a.raised_at DESC, a.id DESC LIMIT ?7";
 static const char alert_ack_sql[] =
     "UPDATE kpi_alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1 AND acked_at IS NULL";
 static const char alert_state_sql[] = "SELECT acked_at FROM kpi_alerts WHERE id = ?";
@@ -266,20 +277,9 @@ int store_kpi_alert_raise(struct db *db, struct kpi_alert *a, int *raised, struc
     return rc;
 }
 
-int store_kpi_alerts(struct db *db, struct arena *arena, int open_only, struct kpi_alert **items,
-                     size_t *n, struct sd_error *err)
+static void read_alert(struct db_stmt *st, struct arena *arena, struct kpi_alert *a)
 {
-    struct db_stmt *st;
-    size_t cap = 0;
-    *items = NULL;
-    *n = 0;
-    int rc = db_prepare(db, alert_list_sql, &st, err);
-    if (rc)
-        return rc;
-    db_bind_int64(st, 1, open_only != 0);
-    while ((rc = db_step(st, err)) == DB_ROW) {
-        *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
-        (*items)[(*n)++] = (struct kpi_alert){
+        *a = (struct kpi_alert){
             .id = db_column_int64(st, 0),
             .kpi_id = db_column_int64(st, 1),
             .kpi_name = store_col_str(st, 2, arena),
@@ -295,8 +295,86 @@ int store_kpi_alerts(struct db *db, struct arena *arena, int open_only, struct k
             .acked_by = store_col_ref(st, 12),
             .acked_at = db_column_opt_int64(st, 13),
         };
+}
+
+/* Reads every row of a prepared alert statement into *items. */
+static int read_alerts(struct db_stmt *st, struct arena *arena, struct kpi_alert **items,
+                       size_t *n, struct sd_error *err)
+{
+    size_t cap = 0;
+    int rc;
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        *items = store_grow_array(arena, *items, *n, &cap, sizeof(**items));
+        read_alert(st, arena, &(*items)[(*n)++]);
     }
     return rc;
+}
+
+int store_kpi_alerts(struct db *db, struct arena *arena, int open_only, struct kpi_alert **items,
+                     size_t *n, struct sd_error *err)
+{
+    struct db_stmt *st;
+    *items = NULL;
+    *n = 0;
+    int rc = db_prepare(db, alert_list_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, open_only != 0);
+    return read_alerts(st, arena, items, n, err);
+}
+
+int store_kpi_alert_page(struct db *db, struct arena *arena, const struct kpi_alert_filter *f,
+                         struct kpi_alert **items, size_t *n, struct sd_error *err)
+{
+    struct db_stmt *st;
+    *items = NULL;
+    *n = 0;
+    int rc = db_prepare(db, alert_page_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, f->state);
+    if (f->kpi)
+        db_bind_text(st, 2, f->kpi);
+    else
+        db_bind_null(st, 2);
+    db_bind_int64(st, 3, f->rep_id);
+    db_bind_int64(st, 4, f->after_raised_at);
+    db_bind_int64(st, 5, f->after_id);
+    db_bind_int64(st, 6, f->id);
+    db_bind_int64(st, 7, f->limit);
+    return read_alerts(st, arena, items, n, err);
+}
+
+void store_kpi_alert_json(struct json_writer *w, const struct kpi_alert *a)
+{
+    json_object_begin(w);
+    json_kv_int(w, "id", a->id);
+    json_kv_string(w, "kpi", a->kpi_name);
+    json_kv_string(w, "scope", a->scope_kind);
+    json_kv_string(w, "scope_key", a->scope_key);
+    json_kv_string(w, "period", a->period);
+    json_kv_string(w, "level", a->level);
+    json_kv_string(w, "message", a->message);
+    json_kv_money(w, "value", a->value);
+    json_kv_money(w, "target", a->target);
+    json_kv_money(w, "expected", a->expected);
+    json_kv_ts(w, "raised_at", a->raised_at);
+    json_kv_ts(w, "acked_at", a->acked_at);
+    json_object_end(w);
+}
+
+void store_kpi_target_json(struct json_writer *w, const struct kpi_target *t, int quota)
+{
+    json_object_begin(w);
+    json_kv_string(w, "kpi", t->kpi_name);
+    json_kv_string(w, "scope", t->scope_kind);
+    json_kv_string(w, "scope_key", t->scope_key);
+    json_kv_string(w, "period", t->period);
+    json_kv_money(w, "target", t->target);
+    json_kv_money(w, "green_at_pct", t->green_at);
+    json_kv_money(w, "amber_at_pct", t->amber_at);
+    json_kv_string(w, "source", quota ? "quota" : "target");
+    json_object_end(w);
 }
 
 int store_kpi_alert_ack(struct db *db, int64_t id, int64_t user_id, int64_t at,

@@ -79,6 +79,8 @@ int store_demo_today(struct db *db, int32_t *day, int *set, struct sd_error *err
  */
 #define STORE_DEMO_NOW_HOUR 17
 int store_desk_now(struct db *db, int64_t *now, struct sd_error *err);
+/* The setting fiscal_year_start_month (1..12; 1 when unset, unreadable or bad). */
+int store_fiscal_start(struct db *db);
 
 /*
  * Resolves an external id to the internal id. `text` is "EXT" or "SOURCE:EXT".
@@ -566,6 +568,35 @@ int store_kpi_alerts(struct db *db, struct arena *arena, int open_only, struct k
                      size_t *n, struct sd_error *err);
 int store_kpi_alert_ack(struct db *db, int64_t id, int64_t user_id, int64_t at,
                         struct sd_error *err);
+
+/* Which alerts store_kpi_alert_page reads: newest first (raised_at, then id, descending). */
+struct kpi_alert_filter {
+    int state;       /* 0 all, 1 open, 2 acknowledged */
+    const char *kpi; /* NULL: any KPI */
+    int64_t rep_id;  /* non-zero: only alerts of scope rep = this rep (a rep's view; -1: none) */
+    int64_t id;      /* non-zero: only this alert */
+    int64_t after_raised_at, after_id; /* after_id non-zero: the alerts after this one */
+    int64_t limit;
+};
+int store_kpi_alert_page(struct db *db, struct arena *arena, const struct kpi_alert_filter *f,
+                         struct kpi_alert **items, size_t *n, struct sd_error *err);
+/*
+ * The JSON objects of an alert ({id, kpi, scope, scope_key, period, level,
+ * message, value, target, expected, raised_at, acked_at}) and of a target
+ * ({kpi, scope, scope_key, period, target, green_at_pct, amber_at_pct,
+ * source: "target" or "quota"}), for the CLI's --json and the API.
+ */
+void store_kpi_alert_json(struct json_writer *w, const struct kpi_alert *a);
+void store_kpi_target_json(struct json_writer *w, const struct kpi_target *t, int quota);
+
+/*
+ * The ids of the accounts rep `rep_id` sees (STORE_REP_SEES_ACCOUNT: owned
+ * or managed), ascending; none for a rep id that matches no rep (e.g. -1).
+ * With the rep's own orders these are the order lines the rep sees
+ * (STORE_REP_SEES_ORDER), the engine's row-level scope for a rep.
+ */
+int store_rep_visible_accounts(struct db *db, struct arena *arena, int64_t rep_id,
+                               int64_t **ids, size_t *n, struct sd_error *err);
 
 /*
  * Reads for the numbers engine (scan.c). Rows go to the callback one at a

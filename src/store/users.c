@@ -57,6 +57,8 @@ static const char token_used_sql[] = "UPDATE api_tokens SET last_used_at = ?2 WH
 
 static const char account_visible_sql[] =
     "SELECT 1 FROM accounts a WHERE a.id = ?1 AND " STORE_REP_SEES_ACCOUNT("a", "?2");
+static const char rep_accounts_sql[] =
+    "SELECT a.id FROM accounts a WHERE " STORE_REP_SEES_ACCOUNT("a", "?1") " ORDER BY a.id";
 static const char order_visible_sql[] =
     "SELECT 1 FROM orders o WHERE o.id = ?1 AND " STORE_REP_SEES_ORDER("o", "?2");
 static const char request_visible_sql[] =
@@ -415,14 +417,15 @@ static const char rep_open_orders_sql[] =
     "SELECT o.id FROM orders o WHERE o.status IN ('draft', 'pending', 'confirmed', 'on_hold') "
     "AND " STORE_REP_SEES_ORDER("o", "?1") " ORDER BY o.id";
 
-int store_rep_open_orders(struct db *db, struct arena *arena, int64_t rep_id, int64_t **ids,
-                          size_t *n, struct sd_error *err)
+/* The ids one statement answers for rep `rep_id` (parameter 1), in the arena. */
+static int rep_ids(struct db *db, const char *sql, struct arena *arena, int64_t rep_id,
+                   int64_t **ids, size_t *n, struct sd_error *err)
 {
     struct db_stmt *st;
     size_t cap = 0;
     *ids = NULL;
     *n = 0;
-    int rc = db_prepare(db, rep_open_orders_sql, &st, err);
+    int rc = db_prepare(db, sql, &st, err);
     if (rc)
         return rc;
     db_bind_int64(st, 1, rep_id);
@@ -431,4 +434,16 @@ int store_rep_open_orders(struct db *db, struct arena *arena, int64_t rep_id, in
         (*ids)[(*n)++] = db_column_int64(st, 0);
     }
     return rc;
+}
+
+int store_rep_open_orders(struct db *db, struct arena *arena, int64_t rep_id, int64_t **ids,
+                          size_t *n, struct sd_error *err)
+{
+    return rep_ids(db, rep_open_orders_sql, arena, rep_id, ids, n, err);
+}
+
+int store_rep_visible_accounts(struct db *db, struct arena *arena, int64_t rep_id,
+                               int64_t **ids, size_t *n, struct sd_error *err)
+{
+    return rep_ids(db, rep_accounts_sql, arena, rep_id, ids, n, err);
 }

@@ -638,6 +638,13 @@ static void add_quoted(struct strbuf *sb, const char *text)
 }
 
 /*
+ * A rep's rows for the twin (tests are one thread): non-zero, only the lines
+ * of orders this rep took or of accounts they own or manage count, written
+ * here from the tables, apart from the store's STORE_REP_SEES_* conditions.
+ */
+static int64_t twin_rows_rep;
+
+/*
  * The view tv: the lines the query counts, with their bucket and dimension
  * texts. twin_group_sql reads it (SQLite prepares it again after the view changes).
  */
@@ -672,6 +679,12 @@ static void twin_mark(struct twin *tw, const struct query *q)
         }
         strbuf_addch(&sb, ')');
     }
+    if (twin_rows_rep)
+        strbuf_addf(&sb,
+                    " AND (t.order_id IN (SELECT id FROM orders WHERE rep_id = %lld) OR "
+                    "t.account_id IN (SELECT id FROM accounts WHERE owner_rep_id = %lld OR "
+                    "account_manager_id = %lld))",
+                    (long long)twin_rows_rep, (long long)twin_rows_rep, (long long)twin_rows_rep);
     test_exec(tw->db, sb.buf);
     strbuf_release(&sb);
 }
@@ -1074,6 +1087,40 @@ static void check_random_queries(const struct facts *f, struct twin *tw, uint64_
         struct query_store qs;
         random_query(&r, f, tw, &q, &qs);
         check_query(f, tw, &q, thread_counts, COUNT(thread_counts), where, tally);
+    }
+}
+
+/*
+ * Random queries with a rep's rows (store_rep_visible_accounts + the rep's
+ * own orders) against the twin that keeps the same lines by its own SQL.
+ * Rep -1 is a rep user without a rep: nothing counts.
+ */
+static void check_rep_rows(const struct facts *f, struct twin *tw, struct db *db,
+                           struct tally *tally)
+{
+    static const int64_t reps[] = {1, 2, 5, -1};
+    for (size_t i = 0; i < COUNT(reps); i++) {
+        struct sd_error err = {0};
+        struct arena arena;
+        struct query_rows rows;
+        int64_t *ids;
+        size_t n;
+        arena_init(&arena, 0);
+        assert_sd_ok(store_rep_visible_accounts(db, &arena, reps[i], &ids, &n, &err), &err);
+        assert_true(reps[i] < 0 ? n == 0 : n > 0);
+        query_rows_init(&rows, f, reps[i], ids, n);
+        struct rng r = {0x5EE5 + (uint64_t)i};
+        twin_rows_rep = reps[i];
+        for (int k = 0; k < 12; k++) {
+            struct query q;
+            struct query_store qs;
+            random_query(&r, f, tw, &q, &qs);
+            q.rows = &rows;
+            check_query(f, tw, &q, thread_counts, COUNT(thread_counts), "rep rows", tally);
+        }
+        twin_rows_rep = 0;
+        query_rows_release(&rows);
+        arena_release(&arena);
     }
 }
 
@@ -1809,19 +1856,19 @@ static void test_series(void **state)
     const char *const regions_wanted[] = {"EMEA", "APAC"};
     const struct query_filter by_region = {DIM_REGION, regions_wanted, 2};
     const struct series_spec specs[] = {
-        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_NONE, d0, d0 + 700, 0, NULL, 0, 0},
-        {MEASURE_MARGIN_PCT, PERIOD_QUARTER, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_ORDERS, PERIOD_WEEK, 1, DIM_PRODUCT, d0 + 100, d0 + 300, 0, NULL, 0, 5},
-        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_TEAM, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_UNITS, PERIOD_DAY, 1, DIM_NONE, d0 + 40, d0 + 100, QUERY_BOOKED, NULL, 0, 0},
+        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_NONE, d0, d0 + 700, 0, NULL, 0, 0, NULL},
+        {MEASURE_MARGIN_PCT, PERIOD_QUARTER, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_ORDERS, PERIOD_WEEK, 1, DIM_PRODUCT, d0 + 100, d0 + 300, 0, NULL, 0, 5, NULL},
+        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_TEAM, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_UNITS, PERIOD_DAY, 1, DIM_NONE, d0 + 40, d0 + 100, QUERY_BOOKED, NULL, 0, 0, NULL},
         {MEASURE_DAYS_TO_SHIP_MEDIAN, PERIOD_FYEAR, 4, DIM_CATEGORY, DATE_NONE, DATE_NONE, 0, NULL,
-         0, 0},
+         0, 0, NULL},
         {MEASURE_NEW_ACCOUNTS, PERIOD_MONTH, 1, DIM_SEGMENT, DATE_NONE, DATE_NONE, 0, &by_region, 1,
-         0},
-        {MEASURE_AOV, PERIOD_YEAR, 1, DIM_REP, d0 - 400, d0 + 2000, 0, NULL, 0, 3},
+         0, NULL},
+        {MEASURE_AOV, PERIOD_YEAR, 1, DIM_REP, d0 - 400, d0 + 2000, 0, NULL, 0, 3, NULL},
         {MEASURE_RETURN_RATE, PERIOD_MONTH, 1, DIM_NONE, DATE_NONE, DATE_NONE,
-         QUERY_BOOKED | QUERY_RETURNED, NULL, 0, 0},
-        {MEASURE_DISCOUNT, PERIOD_FQUARTER, 11, DIM_ACCOUNT, d0 + 500, d0 + 800, 0, NULL, 0, 4},
+         QUERY_BOOKED | QUERY_RETURNED, NULL, 0, 0, NULL},
+        {MEASURE_DISCOUNT, PERIOD_FQUARTER, 11, DIM_ACCOUNT, d0 + 500, d0 + 800, 0, NULL, 0, 4, NULL},
     };
     for (size_t i = 0; i < COUNT(specs); i++) {
         char where[48];
@@ -1856,10 +1903,11 @@ static void test_demo(void **state)
     twin_init(&tw, fx->db);
     struct tally tally = {0};
     check_random_queries(f, &tw, 0xDE30, 150, "demo", &tally);
+    check_rep_rows(f, &tw, fx->db, &tally);
     const struct series_spec specs[] = {
-        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_NONE, DATE_NONE, DATE_NONE, 0, NULL, 0, 0},
-        {MEASURE_MARGIN_PCT, PERIOD_WEEK, 1, DIM_CATEGORY, DATE_NONE, DATE_NONE, 0, NULL, 0, 3},
+        {MEASURE_REVENUE, PERIOD_MONTH, 1, DIM_REGION, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_ON_TIME_RATE, PERIOD_FQUARTER, 7, DIM_NONE, DATE_NONE, DATE_NONE, 0, NULL, 0, 0, NULL},
+        {MEASURE_MARGIN_PCT, PERIOD_WEEK, 1, DIM_CATEGORY, DATE_NONE, DATE_NONE, 0, NULL, 0, 3, NULL},
     };
     for (size_t i = 0; i < COUNT(specs); i++)
         check_series(f, &tw, &specs[i], "demo series");
