@@ -10,8 +10,8 @@
 // Adding a route = adding one entry, keyed "METHOD /pattern" exactly as in
 // the routes table. Every field is optional:
 //
-//   success   the status of a successful call (default: GET 200, POST 201,
-//             PUT/PATCH 200, DELETE 204).
+//   success   the status of a successful call, or an array of them (default:
+//             GET 200, POST 201, PUT/PATCH 200, DELETE 204).
 //   id        how to fill {id}: id(ctx, whose, login) -> string (may be async),
 //             whose = 'own'     a record the caller may use (for the rep user
 //                               rep1, one of rep R1's),
@@ -109,6 +109,7 @@ export const SPECS = {
   'GET /api/v1/queue/pending': {
     list: {
       entity: 'order',
+      key: (item) => item.order,
       where: (o) => OPEN.includes(o.status),
       filters: [
         { query: { rep: IDS.rep.other }, match: (o) => o.rep === IDS.rep.other },
@@ -150,6 +151,7 @@ export const SPECS = {
   'GET /api/v1/kpis': { query: () => ({ period: '2026-Q2' }) },
   'GET /api/v1/kpis/{name}/targets': {},
   'PUT /api/v1/kpis/{name}/targets': {
+    success: [201, 200], // created, then replaced
     body: () => ({ scope: 'company', period: '2026-Q3', target: 1000 }),
   },
   'GET /api/v1/alerts': {},
@@ -174,10 +176,10 @@ export const SPECS = {
 /** "GET /api/v1/kpis/{name}/targets": {name} is a KPI name, filled like {id}. */
 const PARAM_DEFAULTS = { name: () => 'revenue' };
 
-/** The status of a successful call of `route`. */
+/** The statuses of a successful call of `route` (an array). */
 export function successStatus(route, spec) {
-  if (spec.success) return spec.success;
-  return { GET: 200, POST: 201, PUT: 200, PATCH: 200, DELETE: 204 }[route.method];
+  if (spec.success) return [].concat(spec.success);
+  return [{ GET: 200, POST: 201, PUT: 200, PATCH: 200, DELETE: 204 }[route.method]];
 }
 
 /** The key of a route in SPECS. */
