@@ -130,6 +130,21 @@ test('bad input on every route: 4xx with the error body; nothing written; the se
     }
   });
 
+  await t.test('every path with a NUL, a slash or a space after it answers 404 (or 405: another route\'s path)', async () => {
+    // A decoded NUL once cut the path short: /healthz%00x answered as /healthz.
+    for (const [route, , c] of calls) {
+      const base = pathFor(route, c.id === undefined ? undefined : encodeURIComponent(c.id));
+      const body = c.body === undefined ? undefined : JSON.stringify(c.body);
+      for (const suffix of ['%00', '%00x', '%00/', '/', '/.', '/..', '%2F', '%20', '%09', '.json']) {
+        const what = `${route.method} ${base}${suffix}`;
+        const res = await go(c.session, route.method, `${base}${suffix}`, { body });
+        const e = is4xx(res, what);
+        assert.ok((res.status === 404 && e.code === 'not_found') || (res.status === 405 && e.code === 'method_not_allowed'),
+          `${what}: ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+  });
+
   await t.test('JSON bodies: malformed, wrong types, too deep, too large, invalid UTF-8, unknown fields, not JSON', async () => {
     const deep = '{"a":'.repeat(100) + '1' + '}'.repeat(100);
     const deepArray = '['.repeat(100) + ']'.repeat(100);
