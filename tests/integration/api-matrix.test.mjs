@@ -67,7 +67,7 @@ function withoutId(res, id) {
   return `${res.status} ${res.text.split(id).join('{ID}')}`;
 }
 
-/** Walks every page of a list as `login`; returns the item keys. */
+/** Walks every page of a list (2 rows a page when it takes `limit`) as `login`; returns the item keys. */
 async function walk(ctx, route, spec, login, query) {
   const { list } = spec;
   const takes = (p) => route.query.includes(p);
@@ -81,6 +81,7 @@ async function walk(ctx, route, spec, login, query) {
     if (res.status !== 200) return { res };
     const items = list.items ? list.items(res.json) : res.json.items;
     assert.ok(Array.isArray(items), `${specKey(route)}: no items in ${res.text.slice(0, 200)}`);
+    if (base.limit) assert.ok(items.length <= 2, `${specKey(route)}: ${items.length} items on a page of 2`);
     keys.push(...items.map(list.key || ((it) => it.id)));
     cursor = res.json.next_cursor;
     if (!cursor || !takes('cursor')) return { res, keys };
