@@ -99,7 +99,6 @@ export const SPECS = {
       filters: [
         { query: { q: 'Alpha' }, match: () => true },
         { query: { owner_rep: IDS.rep.other }, match: (a) => a.owner_rep === IDS.rep.other },
-        { query: { rep: IDS.rep.other }, match: (a) => a.owner_rep === IDS.rep.other || a.account_manager === IDS.rep.other },
       ],
     },
   },
