@@ -20,6 +20,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "store/store.h"
 
 enum api_role_bit {
     ROLE_ADMIN = 1u << 0,
@@ -124,6 +125,14 @@ struct api_call {
 
 /* routes.c */
 void api_dispatch(struct api_server *app, struct http_request *req, struct http_response *resp);
+/*
+ * A record named by the caller (in {id}, a body or a filter): resolves `text`
+ * to *id and, for a rep, checks they may see it. A record that does not
+ * exist and one the caller may not see both give SD_ENOTFOUND with the same
+ * message ("no account with id 'X'"); other failures as store_resolve's.
+ */
+int api_resolve_visible(struct api_call *c, enum store_entity e, const char *text, int64_t *id,
+                        struct sd_error *err);
 
 /* status.c: error responses. */
 /* The HTTP status and error code for an SD_E... status. */
@@ -175,6 +184,14 @@ int api_tokens_revoke(struct api_call *c, struct sd_error *err);
 int api_users_list(struct api_call *c, struct sd_error *err);
 int api_order_get(struct api_call *c, struct sd_error *err);
 int api_order_diagnosis(struct api_call *c, struct sd_error *err);
+int api_requests_list(struct api_call *c, struct sd_error *err);
+int api_requests_create(struct api_call *c, struct sd_error *err);
+int api_request_get(struct api_call *c, struct sd_error *err);
+int api_request_update(struct api_call *c, struct sd_error *err);
+int api_notes_create(struct api_call *c, struct sd_error *err);
+int api_audit_list(struct api_call *c, struct sd_error *err);
+int api_users_create(struct api_call *c, struct sd_error *err);
+int api_users_update(struct api_call *c, struct sd_error *err);
 
 /* params.c: query parameters, pages, writes. */
 /* 1 when the route takes query parameter `name` (route->query). */

@@ -141,6 +141,141 @@ const struct api_route api_routes[] = {
         .example_response = "200 {\"id\":\"100123\",\"status\":\"pending\",\"verdict\":"
                             "\"blocked\",\"findings\":[{\"code\":\"CREDIT_LIMIT\",…}]}",
     },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/requests",
+        .handler = api_requests_list,
+        .roles = ROLES_ALL,
+        .query = "status priority assignee account breached limit cursor",
+        .summary = "The request queue (`salesdesk queue requests --json`): customer requests not "
+                   "yet resolved, most urgent first (time left to the next SLA deadline, then "
+                   "priority, then age), with their SLA clocks as of the desk's clock (`now`: "
+                   "17:00 UTC of the demo's day on a demo database). Filters: `status` (open, "
+                   "in_progress, waiting; comma-separated), `priority`, `assignee` (a rep's id), "
+                   "`account`, `breached` (true or false). `total` counts every match. A rep "
+                   "sees only the requests of accounts they own or manage, on orders they took, "
+                   "or assigned to them; an `account` they may not see is refused like one that "
+                   "does not exist.",
+        .example_response = "200 {\"now\":\"2026-06-30T17:00:00.000Z\",\"total\":12,\"items\":[{"
+                            "\"id\":\"Q1042\",\"account\":\"C00042\",\"order\":null,\"priority\":"
+                            "\"high\",\"status\":\"open\",\"assignee\":\"R007\",…,\"left_ms\":"
+                            "-3600000,\"breached\":true}],\"next_cursor\":\"MTc4…\"}",
+    },
+    {
+        .method = "POST",
+        .pattern = "/api/v1/requests",
+        .handler = api_requests_create,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT | ROLE_REP,
+        .json_body = 1,
+        .summary = "Opens a customer request at the desk's clock (as `salesdesk request new`): "
+                   "`account`, `kind`, `subject` required; `order` (of that account), `priority` "
+                   "(low, normal, high, urgent; default normal), `assignee` (a rep) optional. "
+                   "Answers 201 with the request as GET shows it; its id is R<n>. A rep may "
+                   "name only accounts and orders they see (any other answers 404 like one that "
+                   "does not exist) and only themself as assignee (403).",
+        .example_request = "{\"account\":\"C00042\",\"order\":\"100123\",\"kind\":\"delivery\","
+                           "\"subject\":\"Where is my order?\",\"priority\":\"high\"}",
+        .example_response = "201 {\"id\":\"R13\",\"source\":\"salesdesk\",\"account\":\"C00042\","
+                            "…,\"status\":\"open\",\"sla\":{…},\"notes\":[]}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/requests/{id}",
+        .handler = api_request_get,
+        .roles = ROLES_ALL,
+        .object = API_OBJECT_REQUEST,
+        .summary = "One customer request with its SLA clocks and notes (`salesdesk request ID "
+                   "--json`). A rep sees the requests of accounts they own or manage, on orders "
+                   "they took, or assigned to them; any other answers 404.",
+        .example_response = "200 {\"id\":\"R13\",\"account\":\"C00042\",\"status\":\"open\","
+                            "\"priority\":\"high\",…,\"sla\":{\"first_response\":{\"target_hours\":"
+                            "4,…},\"breached\":false},\"notes\":[]}",
+    },
+    {
+        .method = "PATCH",
+        .pattern = "/api/v1/requests/{id}",
+        .handler = api_request_update,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT | ROLE_REP,
+        .object = API_OBJECT_REQUEST,
+        .json_body = 1,
+        .summary = "Changes a request's `assignee` (a rep) and/or `status` in one transaction "
+                   "(`salesdesk request assign|status`), each with its audit row. A status the "
+                   "transition table refuses, the status or assignee it already has, or any "
+                   "change of a closed request answers 409 and changes nothing. `priority` is "
+                   "fixed at creation (400). A rep may assign only to themself (403); the same "
+                   "row-level access as GET.",
+        .example_request = "{\"status\":\"in_progress\",\"assignee\":\"R007\"}",
+        .example_response = "200 {\"id\":\"R13\",\"status\":\"in_progress\",\"assignee\":\"R007\","
+                            "\"first_response_at\":\"2026-06-30T17:00:00.000Z\",…}",
+    },
+    {
+        .method = "POST",
+        .pattern = "/api/v1/notes",
+        .handler = api_notes_create,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT | ROLE_REP,
+        .json_body = 1,
+        .summary = "Adds a note (`salesdesk note`): `subject` order, account or request, its "
+                   "`id`, and `text` (up to 10000 bytes). A note on a request without a first "
+                   "response records it. A subject a rep may not see answers 404 like one that "
+                   "does not exist.",
+        .example_request = "{\"subject\":\"request\",\"id\":\"R13\",\"text\":\"Called the "
+                           "customer.\"}",
+        .example_response = "201 {\"on\":\"request\",\"id\":\"R13\",\"created_at\":"
+                            "\"2026-06-30T17:00:00.000Z\",\"author\":\"api:ada\",\"body\":"
+                            "\"Called the customer.\"}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/audit",
+        .handler = api_audit_list,
+        .roles = ROLE_ADMIN,
+        .query = "user entity entity_id from to limit cursor",
+        .summary = "The audit log, newest first (admins only). Filters: `user` (a login: rows "
+                   "written by that user through the API), `entity` (request, note, user, "
+                   "api_token), `entity_id` (the row's internal id, as the items show it), "
+                   "`from`/`to` (ISO dates, `to` including its day, or ISO timestamps). "
+                   "`before`/`after` are the changed fields as JSON objects (null for none); "
+                   "`user` is null for writes made on the command line (see `actor`).",
+        .example_response = "200 {\"items\":[{\"id\":41,\"at\":\"2026-11-27T09:00:00.000Z\","
+                            "\"user\":\"ada\",\"actor\":\"api:ada\",\"action\":\"request.status\","
+                            "\"entity\":\"request\",\"entity_id\":13,\"before\":{\"status\":"
+                            "\"open\"},\"after\":{\"status\":\"in_progress\"}}],\"next_cursor\":"
+                            "null}",
+    },
+    {
+        .method = "POST",
+        .pattern = "/api/v1/users",
+        .handler = api_users_create,
+        .roles = ROLE_ADMIN,
+        .json_body = 1,
+        .summary = "Creates a user (admins only) with the rules of `salesdesk user add`: "
+                   "`login` (1-128 characters, no spaces or control characters) and `role` "
+                   "(admin, manager, support, rep, viewer) required; `rep` (required for role "
+                   "rep), `name`, `password` (8-1024 characters; without one the user cannot "
+                   "log in yet) optional. 409 when the login exists. The audit row never holds "
+                   "the password.",
+        .example_request = "{\"login\":\"rita\",\"name\":\"Rita Rep\",\"role\":\"rep\",\"rep\":"
+                           "\"R007\",\"password\":\"correct horse\"}",
+        .example_response = "201 {\"id\":7,\"login\":\"rita\",\"name\":\"Rita Rep\",\"role\":"
+                            "\"rep\",\"rep\":\"R007\",\"status\":\"active\",\"created_at\":"
+                            "\"2026-11-27T09:00:00.000Z\"}",
+    },
+    {
+        .method = "PATCH",
+        .pattern = "/api/v1/users/{id}",
+        .handler = api_users_update,
+        .roles = ROLE_ADMIN,
+        .json_body = 1,
+        .summary = "Changes a user (admins only; {id} as in GET /api/v1/users): `role`, `rep` "
+                   "(null clears it), `name` (null clears it), `status` (active or disabled). "
+                   "Disabling ends the user's sessions and revokes their API tokens at once. An "
+                   "admin cannot disable themself, and the last active admin cannot be disabled "
+                   "or lose the role (409). Values the user already has change nothing.",
+        .example_request = "{\"status\":\"disabled\"}",
+        .example_response = "200 {\"id\":7,\"login\":\"rita\",\"name\":\"Rita Rep\",\"role\":"
+                            "\"rep\",\"rep\":\"R007\",\"status\":\"disabled\",\"created_at\":"
+                            "\"2026-11-27T09:00:00.000Z\"}",
+    },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
@@ -218,24 +353,31 @@ static enum store_entity object_entity(enum api_object o)
     }
 }
 
-/* Resolves {id} to the record and checks the caller may see it; 1 when answered (404). */
-static int check_object(struct api_call *c)
+int api_resolve_visible(struct api_call *c, enum store_entity e, const char *text, int64_t *id,
+                        struct sd_error *err)
 {
-    struct sd_error err = {0};
     int visible = 1;
-    if (c->route->object == API_OBJECT_NONE)
-        return 0;
-    enum store_entity e = object_entity(c->route->object);
-    int rc = store_resolve(c->db, e, c->id, &c->object_id, &err);
+    int rc = store_resolve(c->db, e, text, id, err);
     if (rc == 0 && c->scope_rep_id)
-        rc = store_visible_to_rep(c->db, e, c->object_id, c->scope_rep_id, &visible, &err);
+        rc = store_visible_to_rep(c->db, e, *id, c->scope_rep_id, &visible, err);
     if (rc == 0 && visible)
         return 0;
     /* A rep must not learn that an id exists in several sources either. */
     if (rc == 0 || rc == SD_ENOTFOUND || (rc == SD_ECONFLICT && c->scope_rep_id))
-        return !api_fail(c, 404, "not_found", "no %s with id '%s'", store_entity_name(e), c->id);
-    api_fail_status(c, rc, &err);
-    return 1;
+        return sd_error_set(err, SD_ENOTFOUND, "no %s with id '%s'", store_entity_name(e), text);
+    return rc;
+}
+
+/* Resolves {id} to the record and checks the caller may see it; 1 when answered (404). */
+static int check_object(struct api_call *c)
+{
+    struct sd_error err = {0};
+    if (c->route->object == API_OBJECT_NONE)
+        return 0;
+    int rc = api_resolve_visible(c, object_entity(c->route->object), c->id, &c->object_id, &err);
+    if (rc)
+        api_fail_status(c, rc, &err);
+    return rc != 0;
 }
 
 /* The decoded {id} as a C string. */

@@ -11,12 +11,8 @@
 #include "base/date.h"
 #include "base/json.h"
 #include "cli/cli-desk.h"
-#include "demo/demo.h"
 #include "store/store.h"
 #include "base/banned.h"
-
-#define DAY_MS 86400000LL
-#define HOUR_MS 3600000LL
 
 int cli_desk_now_option(const struct cli_args *args, int64_t *now, int *given)
 {
@@ -31,12 +27,7 @@ int cli_desk_now_option(const struct cli_args *args, int64_t *now, int *given)
 int cli_desk_now(struct db *db, int64_t *now)
 {
     struct sd_error err = {0};
-    int32_t day = 0;
-    int set = 0;
-    int rc = store_demo_today(db, &day, &set, &err);
-    if (rc == 0)
-        *now = set ? (int64_t)day * DAY_MS + DEMO_NOW_HOUR * HOUR_MS : ts_now_ms();
-    return rc ? cli_fail(&err) : 0;
+    return store_desk_now(db, now, &err) ? cli_fail(&err) : 0;
 }
 
 void cli_desk_actor(char *buf, size_t size, struct desk_actor *actor)

@@ -25,13 +25,7 @@ static void print_note(struct strbuf *out, const struct note *n, const char *ext
     }
     struct json_writer w;
     json_writer_init(&w, out, 1);
-    json_object_begin(&w);
-    json_kv_string(&w, "on", n->entity);
-    json_kv_string(&w, "id", ext_id);
-    json_kv_ts(&w, "created_at", n->created_at);
-    json_kv_string(&w, "author", n->author);
-    json_kv_string(&w, "body", n->body);
-    json_object_end(&w);
+    note_json(&w, n, ext_id);
     strbuf_addch(out, '\n');
 }
 

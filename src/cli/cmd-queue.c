@@ -259,29 +259,6 @@ static int request_statuses(const struct cli_args *args, unsigned *mask)
     return 0;
 }
 
-static void json_request_item(struct json_writer *w, const struct request_queue_item *it)
-{
-    const struct request *r = &it->view.request;
-    json_object_begin(w);
-    json_kv_string(w, "id", r->ext_id);
-    json_kv_string(w, "account", it->view.account_ext_id);
-    json_kv_string(w, "order", it->view.order_ext_id);
-    json_kv_string(w, "priority", r->priority);
-    json_kv_string(w, "status", r->status);
-    json_kv_string(w, "assignee", it->view.assignee_ext_id);
-    json_kv_string(w, "subject", r->subject);
-    json_kv_ts(w, "opened_at", r->opened_at);
-    json_kv_ts(w, "first_response_at", r->first_response_at);
-    json_kv_ts(w, "first_response_due_at", it->sla.first_response.due_at);
-    json_kv_ts(w, "resolution_due_at", it->sla.resolution.due_at);
-    json_kv_ts(w, "next_due_at", it->sla.next_due_at);
-    json_kv_int(w, "left_ms", it->sla.next_left_ms);
-    json_kv_bool(w, "first_response_breached", it->sla.first_response.breached);
-    json_kv_bool(w, "resolution_breached", it->sla.resolution.breached);
-    json_kv_bool(w, "breached", it->sla.breached);
-    json_object_end(w);
-}
-
 static void json_requests(struct strbuf *out, const struct request_queue_item *items, size_t n,
                           int64_t now)
 {
@@ -297,7 +274,7 @@ static void json_requests(struct strbuf *out, const struct request_queue_item *i
     json_key(&w, "items");
     json_array_begin(&w);
     for (size_t i = 0; i < n; i++)
-        json_request_item(&w, &items[i]);
+        request_queue_item_json(&w, &items[i]);
     json_array_end(&w);
     json_object_end(&w);
     strbuf_addch(out, '\n');
@@ -351,7 +328,7 @@ static int queue_requests(const struct cli_args *args)
     struct request_queue_filter f = {
         .assignee = cli_opt(args, "assignee"),
         .priority = cli_opt(args, "priority"),
-        .breached_only = cli_flag(args, "breached"),
+        .breached = cli_flag(args, "breached") ? REQUEST_BREACHED_ONLY : REQUEST_BREACHED_ANY,
     };
     int rc = request_statuses(args, &f.status_mask);
     if (rc == 0 && f.priority && sla_priority_parse(f.priority) < 0)

@@ -31,63 +31,6 @@ struct request_run {
 
 /* ---- output ---- */
 
-static void json_clock(struct json_writer *w, const char *key, const struct request_clock *c)
-{
-    json_key(w, key);
-    json_object_begin(w);
-    json_kv_int(w, "target_hours", (int64_t)(c->target_ms / SLA_HOUR_MS));
-    json_kv_ts(w, "due_at", c->due_at);
-    json_kv_ts(w, "done_at", c->done_at);
-    json_kv_int(w, "left_ms", c->left_ms);
-    json_kv_bool(w, "breached", c->breached);
-    json_object_end(w);
-}
-
-static void json_request(struct strbuf *out, const struct request_view *v,
-                         const struct request_sla *sla, int64_t now, const struct note *notes,
-                         size_t n_notes)
-{
-    const struct request *r = &v->request;
-    struct json_writer w;
-    json_writer_init(&w, out, 1);
-    json_object_begin(&w);
-    json_kv_string(&w, "id", r->ext_id);
-    json_kv_string(&w, "source", r->source);
-    json_kv_string(&w, "account", v->account_ext_id);
-    json_kv_string(&w, "account_name", v->account_name);
-    json_kv_string(&w, "order", v->order_ext_id);
-    json_kv_string(&w, "kind", r->kind);
-    json_kv_string(&w, "subject", r->subject);
-    json_kv_string(&w, "priority", r->priority);
-    json_kv_string(&w, "status", r->status);
-    json_kv_string(&w, "assignee", v->assignee_ext_id);
-    json_kv_string(&w, "assignee_name", v->assignee_name);
-    json_kv_ts(&w, "opened_at", r->opened_at);
-    json_kv_ts(&w, "first_response_at", r->first_response_at);
-    json_kv_ts(&w, "resolved_at", r->resolved_at);
-    json_kv_ts(&w, "now", now);
-    json_key(&w, "sla");
-    json_object_begin(&w);
-    json_clock(&w, "first_response", &sla->first_response);
-    json_clock(&w, "resolution", &sla->resolution);
-    json_kv_ts(&w, "next_due_at", sla->next_due_at);
-    json_kv_int(&w, "left_ms", sla->next_left_ms);
-    json_kv_bool(&w, "breached", sla->breached);
-    json_object_end(&w);
-    json_key(&w, "notes");
-    json_array_begin(&w);
-    for (size_t i = 0; i < n_notes; i++) {
-        json_object_begin(&w);
-        json_kv_ts(&w, "created_at", notes[i].created_at);
-        json_kv_string(&w, "author", notes[i].author);
-        json_kv_string(&w, "body", notes[i].body);
-        json_object_end(&w);
-    }
-    json_array_end(&w);
-    json_object_end(&w);
-    strbuf_addch(out, '\n');
-}
-
 /* "in time", "LATE by 1h 05m", "2h 00m left", "OVERDUE by 0h 10m". */
 static void clock_state(const struct request_clock *c, char *buf, size_t size)
 {
@@ -159,9 +102,12 @@ static int show(struct request_run *run, const struct request_view *v)
     if (rc)
         return cli_fail(&run->err);
     request_sla_compute(&v->request, &targets, run->now, &sla);
-    if (cli_flag(run->args, "json"))
-        json_request(&out, v, &sla, run->now, notes, n_notes);
-    else
+    if (cli_flag(run->args, "json")) {
+        struct json_writer w;
+        json_writer_init(&w, &out, 1);
+        request_json(&w, v, &sla, run->now, notes, n_notes);
+        strbuf_addch(&out, '\n');
+    } else
         text_request(&out, v, &sla, run->now, notes, n_notes);
     rc = cli_write_stdout(out.buf, out.len);
     strbuf_release(&out);

@@ -3,9 +3,9 @@
  * cmd-user: `salesdesk user add|list|passwd`: the people who log in to the
  * API. Passwords come from stdin (one line; never from the command line,
  * where other users of the machine could read them) and are stored as
- * argon2id strings. Adding a user and changing a password are written to the
- * audit log (user 0: the command line); a new password ends the user's
- * sessions.
+ * argon2id strings. The rules, the writes and their audit rows (user 0: the
+ * command line) are desk/users.h's, shared with the API; a new password ends
+ * the user's sessions.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,10 +15,9 @@
 #include "base/secret.h"
 #include "cli/cli.h"
 #include "cli/cli-desk.h"
+#include "desk/users.h"
 #include "store/store.h"
 #include "base/banned.h"
-
-static const char *const roles[] = {"admin", "manager", "support", "rep", "viewer", NULL};
 
 /* One line from stdin without its line end; CLI_EXIT_FAIL (printed) when empty or too long. */
 static int read_password(char *buf, size_t size)
@@ -52,99 +51,45 @@ static int hash_stdin_password(char *hash)
     return rc ? cli_fail(&err) : 0;
 }
 
-static int audit_user(struct db *db, const char *action, const struct user *u, struct sd_error *err)
-{
-    struct strbuf after = STRBUF_INIT;
-    struct json_writer w;
-    json_writer_init(&w, &after, 0);
-    json_object_begin(&w);
-    json_kv_string(&w, "login", u->login);
-    json_kv_string(&w, "name", u->name);
-    json_kv_string(&w, "role", u->role);
-    json_kv_string(&w, "rep", u->rep_ext_id);
-    json_kv_bool(&w, "password", u->password_hash != NULL);
-    json_object_end(&w);
-    char name[128];
-    struct desk_actor actor;
-    cli_desk_actor(name, sizeof(name), &actor);
-    struct audit_entry e = {.at = ts_now_ms(),
-                            .actor = actor.name,
-                            .action = action,
-                            .entity = "user",
-                            .entity_id = u->id,
-                            .after_json = after.buf};
-    int rc = store_audit_append(db, &e, err);
-    strbuf_release(&after);
-    return rc;
-}
-
 static int check_role(const struct cli_args *args, const char *role)
 {
-    for (int i = 0; roles[i]; i++)
-        if (strcmp(roles[i], role) == 0)
-            return 0;
-    return cli_usage_error(args, "--role: '%s' is not one of admin, manager, support, rep, viewer",
-                           role);
+    struct sd_error err = {0};
+    return user_role_check(role, &err) ? cli_usage_error(args, "--role: %s", err.message) : 0;
 }
 
-/* A login is 1 to 128 bytes without spaces or control characters (what the API accepts). */
 static int check_login(const struct cli_args *args, const char *login)
 {
-    size_t len = strlen(login);
-    int ok = len >= 1 && len <= 128;
-    for (size_t i = 0; ok && i < len; i++)
-        ok = (unsigned char)login[i] > ' ' && login[i] != 0x7f;
-    return ok ? 0
-              : cli_usage_error(args, "login '%.40s': 1 to 128 characters, no spaces or control "
-                                      "characters",
-                                login);
+    struct sd_error err = {0};
+    return user_login_check(login, &err) ? cli_usage_error(args, "%s", err.message) : 0;
 }
 
 static int user_add(const struct cli_args *args, struct db *db, const char *hash,
                     struct sd_error *err)
 {
-    struct user u = {.login = args->args[1],
-                     .name = cli_opt(args, "name"),
-                     .password_hash = hash,
-                     .role = cli_opt(args, "role"),
-                     .created_at = ts_now_ms(),
-                     .rep_ext_id = cli_opt(args, "rep")};
-    int rc = 0;
-    if (u.rep_ext_id)
-        rc = store_resolve(db, ENTITY_REP, u.rep_ext_id, &u.rep_id, err);
-    if (rc == 0 && strcmp(u.role, "rep") == 0 && !u.rep_id)
-        rc = sd_error_set(err, SD_EINVAL, "a user with role rep needs --rep ID (the rep they are)");
-    if (rc == 0)
-        rc = db_begin(db, err);
-    if (rc)
-        return rc;
-    rc = store_user_add(db, &u, err);
-    if (rc == 0)
-        rc = audit_user(db, "create", &u, err);
-    if (rc == 0)
-        return db_commit(db, err);
-    db_rollback(db);
+    char name[128];
+    struct desk_actor actor;
+    struct arena arena;
+    struct user u;
+    struct user_new in = {.login = args->args[1],
+                          .name = cli_opt(args, "name"),
+                          .role = cli_opt(args, "role"),
+                          .rep = cli_opt(args, "rep"),
+                          .password_hash = hash};
+    cli_desk_actor(name, sizeof(name), &actor);
+    arena_init(&arena, 0);
+    int rc = user_create(db, &arena, &actor, &in, &u, err);
+    arena_release(&arena);
     return rc;
 }
 
 static int user_passwd(struct db *db, const char *login, const char *hash, struct sd_error *err)
 {
+    char name[128];
+    struct desk_actor actor;
     struct arena arena;
-    struct user u;
+    cli_desk_actor(name, sizeof(name), &actor);
     arena_init(&arena, 0);
-    int rc = db_begin(db, err);
-    if (rc == 0)
-        rc = store_user_by_login(db, &arena, login, &u, err);
-    if (rc == 0)
-        rc = store_user_set_password(db, u.id, hash, ts_now_ms(), err);
-    if (rc == 0) {
-        u.password_hash = hash;
-        rc = audit_user(db, "password", &u, err);
-    }
-    if (rc == 0)
-        rc = db_commit(db, err);
-    else
-        db_rollback(db);
+    int rc = user_password(db, &arena, &actor, login, hash, ts_now_ms(), err);
     arena_release(&arena);
     return rc;
 }

@@ -21,16 +21,17 @@
 
 #include "base/error.h"
 #include "db/db.h"
+#include "store/store.h"
 
 enum demo_scale { DEMO_SMALL, DEMO_MEDIUM, DEMO_LARGE };
 
 /*
  * The demo's "now": 17:00 UTC of its last day (the setting demo_today), the
  * end of that business day. Its customer requests are open or answered as of
- * then, and the desk's request commands use it as their clock on a demo
- * database.
+ * then, and the desk's clock (store_desk_now: the CLI's request commands and
+ * the API) is that moment on a demo database.
  */
-#define DEMO_NOW_HOUR 17
+#define DEMO_NOW_HOUR STORE_DEMO_NOW_HOUR
 
 /* The order doctor's rule codes the demo plants, in a fixed order. */
 enum demo_plant {

@@ -77,8 +77,9 @@ int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
         .created_at = now,
     };
     struct request_view v;
+    int own = !db_in_transaction(db); /* else join the caller's transaction */
     int rc = check_body(body, err);
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = db_begin(db, err);
     if (rc == 0)
         rc = store_resolve(db, subject_entities[subject], ext_id, &n.entity_id, err);
@@ -90,11 +91,22 @@ int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
         rc = store_request_view(db, arena, n.entity_id, &v, err);
     if (rc == 0 && subject == NOTE_REQUEST)
         rc = request_note_response(db, actor, &v, now, err);
-    if (rc == 0)
+    if (rc == 0 && own)
         rc = db_commit(db, err);
-    else if (db_in_transaction(db))
+    else if (rc && own && db_in_transaction(db))
         db_rollback(db);
     if (rc == 0 && out)
         *out = n;
     return rc;
+}
+
+void note_json(struct json_writer *w, const struct note *n, const char *ext_id)
+{
+    json_object_begin(w);
+    json_kv_string(w, "on", n->entity);
+    json_kv_string(w, "id", ext_id);
+    json_kv_ts(w, "created_at", n->created_at);
+    json_kv_string(w, "author", n->author);
+    json_kv_string(w, "body", n->body);
+    json_object_end(w);
 }

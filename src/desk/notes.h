@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * notes: notes on orders, accounts and customer requests, written by a
- * person at the desk. Adding one is one write transaction: the note, its
+ * person at the desk. Adding one is one write transaction (the caller's when
+ * one is open, which then commits or rolls back): the note, its
  * change_log row and its audit row ("note.create"); a note on a request that
  * has no first response yet and is not resolved or closed also records the
  * request's first response at the note's time (see desk/requests.h), with
@@ -14,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "desk/actor.h"
 #include "store/model.h"
@@ -37,5 +39,8 @@ int note_subject_parse(const char *name);
 int note_add(struct db *db, struct arena *arena, const struct desk_actor *actor,
              enum note_subject subject, const char *ext_id, const char *body, int64_t now,
              struct note *out, struct sd_error *err);
+
+/* The note as JSON (`salesdesk note … --json` and the API): on, id (`ext_id`), created_at, author, body. */
+void note_json(struct json_writer *w, const struct note *n, const char *ext_id);
 
 #endif

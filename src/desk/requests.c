@@ -135,9 +135,21 @@ static int audit(struct db *db, const struct desk_actor *actor, const char *acti
     return rc;
 }
 
-/* Ends a write: commit on success, else roll back; returns rc or the commit's failure. */
-static int finish(struct db *db, int rc, struct sd_error *err)
+/*
+ * A write joins the caller's transaction when one is open (*own = 0), else
+ * opens its own (*own = 1), which finish commits or rolls back.
+ */
+static int start(struct db *db, int *own, struct sd_error *err)
 {
+    *own = !db_in_transaction(db);
+    return *own ? db_begin(db, err) : 0;
+}
+
+/* Ends a write: in its own transaction, commit on success, else roll back; returns rc. */
+static int finish(struct db *db, int own, int rc, struct sd_error *err)
+{
+    if (!own)
+        return rc; /* the caller commits or rolls back */
     if (rc == 0)
         return db_commit(db, err);
     if (db_in_transaction(db))
@@ -230,9 +242,10 @@ int request_create(struct db *db, struct arena *arena, const struct desk_actor *
         .resolved_at = INT_NONE,
     };
     struct fields after;
+    int own = 0;
     int rc = check_new(in, err);
     if (rc == 0)
-        rc = db_begin(db, err);
+        rc = start(db, &own, err);
     if (rc == 0)
         rc = resolve_new(db, arena, in, &r, err);
     if (rc == 0)
@@ -243,7 +256,7 @@ int request_create(struct db *db, struct arena *arena, const struct desk_actor *
         created_fields(&after, out);
         rc = audit(db, actor, "request.create", "request", r.id, NULL, &after, err);
     }
-    return finish(db, rc, err);
+    return finish(db, own, rc, err);
 }
 
 /* ---- assign ---- */
@@ -261,18 +274,19 @@ int request_assign(struct db *db, struct arena *arena, const struct desk_actor *
     struct request_view before;
     struct fields was, now_is;
     int64_t rep_id = 0;
-    int rc = db_begin(db, err);
+    int own = 0;
+    int rc = start(db, &own, err);
     if (rc == 0)
         rc = request_get(db, arena, ext_id, &before, err);
     if (rc == 0 && before.status == REQUEST_CLOSED)
-        rc = sd_error_set(err, SD_EINVAL, "request '%s' is closed: closed is final", ext_id);
+        rc = sd_error_set(err, SD_ECONFLICT, "request '%s' is closed: closed is final", ext_id);
     if (rc == 0) {
         rc = active_rep(db, arena, rep, &rep_id, err);
         if (rc)
             sd_error_prefix(err, "cannot assign request '%s'", ext_id);
     }
     if (rc == 0 && rep_id == before.request.assignee_rep_id)
-        rc = sd_error_set(err, SD_EINVAL, "request '%s' is already assigned to '%s'", ext_id,
+        rc = sd_error_set(err, SD_ECONFLICT, "request '%s' is already assigned to '%s'", ext_id,
                           before.assignee_ext_id);
     if (rc == 0)
         rc = store_request_set_assignee(db, before.request.id, rep_id, err);
@@ -283,7 +297,7 @@ int request_assign(struct db *db, struct arena *arena, const struct desk_actor *
         assignee_fields(&now_is, out->assignee_ext_id);
         rc = audit(db, actor, "request.assign", "request", out->request.id, &was, &now_is, err);
     }
-    return finish(db, rc, err);
+    return finish(db, own, rc, err);
 }
 
 /* ---- status ---- */
@@ -309,15 +323,15 @@ static int check_transition(const struct request_view *v, const char *ext_id, in
                             "resolved, closed)",
                             status);
     if (v->status == REQUEST_CLOSED)
-        return sd_error_set(err, SD_EINVAL,
+        return sd_error_set(err, SD_ECONFLICT,
                             "request '%s' is closed and cannot become %s: closed is final",
                             ext_id, status);
     if (v->status == (enum request_status)to)
-        return sd_error_set(err, SD_EINVAL, "request '%s' is already %s", ext_id, status);
+        return sd_error_set(err, SD_ECONFLICT, "request '%s' is already %s", ext_id, status);
     if (!request_transition_allowed(v->status, (enum request_status)to)) {
         char allowed[128];
         request_transitions_text(v->status, allowed, sizeof(allowed));
-        return sd_error_set(err, SD_EINVAL, "request '%s' cannot go from %s to %s (from %s: %s)",
+        return sd_error_set(err, SD_ECONFLICT, "request '%s' cannot go from %s to %s (from %s: %s)",
                             ext_id, request_status_name(v->status), status,
                             request_status_name(v->status), allowed);
     }
@@ -331,7 +345,8 @@ int request_set_status(struct db *db, struct arena *arena, const struct desk_act
     struct request_view v;
     struct fields was, now_is;
     int to = request_status_parse(status);
-    int rc = db_begin(db, err);
+    int own = 0;
+    int rc = start(db, &own, err);
     if (rc == 0)
         rc = request_get(db, arena, ext_id, &v, err);
     if (rc == 0)
@@ -354,7 +369,7 @@ int request_set_status(struct db *db, struct arena *arena, const struct desk_act
         state_fields(&now_is, out, &v);
         rc = audit(db, actor, "request.status", "request", v.request.id, &was, &now_is, err);
     }
-    return finish(db, rc, err);
+    return finish(db, own, rc, err);
 }
 
 int request_note_response(struct db *db, const struct desk_actor *actor,
@@ -379,17 +394,35 @@ int request_note_response(struct db *db, const struct desk_actor *actor,
 
 /* ---- the queue ---- */
 
+void request_queue_key_of(const struct request_queue_item *it, struct request_queue_key *k)
+{
+    k->due_at = it->sla.next_due_at;
+    k->priority = (int)it->sla.priority;
+    k->opened_at = it->view.request.opened_at;
+    k->id = it->view.request.id;
+}
+
+/* Time left to the next deadline orders as the deadline does (the same `now` for all). */
+int request_queue_key_cmp(const struct request_queue_key *a, const struct request_queue_key *b)
+{
+    if (a->due_at != b->due_at) /* INT_NONE (nothing running) is the smallest value: put it last */
+        return a->due_at == INT_NONE   ? 1
+               : b->due_at == INT_NONE ? -1
+               : a->due_at < b->due_at ? -1
+                                       : 1;
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    if (a->opened_at != b->opened_at)
+        return a->opened_at < b->opened_at ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static int queue_cmp(const void *pa, const void *pb)
 {
-    const struct request_queue_item *a = pa, *b = pb;
-    int64_t la = a->sla.next_left_ms, lb = b->sla.next_left_ms;
-    if (la != lb) /* INT_NONE (nothing running) is the smallest value: put it last */
-        return la == INT_NONE ? 1 : lb == INT_NONE ? -1 : la < lb ? -1 : 1;
-    if (a->sla.priority != b->sla.priority)
-        return a->sla.priority > b->sla.priority ? -1 : 1;
-    if (a->view.request.opened_at != b->view.request.opened_at)
-        return a->view.request.opened_at < b->view.request.opened_at ? -1 : 1;
-    return a->view.request.id < b->view.request.id ? -1 : a->view.request.id > b->view.request.id;
+    struct request_queue_key a, b;
+    request_queue_key_of(pa, &a);
+    request_queue_key_of(pb, &b);
+    return request_queue_key_cmp(&a, &b);
 }
 
 static int queue_filter(struct db *db, const struct request_queue_filter *f,
@@ -404,6 +437,8 @@ static int queue_filter(struct db *db, const struct request_queue_filter *f,
     out->status_mask = f->status_mask ? f->status_mask : UNRESOLVED;
     out->priority = f->priority;
     out->assignee_rep_id = 0;
+    out->account_id = f->account_id;
+    out->scope_rep_id = f->scope_rep_id;
     return f->assignee ? store_resolve(db, ENTITY_REP, f->assignee, &out->assignee_rep_id, err)
                        : 0;
 }
@@ -429,9 +464,89 @@ int request_queue(struct db *db, struct arena *arena, const struct request_queue
         struct request_queue_item *it = &(*items)[*n];
         it->view = views[i];
         request_sla_compute(&views[i].request, t, now, &it->sla);
-        if (!f->breached_only || it->sla.breached)
+        if (f->breached == REQUEST_BREACHED_ANY ||
+            (f->breached == REQUEST_BREACHED_ONLY) == (it->sla.breached != 0))
             (*n)++;
     }
     qsort(*items, *n, sizeof(**items), queue_cmp);
     return 0;
+}
+
+/* ---- JSON ---- */
+
+static void clock_json(struct json_writer *w, const char *key, const struct request_clock *c)
+{
+    json_key(w, key);
+    json_object_begin(w);
+    json_kv_int(w, "target_hours", (int64_t)(c->target_ms / SLA_HOUR_MS));
+    json_kv_ts(w, "due_at", c->due_at);
+    json_kv_ts(w, "done_at", c->done_at);
+    json_kv_int(w, "left_ms", c->left_ms);
+    json_kv_bool(w, "breached", c->breached);
+    json_object_end(w);
+}
+
+void request_json(struct json_writer *w, const struct request_view *v,
+                  const struct request_sla *sla, int64_t now, const struct note *notes,
+                  size_t n_notes)
+{
+    const struct request *r = &v->request;
+    json_object_begin(w);
+    json_kv_string(w, "id", r->ext_id);
+    json_kv_string(w, "source", r->source);
+    json_kv_string(w, "account", v->account_ext_id);
+    json_kv_string(w, "account_name", v->account_name);
+    json_kv_string(w, "order", v->order_ext_id);
+    json_kv_string(w, "kind", r->kind);
+    json_kv_string(w, "subject", r->subject);
+    json_kv_string(w, "priority", r->priority);
+    json_kv_string(w, "status", r->status);
+    json_kv_string(w, "assignee", v->assignee_ext_id);
+    json_kv_string(w, "assignee_name", v->assignee_name);
+    json_kv_ts(w, "opened_at", r->opened_at);
+    json_kv_ts(w, "first_response_at", r->first_response_at);
+    json_kv_ts(w, "resolved_at", r->resolved_at);
+    json_kv_ts(w, "now", now);
+    json_key(w, "sla");
+    json_object_begin(w);
+    clock_json(w, "first_response", &sla->first_response);
+    clock_json(w, "resolution", &sla->resolution);
+    json_kv_ts(w, "next_due_at", sla->next_due_at);
+    json_kv_int(w, "left_ms", sla->next_left_ms);
+    json_kv_bool(w, "breached", sla->breached);
+    json_object_end(w);
+    json_key(w, "notes");
+    json_array_begin(w);
+    for (size_t i = 0; i < n_notes; i++) {
+        json_object_begin(w);
+        json_kv_ts(w, "created_at", notes[i].created_at);
+        json_kv_string(w, "author", notes[i].author);
+        json_kv_string(w, "body", notes[i].body);
+        json_object_end(w);
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+void request_queue_item_json(struct json_writer *w, const struct request_queue_item *it)
+{
+    const struct request *r = &it->view.request;
+    json_object_begin(w);
+    json_kv_string(w, "id", r->ext_id);
+    json_kv_string(w, "account", it->view.account_ext_id);
+    json_kv_string(w, "order", it->view.order_ext_id);
+    json_kv_string(w, "priority", r->priority);
+    json_kv_string(w, "status", r->status);
+    json_kv_string(w, "assignee", it->view.assignee_ext_id);
+    json_kv_string(w, "subject", r->subject);
+    json_kv_ts(w, "opened_at", r->opened_at);
+    json_kv_ts(w, "first_response_at", r->first_response_at);
+    json_kv_ts(w, "first_response_due_at", it->sla.first_response.due_at);
+    json_kv_ts(w, "resolution_due_at", it->sla.resolution.due_at);
+    json_kv_ts(w, "next_due_at", it->sla.next_due_at);
+    json_kv_int(w, "left_ms", it->sla.next_left_ms);
+    json_kv_bool(w, "first_response_breached", it->sla.first_response.breached);
+    json_kv_bool(w, "resolution_breached", it->sla.resolution.breached);
+    json_kv_bool(w, "breached", it->sla.breached);
+    json_object_end(w);
 }

@@ -27,9 +27,14 @@
  *
  * Every write is one transaction: the row, its change_log row and an
  * audit_log row (actor, action, entity, before/after JSON of the changed
- * fields). Refusals (unknown ids, bad values, transitions not allowed) are
- * SD_EINVAL or SD_ENOTFOUND with a message naming the subject, and write
- * nothing. Strings returned live in the arena passed in.
+ * fields). A write joins the caller's transaction when one is open (the API
+ * makes several changes of one request as one unit), and then leaves the
+ * commit or rollback to the caller; else it opens and ends its own.
+ * Refusals write nothing: bad values are SD_EINVAL, unknown ids
+ * SD_ENOTFOUND, and a change the request's state refuses (a transition the
+ * table does not allow, the status or assignee it already has, anything on
+ * a closed request) SD_ECONFLICT, each with a message naming the subject.
+ * Strings returned live in the arena passed in.
  */
 #ifndef SD_DESK_REQUESTS_H
 #define SD_DESK_REQUESTS_H
@@ -39,6 +44,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "db/db.h"
 #include "desk/actor.h"
 #include "engine/sla.h"
@@ -112,11 +118,15 @@ int request_note_response(struct db *db, const struct desk_actor *actor,
                           struct request_view *v, int64_t now, struct sd_error *err);
 
 /* The queue: requests not yet resolved, most urgent first. */
+enum request_breached { REQUEST_BREACHED_ANY, REQUEST_BREACHED_ONLY, REQUEST_BREACHED_NOT };
+
 struct request_queue_filter {
     unsigned status_mask; /* bits of open, in_progress, waiting; 0: all three */
     const char *assignee; /* a rep's external id; NULL: any */
     const char *priority; /* NULL: any */
-    int breached_only;    /* only requests with a breached clock */
+    enum request_breached breached; /* with a breached clock, without one, or either */
+    int64_t account_id;   /* 0: any account */
+    int64_t scope_rep_id; /* 0: every request; else only the requests this rep sees */
 };
 
 struct request_queue_item {
@@ -133,5 +143,29 @@ struct request_queue_item {
 int request_queue(struct db *db, struct arena *arena, const struct request_queue_filter *f,
                   const struct sla_targets *t, int64_t now, struct request_queue_item **items,
                   size_t *n, struct sd_error *err);
+
+/*
+ * An item's place in the queue's order (next deadline, priority, opened_at,
+ * id), for pages that go on after an item: request_queue_key_cmp < 0 when
+ * `a` comes first. The order of the deadlines is the order of time left.
+ */
+struct request_queue_key {
+    int64_t due_at; /* the next deadline; INT_NONE (nothing runs) comes last */
+    int priority;   /* enum sla_priority: urgent first */
+    int64_t opened_at;
+    int64_t id;
+};
+void request_queue_key_of(const struct request_queue_item *it, struct request_queue_key *k);
+int request_queue_key_cmp(const struct request_queue_key *a, const struct request_queue_key *b);
+
+/*
+ * JSON, the same for the CLI's --json and the API: one request with its SLA
+ * clocks at `now` and its notes (`salesdesk request ID --json`), and one item
+ * of the queue (`salesdesk queue requests --json`).
+ */
+void request_json(struct json_writer *w, const struct request_view *v,
+                  const struct request_sla *sla, int64_t now, const struct note *notes,
+                  size_t n_notes);
+void request_queue_item_json(struct json_writer *w, const struct request_queue_item *it);
 
 #endif

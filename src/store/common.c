@@ -219,6 +219,16 @@ int store_demo_today(struct db *db, int32_t *day, int *set, struct sd_error *err
     return rc;
 }
 
+int store_desk_now(struct db *db, int64_t *now, struct sd_error *err)
+{
+    int32_t day = 0;
+    int set = 0;
+    int rc = store_demo_today(db, &day, &set, err);
+    if (rc == 0)
+        *now = set ? (int64_t)day * 86400000 + STORE_DEMO_NOW_HOUR * 3600000LL : ts_now_ms();
+    return rc;
+}
+
 int store_setting_set(struct db *db, const char *key, const char *value, struct sd_error *err)
 {
     struct db_stmt *st;

@@ -86,7 +86,8 @@ int request_status_parse(const char *name)
 static const char request_view_sql[] = REQUEST_VIEW_SELECT "WHERE r.id = ?";
 static const char request_list_sql[] =
     REQUEST_VIEW_SELECT "WHERE r.status = ?1 AND (?2 = 0 OR r.assignee_rep_id = ?2) "
-                        "AND (?3 IS NULL OR r.priority = ?3) ORDER BY r.id";
+                        "AND (?3 IS NULL OR r.priority = ?3) AND (?4 = 0 OR r.account_id = ?4) "
+                        "AND (?5 = 0 OR " STORE_REP_SEES_REQUEST("r", "?5") ") ORDER BY r.id";
 static const char request_count_source_sql[] = "SELECT count(*) FROM requests WHERE source = ?";
 static const char request_ext_taken_sql[] = "SELECT 1 FROM requests WHERE ext_id = ? LIMIT 1";
 static const char request_set_state_sql[] =
@@ -247,6 +248,8 @@ static int list_status(struct db *db, struct arena *arena, const struct request_
         db_bind_text(st, 3, f->priority);
     else
         db_bind_null(st, 3);
+    db_bind_int64(st, 4, f->account_id);
+    db_bind_int64(st, 5, f->scope_rep_id);
     while ((rc = db_step(st, err)) == DB_ROW) {
         *items = store_grow_array(arena, *items, *n, cap, sizeof(**items));
         read_request_view(st, arena, &(*items)[(*n)++]);

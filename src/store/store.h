@@ -71,6 +71,14 @@ int store_setting_set(struct db *db, const char *key, const char *value, struct 
  * SD_EINVAL naming the setting when it is not a date.
  */
 int store_demo_today(struct db *db, int32_t *day, int *set, struct sd_error *err);
+/*
+ * The desk's clock, the moment requests are opened, answered and resolved
+ * and notes written at: on a demo database (demo_today set) 17:00 UTC of that
+ * day, STORE_DEMO_NOW_HOUR, the moment the demo's requests were generated as
+ * of; else the system clock. The CLI's --now overrides it.
+ */
+#define STORE_DEMO_NOW_HOUR 17
+int store_desk_now(struct db *db, int64_t *now, struct sd_error *err);
 
 /*
  * Resolves an external id to the internal id. `text` is "EXT" or "SOURCE:EXT".
@@ -403,6 +411,8 @@ struct request_filter {
     unsigned status_mask;    /* bit (1u << enum request_status) per status wanted; 0: any */
     int64_t assignee_rep_id; /* 0: any */
     const char *priority;    /* NULL: any */
+    int64_t account_id;      /* 0: any */
+    int64_t scope_rep_id;    /* 0: every request; else only those this rep sees (STORE_REP_SEES_REQUEST) */
 };
 /* Every request matching `f` (by status through the requests_status index), by status and id. */
 int store_request_list(struct db *db, struct arena *arena, const struct request_filter *f,
@@ -423,6 +433,30 @@ int store_notes_list(struct db *db, struct arena *arena, const char *entity, int
 
 /* Appends one audit_log row (audit.c). */
 int store_audit_append(struct db *db, const struct audit_entry *a, struct sd_error *err);
+
+/* One audit_log row as read back: entry.user_id 0 when the command line wrote it. */
+struct audit_row {
+    int64_t id;
+    struct audit_entry entry;
+    const char *login; /* the user's login; NULL without a user */
+};
+struct audit_filter {
+    int64_t user_id;    /* 0: any */
+    const char *entity; /* NULL: any */
+    int64_t entity_id;  /* 0: any (internal id, as stored) */
+    int64_t from;       /* at >= from (ms); INT_NONE: open */
+    int64_t to;         /* at <= to (ms); INT_NONE: open */
+    int64_t before_id;  /* keyset cursor: only ids below it; 0: from the newest */
+    int limit;          /* 1..STORE_LIST_MAX */
+};
+/*
+ * One page of audit rows matching `f`, newest (highest id) first; *next_cursor
+ * is the before_id of the next page, 0 after the last. SD_EINVAL for a limit
+ * out of range.
+ */
+int store_audit_list(struct db *db, struct arena *arena, const struct audit_filter *f,
+                     struct audit_row **items, size_t *n, int64_t *next_cursor,
+                     struct sd_error *err);
 
 /*
  * An account's timeline (timeline.c): what happened to it, newest first.
@@ -720,7 +754,15 @@ int store_token_list(struct db *db, struct arena *arena, int64_t user_id,
 int store_token_revoke(struct db *db, int64_t user_id, int64_t id, int64_t at,
                        struct sd_error *err);
 int store_token_used(struct db *db, int64_t id, int64_t at, struct sd_error *err);
-
+/*
+ * Writes name, role, rep_id and status of user u->id (login, password and
+ * created_at stay); SD_ENOTFOUND when there is no such user.
+ */
+int store_user_update(struct db *db, const struct user *u, struct sd_error *err);
+/* Ends every session of user `id` and revokes their active API tokens (at `at`). */
+int store_user_end_access(struct db *db, int64_t id, int64_t at, struct sd_error *err);
+/* The number of active users with role admin. */
+int store_user_active_admins(struct db *db, int64_t *count, struct sd_error *err);
 
 /*
  * Row-level access for a rep: *visible = 1 when rep `rep_id` may see row `id`

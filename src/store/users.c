@@ -28,6 +28,10 @@ static const char sessions_sweep_sql[] =
     "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?1 - ?2";
 static const char user_tokens_revoke_sql[] =
     "UPDATE api_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
+static const char user_update_sql[] =
+    "UPDATE users SET name = ?2, role = ?3, rep_id = ?4, status = ?5 WHERE id = ?1";
+static const char user_active_admins_sql[] =
+    "SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'";
 
 static const char session_insert_sql[] =
     "INSERT INTO sessions(user_id, token_hash, csrf_hash, created_at, last_seen_at, expires_at) "
@@ -168,7 +172,13 @@ int store_user_set_password(struct db *db, int64_t id, const char *hash, int64_t
         return rc;
     if (db_changes(db) == 0)
         return sd_error_set(err, SD_ENOTFOUND, "no user with id %lld", (long long)id);
-    rc = db_prepare(db, user_sessions_end_sql, &st, err);
+    return store_user_end_access(db, id, at, err);
+}
+
+int store_user_end_access(struct db *db, int64_t id, int64_t at, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, user_sessions_end_sql, &st, err);
     if (rc)
         return rc;
     db_bind_int64(st, 1, id);
@@ -181,6 +191,40 @@ int store_user_set_password(struct db *db, int64_t id, const char *hash, int64_t
     db_bind_int64(st, 1, id);
     db_bind_int64(st, 2, at);
     return store_run(st, err);
+}
+
+int store_user_update(struct db *db, const struct user *u, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, user_update_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, u->id);
+    if (u->name)
+        db_bind_text(st, 2, u->name);
+    else
+        db_bind_null(st, 2);
+    db_bind_text(st, 3, u->role);
+    store_bind_ref(st, 4, u->rep_id);
+    db_bind_text(st, 5, u->status);
+    rc = store_run(st, err);
+    if (rc == 0 && db_changes(db) == 0)
+        return sd_error_set(err, SD_ENOTFOUND, "no user with id %lld", (long long)u->id);
+    return rc;
+}
+
+int store_user_active_admins(struct db *db, int64_t *count, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, user_active_admins_sql, &st, err);
+    if (rc)
+        return rc;
+    rc = db_step(st, err);
+    if (rc < 0)
+        return rc;
+    *count = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+    db_reset(st);
+    return 0;
 }
 
 int store_session_add(struct db *db, struct session *s, struct sd_error *err)

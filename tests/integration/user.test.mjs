@@ -32,7 +32,7 @@ test('salesdesk user: add, list, passwd, with clear usage errors and an audit tr
   assert.match(user(db, ['add', 'x', '--role', 'boss']).stderr, /--role: 'boss' is not one of admin, manager, support, rep, viewer/);
   r = user(db, ['add', 'x', '--role', 'rep']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /role rep needs --rep ID/);
+  assert.match(r.stderr, /a user with role rep needs a rep/);
   r = user(db, ['add', 'y', '--role', 'rep', '--rep', 'NOSUCHREP']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no rep with id 'NOSUCHREP'/);
