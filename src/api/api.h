@@ -3,7 +3,8 @@
  * api: the JSON API under /api/v1 plus /healthz and /metrics, served by
  * http/. This header is what `salesdesk serve` needs: start a server with
  * its options, learn its port, stop it gracefully, and print the API docs
- * (generated from the routes table, so docs/api.md cannot drift from it).
+ * (generated from the routes table, so docs/api.md cannot drift from it) or
+ * the table itself as JSON.
  */
 #ifndef SD_API_API_H
 #define SD_API_API_H
@@ -44,5 +45,11 @@ void api_server_stop(struct api_server *srv);
 
 /* docs/api.md: every route of the table with its roles, description and example. */
 void api_docs_markdown(struct strbuf *out);
+/*
+ * The routes table as a JSON array, one object per route: method, pattern,
+ * roles (names; [] for a public route), object ("order", "account",
+ * "request" or null: what {id} names), json_body, query (parameter names).
+ */
+void api_routes_json(struct strbuf *out);
 
 #endif

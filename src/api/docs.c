@@ -2,12 +2,17 @@
 /*
  * docs: docs/api.md, written from the routes table (`salesdesk serve
  * --print-api-docs`). A test compares the file with this output, so the
- * docs cannot drift from the routes.
+ * docs cannot drift from the routes. The same table as JSON (`--print-routes`)
+ * is what the route-by-route tests walk, so a new route is tested as soon as
+ * it is in the table.
  */
 #include <string.h>
 
 #include "api/api-int.h"
+#include "base/json.h"
 #include "base/banned.h"
+
+static const char *const role_names[] = {"admin", "manager", "support", "rep", "viewer"};
 
 static const char intro[] =
     "# Salesdesk HTTP API\n\n"
@@ -53,7 +58,6 @@ static const char intro[] =
 
 static void roles_text(struct strbuf *out, unsigned roles)
 {
-    static const char *const names[] = {"admin", "manager", "support", "rep", "viewer"};
     if (roles == ROLES_PUBLIC) {
         strbuf_addstr(out, "public (no login)");
         return;
@@ -65,7 +69,7 @@ static void roles_text(struct strbuf *out, unsigned roles)
     int first = 1;
     for (unsigned i = 0; i < 5; i++) {
         if (roles & (1u << i)) {
-            strbuf_addf(out, "%s%s", first ? "" : ", ", names[i]);
+            strbuf_addf(out, "%s%s", first ? "" : ", ", role_names[i]);
             first = 0;
         }
     }
@@ -97,4 +101,51 @@ void api_docs_markdown(struct strbuf *out)
         else
             strbuf_addf(out, "- Response: %s\n", r->example_response);
     }
+}
+
+static const char *object_name(enum api_object o)
+{
+    switch (o) {
+    case API_OBJECT_ORDER: return "order";
+    case API_OBJECT_ACCOUNT: return "account";
+    case API_OBJECT_REQUEST: return "request";
+    default: return NULL;
+    }
+}
+
+static void route_json(struct json_writer *w, const struct api_route *r)
+{
+    json_object_begin(w);
+    json_kv_string(w, "method", r->method);
+    json_kv_string(w, "pattern", r->pattern);
+    json_key(w, "roles");
+    json_array_begin(w);
+    for (unsigned i = 0; i < 5; i++) {
+        if (r->roles & (1u << i))
+            json_string(w, role_names[i]);
+    }
+    json_array_end(w);
+    json_kv_string(w, "object", object_name(r->object));
+    json_kv_bool(w, "json_body", r->json_body);
+    json_key(w, "query");
+    json_array_begin(w);
+    for (const char *p = r->query; p && *p;) {
+        size_t n = strcspn(p, " ");
+        if (n)
+            json_string_n(w, p, n);
+        p += n + (p[n] == ' ');
+    }
+    json_array_end(w);
+    json_object_end(w);
+}
+
+void api_routes_json(struct strbuf *out)
+{
+    struct json_writer w;
+    json_writer_init(&w, out, 0);
+    json_array_begin(&w);
+    for (size_t i = 0; i < api_routes_count; i++)
+        route_json(&w, &api_routes[i]);
+    json_array_end(&w);
+    strbuf_addstr(out, "\n");
 }

@@ -66,11 +66,32 @@ void json_object_end(struct json_writer *w) { close_level(w, '}'); }
 void json_array_begin(struct json_writer *w) { open_level(w, '['); }
 void json_array_end(struct json_writer *w) { close_level(w, ']'); }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s[0] (a byte >= 0x80), or
+ * 0: RFC 3629, no overlong forms, no surrogates, nothing above U+10FFFF.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n == 0 || n > avail)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
 void json_escape(struct strbuf *out, const char *s, size_t len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     strbuf_addch(out, '"');
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = u[i];
         switch (c) {
         case '"': strbuf_add(out, "\\\"", 2); break;
         case '\\': strbuf_add(out, "\\\\", 2); break;
@@ -78,10 +99,20 @@ void json_escape(struct strbuf *out, const char *s, size_t len)
         case '\r': strbuf_add(out, "\\r", 2); break;
         case '\t': strbuf_add(out, "\\t", 2); break;
         default:
-            if (c < 0x20)
+            if (c < 0x20) {
                 strbuf_addf(out, "\\u%04x", c);
-            else
+            } else if (c < 0x80) {
                 strbuf_addch(out, (char)c);
+            } else {
+                /* JSON is UTF-8: a byte that does not start a well-formed sequence is U+FFFD. */
+                size_t n = utf8_sequence(u + i, len - i);
+                if (n) {
+                    strbuf_add(out, s + i, n);
+                    i += n - 1;
+                } else {
+                    strbuf_add(out, "\\ufffd", 6);
+                }
+            }
         }
     }
     strbuf_addch(out, '"');

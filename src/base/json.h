@@ -59,7 +59,12 @@ void json_kv_ts(struct json_writer *w, const char *key, int64_t ms);
 void json_kv_bool(struct json_writer *w, const char *key, int v);
 void json_kv_discount(struct json_writer *w, const char *key, int64_t discount);
 
-/* Appends `s` as a quoted, escaped JSON string (control characters as \uXXXX). */
+/*
+ * Appends `s` as a quoted, escaped JSON string (control characters as
+ * \uXXXX). Each byte that does not belong to well-formed UTF-8 becomes
+ * \ufffd, so the output is valid JSON whatever the input (an id taken from
+ * a URL, a field of an imported file).
+ */
 void json_escape(struct strbuf *out, const char *s, size_t len);
 
 #endif

@@ -162,6 +162,8 @@ static const struct cli_option serve_options[] = {
     {"max-body", "BYTES", "largest request body (default 1048576; larger answers 413)"},
     {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
     {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
+    {"print-routes", NULL, "print the routes as a JSON array (method, pattern, roles, object, "
+                           "json_body, query) and exit"},
     {0},
 };
 

@@ -4,7 +4,8 @@
  * SIGINT. It prints the address it listens on (the real port when asked for
  * port 0) as one line on stdout, logs one access line per request on
  * stderr, and on a signal refuses new connections, lets the requests in
- * flight finish and exits 0. --print-api-docs prints docs/api.md instead.
+ * flight finish and exits 0. --print-api-docs prints docs/api.md instead,
+ * --print-routes the routes table as JSON (what the route-by-route tests walk).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -16,10 +17,10 @@
 #include "cli/cli.h"
 #include "base/banned.h"
 
-static int print_docs(void)
+static int print_docs(void (*render)(struct strbuf *out))
 {
     struct strbuf out = STRBUF_INIT;
-    api_docs_markdown(&out);
+    render(&out);
     int rc = cli_write_stdout(out.buf, out.len);
     strbuf_release(&out);
     return rc;
@@ -63,7 +64,9 @@ int cmd_serve(const struct cli_args *args)
     struct api_server *srv = NULL;
     enum log_level level = LOG_INFO;
     if (cli_flag(args, "print-api-docs"))
-        return print_docs();
+        return print_docs(api_docs_markdown);
+    if (cli_flag(args, "print-routes"))
+        return print_docs(api_routes_json);
     api_options_defaults(&opt);
     int rc = read_options(args, &opt);
     if (rc)

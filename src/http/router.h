@@ -40,4 +40,13 @@ int http_path_match(const char *pattern, const char *path, size_t path_len,
 /* The parameter called `name`, or NULL; *len receives its length. */
 const char *http_path_param(const struct http_path_params *params, const char *name, size_t *len);
 
+/*
+ * Decodes the %XX escapes of a NUL-terminated path or query text in place
+ * and returns its new length. "%00" is left as the three characters: a
+ * decoded NUL would cut the text short, so that "/healthz%00x" answered as
+ * "/healthz" and "/api/v1/tokens/1%00x" named token 1. A '%' not followed
+ * by two hex digits is kept as it is.
+ */
+size_t http_unescape(char *s);
+
 #endif

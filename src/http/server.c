@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "http/router.h"
 #include "base/xalloc.h"
 #include "base/banned.h"
 
@@ -285,6 +286,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     return answer(srv, conn, st);
 }
 
+/* MHD's own unescaping would decode %00 into a NUL that cuts the path (http_unescape). */
+static size_t unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return http_unescape(s);
+}
+
 const char *http_log_safe(const char *path, char *buf, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
@@ -423,7 +432,8 @@ int http_server_start(const struct http_config *cfg, struct http_server **out, s
         MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         cfg->max_header * 2, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_seconds,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED,
-        completed_cb, srv, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+        completed_cb, srv, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape_cb, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         close(srv->listen_fd);
         pthread_mutex_destroy(&srv->slots_lock);

@@ -201,6 +201,15 @@ static void test_escaping(void **state)
     /* Not control characters: space, '/', DEL and UTF-8 pass through. */
     expect_escape(" /\x7f", 3, "\" /\x7f\"");
     expect_escape("Zürich €", 11, "\"Zürich €\"");
+    expect_escape("\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"");
+    /* Not UTF-8: every byte outside a well-formed sequence is U+FFFD. */
+    expect_escape("a\xff\xfe\x62", 4, "\"a\\ufffd\\ufffdb\"");
+    expect_escape("\xc0\xaf", 2, "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
+    expect_escape("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");            /* a surrogate */
+    expect_escape("\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
+    expect_escape("\xe2\x82", 2, "\"\\ufffd\\ufffd\"");                       /* cut short */
+    expect_escape("\xe2\x82\xac", 2, "\"\\ufffd\\ufffd\"");                   /* cut by len */
+    expect_escape("\xc3\xbc\x80", 3, "\"\xc3\xbc\\ufffd\"");
     /* Only `len` bytes are written. */
     expect_escape("abcdef", 3, "\"abc\"");
 }

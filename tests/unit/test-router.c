@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "http/router.h"
@@ -82,12 +83,40 @@ static void test_too_many_params(void **state)
     assert_true(match("/{a}", "/1", NULL));
 }
 
+static void expect_unescape(const char *in, const char *out)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", in);
+    size_t len = http_unescape(buf);
+    assert_string_equal(buf, out);
+    assert_int_equal(len, strlen(out));
+}
+
+static void test_unescape(void **state)
+{
+    (void)state;
+    expect_unescape("/api/v1/orders/ERP%3A7", "/api/v1/orders/ERP:7");
+    expect_unescape("%2e%2E%2f", "../");
+    expect_unescape("a%20b+c", "a b+c");
+    expect_unescape("%FF%c0", "\xff\xc0");
+    /* A NUL is never decoded: it would cut the path short. */
+    expect_unescape("/healthz%00x", "/healthz%00x");
+    expect_unescape("/api/v1/tokens/1%00", "/api/v1/tokens/1%00");
+    expect_unescape("%2500", "%00");
+    /* A '%' without two hex digits stays. */
+    expect_unescape("100%", "100%");
+    expect_unescape("%4", "%4");
+    expect_unescape("%g1%%41", "%g1%A");
+    expect_unescape("", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_too_many_params),
+        cmocka_unit_test(test_unescape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
