@@ -93,11 +93,14 @@ test('login: session cookie, CSRF on writes, logout, wrong passwords; only hashe
 test('sessions expire when idle and at their absolute limit; --secure-cookies adds Secure', async (t) => {
   const db = demoDb(t, 'auth-expiry');
   addUser(db, 'ada', 'viewer', 'ada-password-1');
-  const idle = await startServer(t, db, ['--session-idle', '1', '--secure-cookies']);
+  // Idle limit long enough that a login (argon2id, slow under ASan on a loaded
+  // machine) and the next request never drift past it by accident.
+  const IDLE_S = 4;
+  const idle = await startServer(t, db, ['--session-idle', String(IDLE_S), '--secure-cookies']);
   const s = await login(idle, 'ada', 'ada-password-1');
   assert.match(s.res.headers['set-cookie'][0], /; HttpOnly; SameSite=Strict; Secure$/);
   assert.equal((await request(idle, '/api/v1/auth/me', { headers: { Cookie: s.cookie } })).status, 200);
-  await new Promise((r) => setTimeout(r, 1300));
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000 + 300));
   const expired = await request(idle, '/api/v1/auth/me', { headers: { Cookie: s.cookie } });
   assert.equal(expired.status, 401);
   assert.equal(errorOf(expired).code, 'session_expired');
@@ -105,7 +108,7 @@ test('sessions expire when idle and at their absolute limit; --secure-cookies ad
   await login(idle, 'ada', 'ada-password-1');
   await login(idle, 'ada', 'ada-password-1');
   assert.equal(sql(db, 'SELECT count(*) AS n FROM sessions')[0].n, '2');
-  await new Promise((r) => setTimeout(r, 1300));
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000 + 300));
   await login(idle, 'ada', 'ada-password-1');
   assert.equal(sql(db, 'SELECT count(*) AS n FROM sessions')[0].n, '1', 'only the new session is left');
   const max = await startServer(t, db, ['--session-max', '1']);

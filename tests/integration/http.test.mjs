@@ -172,7 +172,15 @@ test('metrics count requests by route and status with a latency histogram', asyn
   for (let i = 0; i < 3; i++) assert.equal((await request(server, '/healthz')).status, 200);
   assert.equal((await request(server, '/nope')).status, 404);
   assert.equal((await request(server, '/api/v1/auth/me')).status, 401);
-  const res = await request(server, '/metrics');
+  // A request is counted when it completes, just after its answer went out, so
+  // the scrape may come before the last count lands: read until it has (bounded).
+  let res;
+  for (let i = 0; i < 100; i++) {
+    res = await request(server, '/metrics');
+    if (/route="\/api\/v1\/auth\/me",status="401"\} 1\n/.test(res.text) &&
+      /route="\/healthz",status="200"\} 3\n/.test(res.text) && /route="unmatched",status="404"\} 1\n/.test(res.text)) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   assert.equal(res.status, 200);
   assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
   assertSecurityHeaders(res);
