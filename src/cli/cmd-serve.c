@@ -56,11 +56,38 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
     return 0;
 }
 
+int cli_serve(const struct api_options *opt, const char *intro)
+{
+    struct sd_error err = {0};
+    struct api_server *srv = NULL;
+    /* Blocked before the worker threads start, so that they inherit the mask and
+     * the signals reach sigwait below. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (api_server_start(opt, &srv, &err))
+        return cli_fail(&err);
+    const char *colon = strrchr(opt->listen, ':');
+    if (intro)
+        fputs(intro, stdout);
+    printf("salesdesk: serving %s on http://%.*s:%u/\n", opt->db_url,
+           (int)(colon ? colon - opt->listen : 0), opt->listen, api_server_port(srv));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("%s: refusing new connections, finishing the requests in flight",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    api_server_stop(srv);
+    log_info("stopped");
+    return CLI_EXIT_OK;
+}
+
 int cmd_serve(const struct cli_args *args)
 {
     struct api_options opt;
-    struct sd_error err = {0};
-    struct api_server *srv = NULL;
     enum log_level level = LOG_INFO;
     if (cli_flag(args, "print-api-docs"))
         return print_docs();
@@ -72,25 +99,5 @@ int cmd_serve(const struct cli_args *args)
         return cli_usage_error(args, "--log-level: '%s' is not one of error, warn, info, debug",
                                cli_opt(args, "log-level"));
     log_set_level(level);
-    /* Blocked before the worker threads start, so that they inherit the mask and
-     * the signals reach sigwait below. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    if (api_server_start(&opt, &srv, &err))
-        return cli_fail(&err);
-    const char *colon = strrchr(opt.listen, ':');
-    printf("salesdesk: serving %s on http://%.*s:%u/\n", opt.db_url,
-           (int)(colon ? colon - opt.listen : 0), opt.listen, api_server_port(srv));
-    fflush(stdout);
-    int sig = 0;
-    sigwait(&stop, &sig);
-    log_info("%s: refusing new connections, finishing the requests in flight",
-             sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    api_server_stop(srv);
-    log_info("stopped");
-    return CLI_EXIT_OK;
+    return cli_serve(&opt, NULL);
 }
