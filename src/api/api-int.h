@@ -146,14 +146,30 @@ int api_authenticate(struct api_call *c);
 unsigned api_role_bit(const char *role);
 void api_user_json(struct json_writer *w, const struct api_principal *who);
 
-/* throttle.c: failed logins per key in a window (a bounded table). */
+/* throttle.c: login attempts per key in a window (a bounded table; see throttle.c). */
+#define API_THROTTLE_KEYS_MAX 4
+struct api_throttle_key {
+    const char *key;      /* "login:ada", "addr:10.0.0.7" */
+    unsigned limit;       /* attempts in the window before the key blocks */
+    int reset_on_success; /* a success forgets the key's failures */
+};
 struct api_throttle *api_throttle_new(void);
+/* A table of `slots` entries (tests). */
+struct api_throttle *api_throttle_new_sized(size_t slots);
 void api_throttle_free(struct api_throttle *t);
-/* 1 when `key` has `limit` failures within `window_ms` of `now_ms`; *retry_ms until it clears. */
-int api_throttle_blocked(struct api_throttle *t, const char *key, unsigned limit, int64_t window_ms,
-                         int64_t now_ms, int64_t *retry_ms);
-void api_throttle_fail(struct api_throttle *t, const char *key, int64_t window_ms, int64_t now_ms);
-void api_throttle_clear(struct api_throttle *t, const char *key);
+/*
+ * Reserves one attempt on every key at once, or on none: 0 when reserved, 1
+ * when a key has `limit` failures and attempts in flight within `window_ms`
+ * of `now_ms`, or the table has no room for a new key (*retry_ms says when to
+ * try again). A reservation must be settled with api_throttle_settle.
+ */
+int api_throttle_reserve(struct api_throttle *t, const struct api_throttle_key *keys, size_t n,
+                         int64_t window_ms, int64_t now_ms, int64_t *retry_ms);
+/* Settles a reservation: `failed` counts it as a failure, else it is given back. */
+void api_throttle_settle(struct api_throttle *t, const struct api_throttle_key *keys, size_t n,
+                         int failed);
+/* The address key of a client: "addr:" and the address, an IPv6 one cut to its /64. */
+void api_throttle_addr_key(const char *remote, char *buf, size_t size);
 
 /* metrics.c */
 struct api_metrics *api_metrics_new(size_t n_routes);

@@ -219,6 +219,17 @@ test('failed logins are throttled per login and per client address (429 with Ret
   assert.equal((await request(server, '/healthz')).status, 200);
 });
 
+test('concurrent wrong passwords: no more are checked than the limit (check and count are one step)', async (t) => {
+  const db = demoDb(t, 'auth-race');
+  addUser(db, 'ada', 'viewer', 'ada-password-1');
+  const server = await startServer(t, db, ['--login-limit', '2', '--threads', '8']);
+  const attempt = () => request(server, '/api/v1/auth/login', { method: 'POST', body: { login: 'ada', password: 'wrong-password' } });
+  const statuses = (await Promise.all(Array.from({ length: 16 }, attempt))).map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 401).length, 2, statuses.join(' '));
+  assert.equal(statuses.filter((s) => s === 429).length, 14, statuses.join(' '));
+  assert.equal((await request(server, '/api/v1/auth/login', { method: 'POST', body: { login: 'ada', password: 'ada-password-1' } })).status, 429);
+});
+
 test('roles are checked in one place: admin-only routes answer 403 to the others', async (t) => {
   const db = demoDb(t, 'auth-roles');
   const { rep } = repAndOrders(db);
