@@ -24,7 +24,9 @@ struct api_options {
     unsigned login_limit;   /* failed logins per login in the window before 429 */
     unsigned address_limit; /* failed logins per client address in the window */
     int64_t throttle_window_s;
-    size_t max_body; /* request body bytes (413 beyond) */
+    size_t max_body;           /* request body bytes (413 beyond) */
+    unsigned max_conns_per_ip; /* connections from one client address */
+    size_t max_buffered;       /* body bytes buffered by all requests (503 beyond) */
 };
 
 /* Default options (sessions 30 min idle and 12 h at most, 5 failed logins in 15 min...). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * routes: the routes table and api_dispatch, the one function every request
- * goes through. In order: limits the transport reported (413, 400), the
+ * goes through. In order: limits the transport reported (413, 503, 400), the
  * route (404, 405 with Allow), the worker's store connection (503), who is
  * calling (401) with the CSRF token for cookie sessions (403), the route's
  * roles (403), the JSON body (415, 400), and the record {id} names: a record
@@ -253,6 +253,11 @@ static int admit(struct api_call *c, struct arena *parse_arena)
     if (c->req->limit == HTTP_LIMIT_BODY)
         return !api_fail(c, 413, "too_large", "the request body is larger than %zu bytes",
                          c->app->opt.max_body);
+    if (c->req->limit == HTTP_LIMIT_BUSY) {
+        http_response_header(c->req, c->resp, "Retry-After", "1");
+        return !api_fail(c, 503, "busy", "the server holds too many request bodies at once; "
+                                         "try again");
+    }
     if (c->req->limit == HTTP_LIMIT_PARAMS)
         return !api_fail(c, 400, "too_many_parameters", "too many query parameters");
     c->route = find_route(c);

@@ -23,6 +23,8 @@ void api_options_defaults(struct api_options *opt)
         .address_limit = 20,
         .throttle_window_s = 15 * 60,
         .max_body = (size_t)1 << 20,
+        .max_conns_per_ip = 64,
+        .max_buffered = (size_t)64 << 20,
     };
 }
 
@@ -79,6 +81,8 @@ int api_server_start(const struct api_options *opt, struct api_server **out, str
     cfg.listen = opt->listen;
     cfg.threads = opt->threads;
     cfg.max_body = opt->max_body;
+    cfg.max_conns_per_ip = opt->max_conns_per_ip;
+    cfg.max_buffered = opt->max_buffered;
     cfg.handler = handle;
     cfg.thread_open = thread_open;
     cfg.thread_close = thread_close;

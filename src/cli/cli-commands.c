@@ -164,6 +164,10 @@ static const struct cli_option serve_options[] = {
     {"login-limit", "N", "failed logins per login in 15 minutes before 429 (default 5; four "
                          "times as many per client address)"},
     {"max-body", "BYTES", "largest request body (default 1048576; larger answers 413)"},
+    {"max-conns-per-ip", "N", "connections from one client address (default 64; more are "
+                              "closed at once)"},
+    {"max-buffered", "BYTES", "request body bytes held by all requests at once (default "
+                              "67108864; a body past it answers 503 busy)"},
     {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
     {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
     {0},

@@ -28,7 +28,8 @@ static int print_docs(void)
 static int read_options(const struct cli_args *args, struct api_options *opt)
 {
     uint64_t threads = 0, idle = (uint64_t)opt->session_idle_s, max = (uint64_t)opt->session_max_s;
-    uint64_t limit = opt->login_limit, body = opt->max_body;
+    uint64_t limit = opt->login_limit, body = opt->max_body, per_ip = opt->max_conns_per_ip;
+    uint64_t buffered = opt->max_buffered;
     int rc = cli_opt_uint(args, "threads", 256, &threads);
     if (rc == 0)
         rc = cli_opt_uint(args, "session-idle", 366 * 86400, &idle);
@@ -38,11 +39,15 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
         rc = cli_opt_uint(args, "login-limit", 1000, &limit);
     if (rc == 0)
         rc = cli_opt_uint(args, "max-body", (uint64_t)1 << 30, &body);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "max-conns-per-ip", 100000, &per_ip);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "max-buffered", (uint64_t)1 << 40, &buffered);
     if (rc)
         return rc;
-    if (idle == 0 || max == 0 || limit == 0 || body == 0)
-        return cli_usage_error(args, "--session-idle, --session-max, --login-limit and "
-                                     "--max-body must be above 0");
+    if (idle == 0 || max == 0 || limit == 0 || body == 0 || per_ip == 0 || buffered == 0)
+        return cli_usage_error(args, "--session-idle, --session-max, --login-limit, --max-body, "
+                                     "--max-conns-per-ip and --max-buffered must be above 0");
     opt->db_url = cli_db_url(args);
     if (cli_opt(args, "listen"))
         opt->listen = cli_opt(args, "listen");
@@ -53,6 +58,8 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
     opt->login_limit = (unsigned)limit;
     opt->address_limit = (unsigned)limit * 4;
     opt->max_body = (size_t)body;
+    opt->max_conns_per_ip = (unsigned)per_ip;
+    opt->max_buffered = (size_t)buffered;
     return 0;
 }
 
