@@ -66,6 +66,38 @@ void json_object_end(struct json_writer *w) { close_level(w, '}'); }
 void json_array_begin(struct json_writer *w) { open_level(w, '['); }
 void json_array_end(struct json_writer *w) { close_level(w, ']'); }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: shortest
+ * form, no surrogates, at most U+10FFFF), or 0 when the bytes are not one.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+    size_t n;
+    unsigned min_second = 0x80, max_second = 0xbf;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    if (s[0] == 0xe0)
+        min_second = 0xa0; /* overlong */
+    else if (s[0] == 0xed)
+        max_second = 0x9f; /* surrogates */
+    else if (s[0] == 0xf0)
+        min_second = 0x90; /* overlong */
+    else if (s[0] == 0xf4)
+        max_second = 0x8f; /* above U+10FFFF */
+    if (avail < n || s[1] < min_second || s[1] > max_second)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return n;
+}
+
 void json_escape(struct strbuf *out, const char *s, size_t len)
 {
     strbuf_addch(out, '"');
@@ -78,10 +110,19 @@ void json_escape(struct strbuf *out, const char *s, size_t len)
         case '\r': strbuf_add(out, "\\r", 2); break;
         case '\t': strbuf_add(out, "\\t", 2); break;
         default:
-            if (c < 0x20)
+            if (c < 0x20) {
                 strbuf_addf(out, "\\u%04x", c);
-            else
+            } else if (c < 0x80) {
                 strbuf_addch(out, (char)c);
+            } else {
+                size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+                if (n) {
+                    strbuf_add(out, s + i, n);
+                    i += n - 1;
+                } else {
+                    strbuf_add(out, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that is not UTF-8 */
+                }
+            }
         }
     }
     strbuf_addch(out, '"');

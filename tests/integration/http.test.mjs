@@ -153,6 +153,41 @@ function post(server, headers, write) {
   });
 }
 
+/** GET with the raw answer bytes; resolves { status, bytes }. */
+function rawGet(server, p, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.port, path: p, agent: false, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, bytes: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('ids and paths with bytes that are not UTF-8 still answer valid JSON (U+FFFD)', async (t) => {
+  const db = demoDb(t, 'http-utf8');
+  addUser(db, 'ada', 'admin', 'ada-password-1');
+  const server = await startServer(t, db);
+  const { cookie } = await login(server, 'ada', 'ada-password-1');
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  for (const [p, message] of [
+    ['/api/v1/orders/%FF%FE', "no order with id '\ufffd\ufffd'"],
+    ['/api/v1/orders/a%C3%28b/diagnosis', "no order with id 'a\ufffd(b'"],
+    ['/nothing%ED%A0%80', 'no route /nothing\ufffd\ufffd\ufffd'],
+  ]) {
+    const res = await rawGet(server, p, { Cookie: cookie });
+    assert.equal(res.status, 404, p);
+    const text = strict.decode(res.bytes); // throws on bytes that are not UTF-8
+    const body = JSON.parse(text);
+    assert.equal(body.error.code, 'not_found');
+    assert.equal(body.error.message, message);
+  }
+  // Well-formed UTF-8 comes back as it was sent.
+  const ok = JSON.parse(strict.decode((await rawGet(server, '/api/v1/orders/Z%C3%BCrich', { Cookie: cookie })).bytes));
+  assert.equal(ok.error.message, "no order with id 'Zürich'");
+  await assertHealthy(server);
+});
+
 test('a body over the cap is answered 413 before it is read, and the client gets the answer', async (t) => {
   const server = await startServer(t, demoDb(t, 'http-early'), ['--max-body', '65536']);
   const big = Buffer.alloc(80 << 20, 0x78);
