@@ -95,11 +95,34 @@ struct api_server {
     int64_t started_ms;
 };
 
-/* A worker thread's context: its own store connection. */
+/*
+ * A worker thread's context: its own store connection, opened on the
+ * thread's first request. When it cannot be opened, or a COMMIT failed on
+ * it, a later request opens it again (api_thread_db; serve.c).
+ */
+#define API_REOPEN_FIRST_MS 250  /* the first wait before opening again */
+#define API_REOPEN_MAX_MS   8000 /* the wait doubles up to this */
 struct api_thread {
     struct db *db; /* NULL when it could not be opened (open_error says why) */
     struct sd_error open_error;
+    int64_t retry_at_ms; /* when to try opening again */
+    int64_t backoff_ms;  /* the wait after the next failure */
 };
+
+/* serve.c */
+/*
+ * The thread's store connection at `now_ms`: opened when there is none and
+ * its retry time has come (after a failure the wait doubles from
+ * API_REOPEN_FIRST_MS to API_REOPEN_MAX_MS); NULL when it cannot be opened
+ * now (t->open_error says why).
+ */
+struct db *api_thread_db(const struct api_options *opt, struct api_thread *t, int64_t now_ms);
+/*
+ * After a request: rolls back a transaction it left open, and closes a
+ * connection on which a COMMIT failed, so that the next request opens a new
+ * one (a failed COMMIT is final; NOTES.md).
+ */
+void api_thread_done(struct api_thread *t, const char *request_id);
 
 struct api_call {
     struct api_server *app;

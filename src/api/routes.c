@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "api/api-int.h"
+#include "base/date.h"
 #include "base/json.h"
 #include "store/store.h"
 #include "base/banned.h"
@@ -265,7 +266,7 @@ static int admit(struct api_call *c, struct arena *parse_arena)
         return 1;
     take_id(c);
     struct api_thread *t = c->req->thread_ctx;
-    c->db = t ? t->db : NULL;
+    c->db = t ? api_thread_db(&c->app->opt, t, ts_now_ms()) : NULL;
     if (!c->db && c->route->handler != api_healthz && c->route->handler != api_metrics_get)
         return !api_fail(c, 503, "unavailable", "the store cannot be opened (request id %s)",
                          c->req->id);
@@ -297,6 +298,7 @@ void api_dispatch(struct api_server *app, struct http_request *req, struct http_
         if (rc)
             api_fail_status(&c, rc, &err);
     }
+    api_thread_done(req->thread_ctx, req->id);
     arena_release(&parse_arena);
 }
 

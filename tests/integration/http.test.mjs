@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, tempDir } from './helpers.mjs';
@@ -310,6 +310,24 @@ test('metrics count requests by route and status with a latency histogram', asyn
   assert.equal(value('salesdesk_http_requests_in_flight'), 1);
   assert.ok(value('salesdesk_change_log_seq') > 0);
   assert.match(res.text, /# TYPE salesdesk_http_request_duration_seconds histogram/);
+});
+
+test('a store that cannot be opened answers 503, and is opened again once it is back', async (t) => {
+  const db = demoDb(t, 'http-reopen');
+  const server = await startServer(t, db, ['--threads', '1']);
+  renameSync(db, `${db}.away`);
+  const down = await request(server, '/healthz');
+  assert.equal(down.status, 503);
+  assert.deepEqual(down.json, { status: 'unavailable', store: 'failing' });
+  assert.equal((await request(server, '/api/v1/auth/me')).status, 503);
+  renameSync(`${db}.away`, db);
+  let up;
+  for (let i = 0; i < 40 && (!up || up.status !== 200); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    up = await request(server, '/healthz');
+  }
+  assert.equal(up.status, 200, 'the worker opened the store again (a retry, with backoff)');
+  assert.match(server.stderr(), /the store cannot be opened \(next try in \d+ ms\)/);
 });
 
 test('SIGTERM: a request in flight completes, new connections are refused, exit 0', async (t) => {
