@@ -21,6 +21,7 @@ struct api_options {
     int secure_cookies;     /* add Secure to the session cookie */
     int64_t session_idle_s; /* a session ends after this long unused */
     int64_t session_max_s;  /* and this long after login, whatever happens */
+    unsigned max_sessions;  /* sessions per user; a new login ends the oldest beyond */
     unsigned login_limit;   /* failed logins per login in the window before 429 */
     unsigned address_limit; /* failed logins per client address in the window */
     int64_t throttle_window_s;

@@ -208,9 +208,19 @@ static int new_session(struct api_call *c, const struct user *u, char *token, ch
         .expires_at = now + c->app->opt.session_max_s * 1000,
     };
     *expires = s.expires_at;
-    /* Each login also clears the sessions that have expired, so the table does not grow. */
-    int rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
-    return rc ? rc : store_session_add(c->db, &s, err);
+    /* Each login also clears the sessions that have expired, so the table does not grow,
+     * and ends the user's oldest sessions past max_sessions, so no user's do. */
+    int rc = db_begin(c->db, err);
+    if (rc == 0)
+        rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
+    if (rc == 0)
+        rc = store_sessions_trim(c->db, u->id, (int64_t)c->app->opt.max_sessions - 1, err);
+    if (rc == 0)
+        rc = store_session_add(c->db, &s, err);
+    if (rc == 0)
+        return db_commit(c->db, err);
+    db_rollback(c->db);
+    return rc;
 }
 
 static void set_cookie(struct api_call *c, const char *token, int64_t max_age_s)

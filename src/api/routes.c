@@ -48,7 +48,8 @@ const struct api_route api_routes[] = {
                    "(HttpOnly, SameSite=Strict; Secure with --secure-cookies) and answers the "
                    "CSRF token that every non-GET request made with the cookie sends back in "
                    "`X-CSRF-Token`. Failed logins are throttled per login and per client "
-                   "address (429 with Retry-After).",
+                   "address (429 with Retry-After). A user has at most 20 sessions: a new "
+                   "login ends their oldest one beyond that.",
         .example_request = "{\"login\":\"ada\",\"password\":\"correct horse\"}",
         .example_response = "200 {\"user\":{\"id\":1,\"login\":\"ada\",\"name\":\"Ada\","
                             "\"role\":\"rep\",\"rep\":\"R001\"},\"csrf_token\":\"9f2c…\","

@@ -20,6 +20,7 @@ void api_options_defaults(struct api_options *opt)
         .listen = "127.0.0.1:8080",
         .session_idle_s = 30 * 60,
         .session_max_s = 12 * 3600,
+        .max_sessions = 20,
         .login_limit = 5,
         .address_limit = 20,
         .throttle_window_s = 15 * 60,
