@@ -61,7 +61,8 @@ checksrc:
 	tools/checksrc .
 
 # Demo build times, imports against sqlite3, PostgreSQL COPY and DuckDB, then the
-# query set against DuckDB, SQLite, PostgreSQL and a C loop (long: the large demo).
+# query set against DuckDB, SQLite, PostgreSQL and a C loop, then the HTTP API
+# under wrk (long: the large demo).
 BENCH_SCALE ?= large
 bench:
 	@scripts/install-deps --bench
@@ -69,6 +70,7 @@ bench:
 	bench/run
 	bench/import $(BENCH_SCALE)
 	bench/queries $(BENCH_SCALE)
+	bench/http --scale $(BENCH_SCALE)
 
 # Only the query benchmark (BENCH_SCALE=medium for a quick one).
 bench-queries:

@@ -141,6 +141,14 @@ struct api_call {
      * the store's STORE_REP_SEES_* conditions), else 0 (every row).
      */
     int64_t scope_rep_id;
+    /*
+     * A GET's reads after authentication (the {id} check and the handler)
+     * run in one read transaction: one snapshot, and one lock of the store
+     * instead of one per statement. Readers that open their own snapshot
+     * unless one is open (store, desk, engine) read in it; a GET handler
+     * that writes must go through api_write, which ends it first.
+     */
+    int read_snapshot;
     int n_details;
     struct api_detail details[API_DETAILS_MAX];
 };

@@ -6,7 +6,8 @@
  * calling (401) with the CSRF token for cookie sessions (403), the route's
  * roles (403), the JSON body (415, 400), and the record {id} names: a record
  * that does not exist and one the caller may not see answer the same 404.
- * Handlers never check roles or ownership themselves.
+ * Handlers never check roles or ownership themselves. A GET reads one
+ * snapshot from authentication on (api_call.read_snapshot).
  */
 #include <stdio.h>
 #include <string.h>
@@ -281,6 +282,8 @@ static int admit(struct api_call *c, struct arena *parse_arena)
         if (c->who.role_bit & ROLE_REP)
             c->scope_rep_id = c->who.rep_id ? c->who.rep_id : -1;
     }
+    if (c->db && strcmp(c->route->method, "GET") == 0 && !db_in_transaction(c->db))
+        c->read_snapshot = db_begin_read(c->db, NULL) == 0;
     if (api_check_query(c))
         return 1;
     if (c->route->json_body && parse_body(c, parse_arena))
@@ -299,6 +302,8 @@ void api_dispatch(struct api_server *app, struct http_request *req, struct http_
         if (rc)
             api_fail_status(&c, rc, &err);
     }
+    if (c.read_snapshot && db_in_transaction(c.db))
+        db_rollback(c.db);
     api_thread_done(req->thread_ctx, req->id);
     arena_release(&parse_arena);
 }

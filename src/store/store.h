@@ -224,6 +224,9 @@ struct order_view {
 /* SD_ENOTFOUND when no order has that external id. */
 int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
                      struct order_view *out, struct sd_error *err);
+/* The same for the order with internal id `id` (resolved already); SD_ENOTFOUND. */
+int store_order_view_id(struct db *db, struct arena *arena, int64_t id, struct order_view *out,
+                        struct sd_error *err);
 /*
  * The order view as one JSON object: header, lines, totals and invoices, money
  * as exact decimals (the same form for `salesdesk order --json` and the API).
