@@ -98,11 +98,25 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail)
     return n;
 }
 
+/* 1 for a byte written as it is: printable ASCII but the quote and the backslash. */
+static int json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 void json_escape(struct strbuf *out, const char *s, size_t len)
 {
     strbuf_addch(out, '"');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (json_plain(c)) { /* a run of plain bytes in one copy */
+            size_t end = i + 1;
+            while (end < len && json_plain((unsigned char)s[end]))
+                end++;
+            strbuf_add(out, s + i, end - i);
+            i = end - 1;
+            continue;
+        }
         switch (c) {
         case '"': strbuf_add(out, "\\\"", 2); break;
         case '\\': strbuf_add(out, "\\\\", 2); break;
