@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: MIT
 # The front door. `make` builds a release binary into build/; `make demo`
-# builds and creates a demo database; `make check` installs what is missing,
+# builds, creates a demo database with a login per role and serves it
+# (DEMO_LISTEN, default 127.0.0.1:8080); `make check` installs what is missing,
 # builds with -Werror and runs every test, normally and under ASan+UBSan.
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 DEMO_DB ?= demo.db
 DEMO_SCALE ?= small
+DEMO_LISTEN ?= 127.0.0.1:8080
 CMAKE ?= cmake
 
 FUZZ_SECONDS ?= 300
@@ -24,7 +26,8 @@ release:
 	@$(CMAKE) --build build -j $(JOBS)
 
 demo: deps release
-	./build/salesdesk demo --db $(DEMO_DB) --scale $(DEMO_SCALE) --force
+	./build/salesdesk demo --db $(DEMO_DB) --scale $(DEMO_SCALE) --force --serve \
+		--listen $(DEMO_LISTEN)
 
 # The sanitizer run goes last so that its ctest summary closes the output.
 check: deps check-fuzz check-normal check-asan
@@ -58,7 +61,8 @@ checksrc:
 	tools/checksrc .
 
 # Demo build times, imports against sqlite3, PostgreSQL COPY and DuckDB, then the
-# query set against DuckDB, SQLite, PostgreSQL and a C loop (long: the large demo).
+# query set against DuckDB, SQLite, PostgreSQL and a C loop, then the HTTP API
+# under wrk (long: the large demo).
 BENCH_SCALE ?= large
 bench:
 	@scripts/install-deps --bench
@@ -66,6 +70,7 @@ bench:
 	bench/run
 	bench/import $(BENCH_SCALE)
 	bench/queries $(BENCH_SCALE)
+	bench/http --scale $(BENCH_SCALE)
 
 # Only the query benchmark (BENCH_SCALE=medium for a quick one).
 bench-queries:

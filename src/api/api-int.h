@@ -99,11 +99,34 @@ struct api_server {
     int64_t started_ms;
 };
 
-/* A worker thread's context: its own store connection. */
+/*
+ * A worker thread's context: its own store connection, opened on the
+ * thread's first request. When it cannot be opened, or a COMMIT failed on
+ * it, a later request opens it again (api_thread_db; serve.c).
+ */
+#define API_REOPEN_FIRST_MS 250  /* the first wait before opening again */
+#define API_REOPEN_MAX_MS   8000 /* the wait doubles up to this */
 struct api_thread {
     struct db *db; /* NULL when it could not be opened (open_error says why) */
     struct sd_error open_error;
+    int64_t retry_at_ms; /* when to try opening again */
+    int64_t backoff_ms;  /* the wait after the next failure */
 };
+
+/* serve.c */
+/*
+ * The thread's store connection at `now_ms`: opened when there is none and
+ * its retry time has come (after a failure the wait doubles from
+ * API_REOPEN_FIRST_MS to API_REOPEN_MAX_MS); NULL when it cannot be opened
+ * now (t->open_error says why).
+ */
+struct db *api_thread_db(const struct api_options *opt, struct api_thread *t, int64_t now_ms);
+/*
+ * After a request: rolls back a transaction it left open, and closes a
+ * connection on which a COMMIT failed, so that the next request opens a new
+ * one (a failed COMMIT is final; NOTES.md).
+ */
+void api_thread_done(struct api_thread *t, const char *request_id);
 
 struct api_call {
     struct api_server *app;
@@ -122,6 +145,14 @@ struct api_call {
      * the store's STORE_REP_SEES_* conditions), else 0 (every row).
      */
     int64_t scope_rep_id;
+    /*
+     * A GET's reads after authentication (the {id} check and the handler)
+     * run in one read transaction: one snapshot, and one lock of the store
+     * instead of one per statement. Readers that open their own snapshot
+     * unless one is open (store, desk, engine) read in it; a GET handler
+     * that writes must go through api_write, which ends it first.
+     */
+    int read_snapshot;
     int n_details;
     struct api_detail details[API_DETAILS_MAX];
 };
@@ -158,14 +189,30 @@ int api_authenticate(struct api_call *c);
 unsigned api_role_bit(const char *role);
 void api_user_json(struct json_writer *w, const struct api_principal *who);
 
-/* throttle.c: failed logins per key in a window (a bounded table). */
+/* throttle.c: login attempts per key in a window (a bounded table; see throttle.c). */
+#define API_THROTTLE_KEYS_MAX 4
+struct api_throttle_key {
+    const char *key;      /* "login:ada", "addr:10.0.0.7" */
+    unsigned limit;       /* attempts in the window before the key blocks */
+    int reset_on_success; /* a success forgets the key's failures */
+};
 struct api_throttle *api_throttle_new(void);
+/* A table of `slots` entries (tests). */
+struct api_throttle *api_throttle_new_sized(size_t slots);
 void api_throttle_free(struct api_throttle *t);
-/* 1 when `key` has `limit` failures within `window_ms` of `now_ms`; *retry_ms until it clears. */
-int api_throttle_blocked(struct api_throttle *t, const char *key, unsigned limit, int64_t window_ms,
-                         int64_t now_ms, int64_t *retry_ms);
-void api_throttle_fail(struct api_throttle *t, const char *key, int64_t window_ms, int64_t now_ms);
-void api_throttle_clear(struct api_throttle *t, const char *key);
+/*
+ * Reserves one attempt on every key at once, or on none: 0 when reserved, 1
+ * when a key has `limit` failures and attempts in flight within `window_ms`
+ * of `now_ms`, or the table has no room for a new key (*retry_ms says when to
+ * try again). A reservation must be settled with api_throttle_settle.
+ */
+int api_throttle_reserve(struct api_throttle *t, const struct api_throttle_key *keys, size_t n,
+                         int64_t window_ms, int64_t now_ms, int64_t *retry_ms);
+/* Settles a reservation: `failed` counts it as a failure, else it is given back. */
+void api_throttle_settle(struct api_throttle *t, const struct api_throttle_key *keys, size_t n,
+                         int failed);
+/* The address key of a client: "addr:" and the address, an IPv6 one cut to its /64. */
+void api_throttle_addr_key(const char *remote, char *buf, size_t size);
 
 /* metrics.c */
 struct api_metrics *api_metrics_new(size_t n_routes);

@@ -22,10 +22,13 @@ struct api_options {
     int secure_cookies;     /* add Secure to the session cookie */
     int64_t session_idle_s; /* a session ends after this long unused */
     int64_t session_max_s;  /* and this long after login, whatever happens */
+    unsigned max_sessions;  /* sessions per user; a new login ends the oldest beyond */
     unsigned login_limit;   /* failed logins per login in the window before 429 */
     unsigned address_limit; /* failed logins per client address in the window */
     int64_t throttle_window_s;
-    size_t max_body; /* request body bytes (413 beyond) */
+    size_t max_body;           /* request body bytes (413 beyond) */
+    unsigned max_conns_per_ip; /* connections from one client address */
+    size_t max_buffered;       /* body bytes buffered by all requests (503 beyond) */
 };
 
 /* Default options (sessions 30 min idle and 12 h at most, 5 failed logins in 15 min...). */

@@ -6,9 +6,10 @@
  *   - the `sd_session` cookie set at login (browsers): idle and absolute
  *     expiry, and every request other than GET/HEAD must carry the
  *     session's CSRF token in X-CSRF-Token.
- * Only hashes of tokens are stored (base/secret.h). Failed logins are
- * throttled per login and per client address before any password is
- * checked; an unknown login costs the same hash time as a known one.
+ * Only hashes of tokens are stored (base/secret.h). Login attempts are
+ * throttled per login and per client address (an IPv6 client by its /64):
+ * an attempt is reserved before any password is checked and counted when it
+ * fails; an unknown login costs the same hash time as a known one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -155,10 +156,14 @@ int api_authenticate(struct api_call *c)
 
 #define THROTTLE_KEY_SIZE (LOGIN_MAX + 16)
 
-static void login_keys(struct api_call *c, const char *login, char *user_key, char *addr_key)
+/* The throttle keys of a login attempt: per login (cleared by a success) and per address. */
+static void login_keys(struct api_call *c, const char *login, char *user_key, char *addr_key,
+                       struct api_throttle_key keys[2])
 {
     snprintf(user_key, THROTTLE_KEY_SIZE, "login:%s", login);
-    snprintf(addr_key, THROTTLE_KEY_SIZE, "addr:%s", c->req->remote);
+    api_throttle_addr_key(c->req->remote, addr_key, THROTTLE_KEY_SIZE);
+    keys[0] = (struct api_throttle_key){user_key, c->app->opt.login_limit, 1};
+    keys[1] = (struct api_throttle_key){addr_key, c->app->opt.address_limit, 0};
 }
 
 static int too_many(struct api_call *c, int64_t retry_ms)
@@ -203,9 +208,19 @@ static int new_session(struct api_call *c, const struct user *u, char *token, ch
         .expires_at = now + c->app->opt.session_max_s * 1000,
     };
     *expires = s.expires_at;
-    /* Each login also clears the sessions that have expired, so the table does not grow. */
-    int rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
-    return rc ? rc : store_session_add(c->db, &s, err);
+    /* Each login also clears the sessions that have expired, so the table does not grow,
+     * and ends the user's oldest sessions past max_sessions, so no user's do. */
+    int rc = db_begin(c->db, err);
+    if (rc == 0)
+        rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
+    if (rc == 0)
+        rc = store_sessions_trim(c->db, u->id, (int64_t)c->app->opt.max_sessions - 1, err);
+    if (rc == 0)
+        rc = store_session_add(c->db, &s, err);
+    if (rc == 0)
+        return db_commit(c->db, err);
+    db_rollback(c->db);
+    return rc;
 }
 
 static void set_cookie(struct api_call *c, const char *token, int64_t max_age_s)
@@ -221,6 +236,7 @@ int api_login(struct api_call *c, struct sd_error *err)
 {
     static const char *const fields[] = {"login", "password", NULL};
     char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
+    struct api_throttle_key keys[2];
     char token[SECRET_TOKEN_HEX + 1], csrf[SECRET_TOKEN_HEX + 1];
     int64_t now = ts_now_ms(), retry = 0, expires = 0;
     int64_t window = c->app->opt.throttle_window_s * 1000;
@@ -229,17 +245,13 @@ int api_login(struct api_call *c, struct sd_error *err)
     const char *password = api_body_string(c, "password", SECRET_PASSWORD_MAX, 1);
     if (rc || !login || !password)
         return sd_error_set(err, SD_EINVAL, "login needs a login and a password");
-    login_keys(c, login, user_key, addr_key);
-    if (api_throttle_blocked(c->app->throttle, user_key, c->app->opt.login_limit, window, now,
-                             &retry) ||
-        api_throttle_blocked(c->app->throttle, addr_key, c->app->opt.address_limit, window, now,
-                             &retry))
+    login_keys(c, login, user_key, addr_key, keys);
+    if (api_throttle_reserve(c->app->throttle, keys, 2, window, now, &retry))
         return too_many(c, retry);
     struct user u;
     rc = check_password(c, login, password, &u, err);
+    api_throttle_settle(c->app->throttle, keys, 2, rc == SD_EPERM);
     if (rc == SD_EPERM) {
-        api_throttle_fail(c->app->throttle, user_key, window, now);
-        api_throttle_fail(c->app->throttle, addr_key, window, now);
         unauthorized(c, "unauthorized", "the login or the password is wrong");
         return 0;
     }
@@ -247,7 +259,6 @@ int api_login(struct api_call *c, struct sd_error *err)
         rc = new_session(c, &u, token, csrf, &expires, err);
     if (rc)
         return rc;
-    api_throttle_clear(c->app->throttle, user_key);
     set_cookie(c, token, c->app->opt.session_max_s);
     c->who = (struct api_principal){.user_id = u.id,
                                     .login = u.login,

@@ -20,7 +20,8 @@
 int api_order_get(struct api_call *c, struct sd_error *err)
 {
     struct order_view v;
-    int rc = store_order_view(c->db, c->req->arena, c->id, &v, err);
+    /* api_dispatch has resolved {id} into c->object_id. */
+    int rc = store_order_view_id(c->db, c->req->arena, c->object_id, &v, err);
     if (rc)
         return rc;
     struct json_writer w;

@@ -162,6 +162,9 @@ const char *api_actor_name(struct api_call *c)
 int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struct sd_error *err),
               void *ctx, struct sd_error *err)
 {
+    if (c->read_snapshot && db_in_transaction(c->db))
+        db_rollback(c->db); /* a GET's snapshot (api-int.h): the write reads the newest */
+    c->read_snapshot = 0;
     int rc = db_begin(c->db, err);
     if (rc)
         return rc;

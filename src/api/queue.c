@@ -96,12 +96,9 @@ int api_queue_pending(struct api_call *c, struct sd_error *err)
         rc = doctor_settings_load(c->db, &ds, err);
     if (rc == 0)
         rc = queue_settings_load(c->db, c->req->arena, &qs, err);
+    /* The whole queue from one snapshot: a GET runs in api_dispatch's. */
     if (rc == 0)
-        rc = db_begin_read(c->db, err); /* the whole queue from one snapshot */
-    if (rc == 0) {
         rc = queue_pending(c->db, c->req->arena, &ds, &qs, today, &f, &items, &n, &total, err);
-        db_rollback(c->db);
-    }
     if (rc == 0)
         rc = page_of(c, &page, items, n, &first, &count, err);
     for (size_t i = first; rc == 0 && i < first + count; i++)

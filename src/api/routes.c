@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * routes: the routes table and api_dispatch, the one function every request
- * goes through. In order: limits the transport reported (413, 400), the
+ * goes through. In order: limits the transport reported (413, 503, 400), the
  * route (404, 405 with Allow), the worker's store connection (503), who is
  * calling (401) with the CSRF token for cookie sessions (403), the route's
  * roles (403), the JSON body (415, 400), and the record {id} names: a record
  * that does not exist and one the caller may not see answer the same 404.
- * Handlers never check roles or ownership themselves.
+ * Handlers never check roles or ownership themselves. A GET reads one
+ * snapshot from authentication on (api_call.read_snapshot).
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/api-int.h"
+#include "base/date.h"
 #include "base/json.h"
 #include "store/store.h"
 #include "base/banned.h"
@@ -47,7 +49,8 @@ const struct api_route api_routes[] = {
                    "(HttpOnly, SameSite=Strict; Secure with --secure-cookies) and answers the "
                    "CSRF token that every non-GET request made with the cookie sends back in "
                    "`X-CSRF-Token`. Failed logins are throttled per login and per client "
-                   "address (429 with Retry-After).",
+                   "address (429 with Retry-After). A user has at most 20 sessions: a new "
+                   "login ends their oldest one beyond that.",
         .example_request = "{\"login\":\"ada\",\"password\":\"correct horse\"}",
         .example_response = "200 {\"user\":{\"id\":1,\"login\":\"ada\",\"name\":\"Ada\","
                             "\"role\":\"rep\",\"rep\":\"R001\"},\"csrf_token\":\"9f2c…\","
@@ -594,6 +597,11 @@ static int admit(struct api_call *c, struct arena *parse_arena)
     if (c->req->limit == HTTP_LIMIT_BODY)
         return !api_fail(c, 413, "too_large", "the request body is larger than %zu bytes",
                          c->app->opt.max_body);
+    if (c->req->limit == HTTP_LIMIT_BUSY) {
+        http_response_header(c->req, c->resp, "Retry-After", "1");
+        return !api_fail(c, 503, "busy", "the server holds too many request bodies at once; "
+                                         "try again");
+    }
     if (c->req->limit == HTTP_LIMIT_PARAMS)
         return !api_fail(c, 400, "too_many_parameters", "too many query parameters");
     c->route = find_route(c);
@@ -601,7 +609,7 @@ static int admit(struct api_call *c, struct arena *parse_arena)
         return 1;
     take_id(c);
     struct api_thread *t = c->req->thread_ctx;
-    c->db = t ? t->db : NULL;
+    c->db = t ? api_thread_db(&c->app->opt, t, ts_now_ms()) : NULL;
     if (!c->db && c->route->handler != api_healthz && c->route->handler != api_metrics_get)
         return !api_fail(c, 503, "unavailable", "the store cannot be opened (request id %s)",
                          c->req->id);
@@ -615,6 +623,8 @@ static int admit(struct api_call *c, struct arena *parse_arena)
         if (c->who.role_bit & ROLE_REP)
             c->scope_rep_id = c->who.rep_id ? c->who.rep_id : -1;
     }
+    if (c->db && strcmp(c->route->method, "GET") == 0 && !db_in_transaction(c->db))
+        c->read_snapshot = db_begin_read(c->db, NULL) == 0;
     if (api_check_query(c))
         return 1;
     if (c->route->json_body && parse_body(c, parse_arena))
@@ -633,6 +643,9 @@ void api_dispatch(struct api_server *app, struct http_request *req, struct http_
         if (rc)
             api_fail_status(&c, rc, &err);
     }
+    if (c.read_snapshot && db_in_transaction(c.db))
+        db_rollback(c.db);
+    api_thread_done(req->thread_ctx, req->id);
     arena_release(&parse_arena);
 }
 

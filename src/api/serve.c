@@ -9,6 +9,7 @@
 
 #include "api/api-int.h"
 #include "base/date.h"
+#include "base/log.h"
 #include "base/secret.h"
 #include "base/xalloc.h"
 #include "store/store.h"
@@ -20,19 +21,57 @@ void api_options_defaults(struct api_options *opt)
         .listen = "127.0.0.1:8080",
         .session_idle_s = 30 * 60,
         .session_max_s = 12 * 3600,
+        .max_sessions = 20,
         .login_limit = 5,
         .address_limit = 20,
         .throttle_window_s = 15 * 60,
         .max_body = (size_t)1 << 20,
+        .max_conns_per_ip = 64,
+        .max_buffered = (size_t)64 << 20,
     };
+}
+
+struct db *api_thread_db(const struct api_options *opt, struct api_thread *t, int64_t now_ms)
+{
+    if (t->db || now_ms < t->retry_at_ms)
+        return t->db;
+    sd_error_clear(&t->open_error);
+    if (store_open(&t->db, opt->db_url, DB_OPEN_EXISTING, &t->open_error) == 0) {
+        t->backoff_ms = 0;
+        return t->db;
+    }
+    t->db = NULL;
+    t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : API_REOPEN_FIRST_MS;
+    if (t->backoff_ms > API_REOPEN_MAX_MS)
+        t->backoff_ms = API_REOPEN_MAX_MS;
+    t->retry_at_ms = now_ms + t->backoff_ms;
+    log_warn("the store cannot be opened (next try in %lld ms): %s", (long long)t->backoff_ms,
+             t->open_error.message);
+    return NULL;
+}
+
+void api_thread_done(struct api_thread *t, const char *request_id)
+{
+    if (!t || !t->db)
+        return;
+    if (db_in_transaction(t->db)) {
+        log_error("request %s: left a transaction open; rolled back", request_id);
+        db_rollback(t->db);
+    }
+    if (db_failed(t->db)) {
+        log_warn("request %s: a COMMIT failed; the store connection is opened again",
+                 request_id);
+        db_close(t->db);
+        t->db = NULL;
+        t->retry_at_ms = 0;
+    }
 }
 
 static void *thread_open(void *app)
 {
     struct api_server *srv = app;
     struct api_thread *t = xcalloc(1, sizeof(*t));
-    if (store_open(&t->db, srv->opt.db_url, DB_OPEN_EXISTING, &t->open_error) != 0)
-        t->db = NULL;
+    api_thread_db(&srv->opt, t, ts_now_ms());
     return t;
 }
 
@@ -84,6 +123,8 @@ int api_server_start(const struct api_options *opt, struct api_server **out, str
     cfg.listen = opt->listen;
     cfg.threads = opt->threads;
     cfg.max_body = opt->max_body;
+    cfg.max_conns_per_ip = opt->max_conns_per_ip;
+    cfg.max_buffered = opt->max_buffered;
     cfg.handler = handle;
     cfg.thread_open = thread_open;
     cfg.thread_close = thread_close;

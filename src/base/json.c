@@ -67,31 +67,56 @@ void json_array_begin(struct json_writer *w) { open_level(w, '['); }
 void json_array_end(struct json_writer *w) { close_level(w, ']'); }
 
 /*
- * The length of the well-formed UTF-8 sequence at s[0] (a byte >= 0x80), or
- * 0: RFC 3629, no overlong forms, no surrogates, nothing above U+10FFFF.
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: shortest
+ * form, no surrogates, at most U+10FFFF), or 0 when the bytes are not one.
  */
 static size_t utf8_sequence(const unsigned char *s, size_t avail)
 {
-    unsigned char c = s[0];
-    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (n == 0 || n > avail)
+    size_t n;
+    unsigned min_second = 0x80, max_second = 0xbf;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4;
+    else
         return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
+    if (s[0] == 0xe0)
+        min_second = 0xa0; /* overlong */
+    else if (s[0] == 0xed)
+        max_second = 0x9f; /* surrogates */
+    else if (s[0] == 0xf0)
+        min_second = 0x90; /* overlong */
+    else if (s[0] == 0xf4)
+        max_second = 0x8f; /* above U+10FFFF */
+    if (avail < n || s[1] < min_second || s[1] > max_second)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
             return 0;
-    }
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
-        (c == 0xf4 && s[1] > 0x8f))
-        return 0;
     return n;
+}
+
+/* 1 for a byte written as it is: printable ASCII but the quote and the backslash. */
+static int json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
 void json_escape(struct strbuf *out, const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
     strbuf_addch(out, '"');
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = u[i];
+        unsigned char c = (unsigned char)s[i];
+        if (json_plain(c)) { /* a run of plain bytes in one copy */
+            size_t end = i + 1;
+            while (end < len && json_plain((unsigned char)s[end]))
+                end++;
+            strbuf_add(out, s + i, end - i);
+            i = end - 1;
+            continue;
+        }
         switch (c) {
         case '"': strbuf_add(out, "\\\"", 2); break;
         case '\\': strbuf_add(out, "\\\\", 2); break;
@@ -104,13 +129,12 @@ void json_escape(struct strbuf *out, const char *s, size_t len)
             } else if (c < 0x80) {
                 strbuf_addch(out, (char)c);
             } else {
-                /* JSON is UTF-8: a byte that does not start a well-formed sequence is U+FFFD. */
-                size_t n = utf8_sequence(u + i, len - i);
+                size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
                 if (n) {
                     strbuf_add(out, s + i, n);
                     i += n - 1;
                 } else {
-                    strbuf_add(out, "\\ufffd", 6);
+                    strbuf_add(out, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that is not UTF-8 */
                 }
             }
         }

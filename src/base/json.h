@@ -60,10 +60,9 @@ void json_kv_bool(struct json_writer *w, const char *key, int v);
 void json_kv_discount(struct json_writer *w, const char *key, int64_t discount);
 
 /*
- * Appends `s` as a quoted, escaped JSON string (control characters as
- * \uXXXX). Each byte that does not belong to well-formed UTF-8 becomes
- * \ufffd, so the output is valid JSON whatever the input (an id taken from
- * a URL, a field of an imported file).
+ * Appends `s` as a quoted, escaped JSON string (control characters as \uXXXX).
+ * A byte that does not start a well-formed UTF-8 sequence is written as
+ * U+FFFD, so the output is valid JSON (RFC 8259: UTF-8) whatever `s` holds.
  */
 void json_escape(struct strbuf *out, const char *s, size_t len);
 

@@ -61,7 +61,8 @@ static int grow(struct strbuf *sb, size_t extra)
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len)
 {
-    if (grow(sb, len))
+    /* The common case, room without a limit to check, skips the call. */
+    if ((sb->limit || len >= sb->alloc - sb->len) && grow(sb, len))
         return SD_ELIMIT;
     memcpy(sb->buf + sb->len, data, len);
     sb->len += len;

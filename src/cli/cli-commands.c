@@ -27,6 +27,10 @@ static const struct cli_option demo_options[] = {
     {"force", NULL, "replace an existing database file"},
     {"quiet", NULL, "no progress and no summary"},
     CLI_OPT_JSON,
+    {"serve", NULL, "then add a demo login per role (password demo-ROLE), print them and serve "
+                    "the API until SIGTERM or SIGINT"},
+    {"listen", "ADDR", "with --serve: HOST:PORT to listen on (default 127.0.0.1:8080; port 0 "
+                       "picks a free port)"},
     {0},
 };
 
@@ -160,6 +164,10 @@ static const struct cli_option serve_options[] = {
     {"login-limit", "N", "failed logins per login in 15 minutes before 429 (default 5; four "
                          "times as many per client address)"},
     {"max-body", "BYTES", "largest request body (default 1048576; larger answers 413)"},
+    {"max-conns-per-ip", "N", "connections from one client address (default 64; more are "
+                              "closed at once)"},
+    {"max-buffered", "BYTES", "request body bytes held by all requests at once (default "
+                              "67108864; a body past it answers 503 busy)"},
     {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
     {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
     {"print-routes", NULL, "print the routes as a JSON array (method, pattern, roles, object, "
@@ -195,7 +203,10 @@ const struct cli_command cli_commands[] = {
                    "accounts, products, orders with lines, invoices, stock, opportunities and "
                    "customer requests over three years, with orders that the order doctor must "
                    "flag (listed in the table demo_planted). Refuses to touch an existing file "
-                   "unless --force is given.",
+                   "unless --force is given. With --serve it then adds one login per role "
+                   "(admin, manager, support, rep, viewer; password demo-ROLE; the rep user is "
+                   "the owner of the largest account), prints them and serves the API like "
+                   "'salesdesk serve'.",
         .options = demo_options,
         .run = cmd_demo,
     },

@@ -99,6 +99,14 @@ int cli_today(const struct cli_args *args, struct db *db, int32_t *today, struct
 /* Writes a whole buffer to stdout; 0, or CLI_EXIT_FAIL when stdout fails. */
 int cli_write_stdout(const char *buf, size_t len);
 
+struct api_options;
+/*
+ * Serves the API with `opt` until SIGTERM or SIGINT (cmd-serve.c): prints
+ * `intro` (may be NULL), then "salesdesk: serving DB on http://HOST:PORT/" on
+ * stdout; on the signal, finishes the requests in flight. The exit code.
+ */
+int cli_serve(const struct api_options *opt, const char *intro);
+
 /* Command entry points (one file each). */
 int cmd_init(const struct cli_args *args);
 int cmd_demo(const struct cli_args *args);

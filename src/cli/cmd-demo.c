@@ -4,6 +4,8 @@
  * The file is built under a temporary name next to the target and renamed into
  * place only when complete, so an interrupted build never leaves a half-made
  * database behind, and bulk-load settings are safe to use while building.
+ * With --serve it then adds the demo logins (demo_logins_add), prints them
+ * and serves the API on the new database (cli_serve).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "base/date.h"
 #include "base/strbuf.h"
 #include "cli/cli.h"
@@ -142,6 +145,60 @@ static void remove_db_files(const char *path)
     strbuf_release(&name);
 }
 
+/* What each demo login may do, for the table the demo prints. */
+static const char *login_note(const struct demo_login *l, char *buf, size_t size)
+{
+    static const struct {
+        const char *role;
+        const char *note;
+    } notes[] = {
+        {"admin", "everything, users and settings"},
+        {"manager", "all data, targets, KPI definitions"},
+        {"support", "all accounts and orders, queues, requests, imports"},
+        {"viewer", "reads everything, changes nothing"},
+    };
+    if (l->rep[0]) {
+        snprintf(buf, size, "rep %s: only their accounts (e.g. %s), orders, requests", l->rep,
+                 l->account);
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+        if (strcmp(notes[i].role, l->role) == 0)
+            return notes[i].note;
+    return "";
+}
+
+/* Adds the demo logins to the new database and serves it until a signal. */
+static int serve(const char *path, const char *listen, const struct demo_result *result)
+{
+    struct sd_error err = {0};
+    struct db *db = NULL;
+    struct demo_login logins[DEMO_LOGINS];
+    struct api_options opt;
+    int rc = store_open(&db, path, DB_OPEN_EXISTING, &err);
+    if (rc == 0)
+        rc = demo_logins_add(db, result, logins, &err);
+    db_close(db);
+    if (rc)
+        return cli_fail(&err);
+    struct strbuf intro = STRBUF_INIT;
+    char note[128];
+    strbuf_addf(&intro, "\ndemo logins (known passwords: only for this demo database):\n");
+    strbuf_addf(&intro, "  %-10s %-14s %s\n", "login", "password", "may");
+    for (int i = 0; i < DEMO_LOGINS; i++)
+        strbuf_addf(&intro, "  %-10s %-14s %s\n", logins[i].login, logins[i].password,
+                    login_note(&logins[i], note, sizeof(note)));
+    strbuf_addf(&intro, "(POST /api/v1/auth/login with {\"login\",\"password\"}; "
+                        "docs/api.md)\n\n");
+    api_options_defaults(&opt);
+    opt.db_url = path;
+    if (listen)
+        opt.listen = listen;
+    rc = cli_serve(&opt, intro.buf);
+    strbuf_release(&intro);
+    return rc;
+}
+
 int cmd_demo(const struct cli_args *args)
 {
     struct demo_options opt = {0};
@@ -154,6 +211,8 @@ int cmd_demo(const struct cli_args *args)
     int rc = parse_options(args, &opt);
     if (rc)
         return rc;
+    if (cli_opt(args, "listen") && !cli_flag(args, "serve"))
+        return cli_usage_error(args, "--listen goes with --serve");
     if (check_target(args, path, &err))
         return cli_fail(&err);
     struct strbuf tmp = STRBUF_INIT;
@@ -178,5 +237,7 @@ int cmd_demo(const struct cli_args *args)
         return cli_fail(&err);
     if (!cli_flag(args, "quiet"))
         print_summary(path, &counts, &result);
+    if (cli_flag(args, "serve"))
+        return serve(path, cli_opt(args, "listen"), &result);
     return CLI_EXIT_OK;
 }

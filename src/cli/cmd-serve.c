@@ -29,7 +29,8 @@ static int print_docs(void (*render)(struct strbuf *out))
 static int read_options(const struct cli_args *args, struct api_options *opt)
 {
     uint64_t threads = 0, idle = (uint64_t)opt->session_idle_s, max = (uint64_t)opt->session_max_s;
-    uint64_t limit = opt->login_limit, body = opt->max_body;
+    uint64_t limit = opt->login_limit, body = opt->max_body, per_ip = opt->max_conns_per_ip;
+    uint64_t buffered = opt->max_buffered;
     int rc = cli_opt_uint(args, "threads", 256, &threads);
     if (rc == 0)
         rc = cli_opt_uint(args, "session-idle", 366 * 86400, &idle);
@@ -39,11 +40,15 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
         rc = cli_opt_uint(args, "login-limit", 1000, &limit);
     if (rc == 0)
         rc = cli_opt_uint(args, "max-body", (uint64_t)1 << 30, &body);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "max-conns-per-ip", 100000, &per_ip);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "max-buffered", (uint64_t)1 << 40, &buffered);
     if (rc)
         return rc;
-    if (idle == 0 || max == 0 || limit == 0 || body == 0)
-        return cli_usage_error(args, "--session-idle, --session-max, --login-limit and "
-                                     "--max-body must be above 0");
+    if (idle == 0 || max == 0 || limit == 0 || body == 0 || per_ip == 0 || buffered == 0)
+        return cli_usage_error(args, "--session-idle, --session-max, --login-limit, --max-body, "
+                                     "--max-conns-per-ip and --max-buffered must be above 0");
     opt->db_url = cli_db_url(args);
     if (cli_opt(args, "listen"))
         opt->listen = cli_opt(args, "listen");
@@ -54,14 +59,43 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
     opt->login_limit = (unsigned)limit;
     opt->address_limit = (unsigned)limit * 4;
     opt->max_body = (size_t)body;
+    opt->max_conns_per_ip = (unsigned)per_ip;
+    opt->max_buffered = (size_t)buffered;
     return 0;
+}
+
+int cli_serve(const struct api_options *opt, const char *intro)
+{
+    struct sd_error err = {0};
+    struct api_server *srv = NULL;
+    /* Blocked before the worker threads start, so that they inherit the mask and
+     * the signals reach sigwait below. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (api_server_start(opt, &srv, &err))
+        return cli_fail(&err);
+    const char *colon = strrchr(opt->listen, ':');
+    if (intro)
+        fputs(intro, stdout);
+    printf("salesdesk: serving %s on http://%.*s:%u/\n", opt->db_url,
+           (int)(colon ? colon - opt->listen : 0), opt->listen, api_server_port(srv));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("%s: refusing new connections, finishing the requests in flight",
+             sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    api_server_stop(srv);
+    log_info("stopped");
+    return CLI_EXIT_OK;
 }
 
 int cmd_serve(const struct cli_args *args)
 {
     struct api_options opt;
-    struct sd_error err = {0};
-    struct api_server *srv = NULL;
     enum log_level level = LOG_INFO;
     if (cli_flag(args, "print-api-docs"))
         return print_docs(api_docs_markdown);
@@ -75,25 +109,5 @@ int cmd_serve(const struct cli_args *args)
         return cli_usage_error(args, "--log-level: '%s' is not one of error, warn, info, debug",
                                cli_opt(args, "log-level"));
     log_set_level(level);
-    /* Blocked before the worker threads start, so that they inherit the mask and
-     * the signals reach sigwait below. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    if (api_server_start(&opt, &srv, &err))
-        return cli_fail(&err);
-    const char *colon = strrchr(opt.listen, ':');
-    printf("salesdesk: serving %s on http://%.*s:%u/\n", opt.db_url,
-           (int)(colon ? colon - opt.listen : 0), opt.listen, api_server_port(srv));
-    fflush(stdout);
-    int sig = 0;
-    sigwait(&stop, &sig);
-    log_info("%s: refusing new connections, finishing the requests in flight",
-             sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    api_server_stop(srv);
-    log_info("stopped");
-    return CLI_EXIT_OK;
+    return cli_serve(&opt, NULL);
 }

@@ -26,6 +26,7 @@ struct db {
     const struct db_ops *ops;
     char *url;
     int tx_depth; /* 0 outside a transaction */
+    int failed;   /* a COMMIT failed: the connection must be closed (db_failed) */
     struct db_stmt_cache_slot *cache;
     size_t cache_cap; /* power of two */
     size_t cache_count;

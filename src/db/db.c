@@ -242,8 +242,9 @@ int db_commit(struct db *db, struct sd_error *err)
     }
     rc = db_exec(db, "COMMIT", err);
     if (rc) {
-        /* A failed COMMIT is final: roll back; the caller reopens. */
+        /* A failed COMMIT is final: roll back; the caller reopens (db_failed). */
         db_exec(db, "ROLLBACK", NULL);
+        db->failed = 1;
     }
     db->tx_depth = 0;
     return rc;
@@ -256,6 +257,11 @@ void db_rollback(struct db *db)
     db_exec(db, "ROLLBACK", NULL);
     db->tx_depth = 0;
     strbuf_reset(&db->suspended); /* the rollback brought them back */
+}
+
+int db_failed(const struct db *db)
+{
+    return db->failed;
 }
 
 int db_in_transaction(const struct db *db)

@@ -101,6 +101,12 @@ int db_begin_read(struct db *db, struct sd_error *err);
 int db_commit(struct db *db, struct sd_error *err);
 void db_rollback(struct db *db);
 int db_in_transaction(const struct db *db);
+/*
+ * 1 once a COMMIT failed on this connection. A failed COMMIT is final
+ * (NOTES.md): db_commit rolls back, and the owner must close the connection
+ * and open a new one instead of going on with it.
+ */
+int db_failed(const struct db *db);
 int db_savepoint(struct db *db, const char *name, struct sd_error *err);
 int db_release(struct db *db, const char *name, struct sd_error *err);
 int db_rollback_to(struct db *db, const char *name, struct sd_error *err);

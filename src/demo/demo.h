@@ -82,4 +82,27 @@ const char *demo_plant_code(enum demo_plant plant);
 int demo_build(struct db *db, const struct demo_options *opt, demo_progress_fn *progress,
                void *progress_ctx, struct demo_result *out, struct sd_error *err);
 
+/*
+ * Demo logins: one user per role with a known password ("demo-" and the
+ * role), made only by `salesdesk demo --serve` in the database it has just
+ * built, so that the API can be tried at once. The rep user is the owner of
+ * the demo's largest account (result->top_accounts), so it sees real rows.
+ */
+#define DEMO_LOGINS 5
+struct demo_login {
+    const char *login; /* the role's name */
+    const char *password;
+    const char *role;
+    char rep[24];     /* the rep user's rep (external id), else "" */
+    char account[16]; /* an account that rep owns, else "" */
+};
+
+/*
+ * Adds the demo logins to `db` (a demo just built) in one transaction and
+ * describes them in out[]. SD_ECONFLICT when one of the logins exists
+ * already; on failure nothing is added.
+ */
+int demo_logins_add(struct db *db, const struct demo_result *result,
+                    struct demo_login out[DEMO_LOGINS], struct sd_error *err);
+
 #endif

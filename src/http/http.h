@@ -11,7 +11,8 @@
  *   - limits: the body is capped while it arrives (req->limit says when a
  *     limit was passed, and the handler answers with the error it chooses),
  *     header size (libmicrohttpd answers 431 itself), query parameter count,
- *     a per-connection idle timeout and a connection cap;
+ *     a per-connection idle timeout, a connection cap in all and per client
+ *     address, and a cap on the body bytes buffered by all requests at once;
  *   - security headers on every response (CSP with frame-ancestors 'none',
  *     X-Content-Type-Options nosniff, X-Frame-Options DENY, Referrer-Policy
  *     no-referrer, Cache-Control no-store);
@@ -41,8 +42,15 @@
 #define HTTP_REQUEST_ID_MAX 65
 #define HTTP_HEADERS_MAX    8
 
-/* Which limit a request passed, for the handler to answer. */
-enum http_limit { HTTP_LIMIT_NONE, HTTP_LIMIT_BODY, HTTP_LIMIT_PARAMS };
+/*
+ * Which limit a request passed, for the handler to answer. A body over the
+ * cap (by its Content-Length, or as it arrives) and a body that would take
+ * the bodies buffered by all requests past `max_buffered` (BUSY) are answered
+ * at once, without reading the rest: the connection is then closed, after a
+ * lingering read that lets the client see the answer (a close with unread
+ * data would reset the connection under it).
+ */
+enum http_limit { HTTP_LIMIT_NONE, HTTP_LIMIT_BODY, HTTP_LIMIT_PARAMS, HTTP_LIMIT_BUSY };
 
 struct http_conn; /* libmicrohttpd's connection, opaque */
 
@@ -101,6 +109,8 @@ struct http_config {
     unsigned max_params;      /* query parameters; more sets HTTP_LIMIT_PARAMS */
     unsigned timeout_seconds; /* idle connection timeout */
     unsigned max_connections;
+    unsigned max_conns_per_ip; /* connections from one address; 0: no limit */
+    size_t max_buffered;       /* body bytes buffered by all requests at once (BUSY beyond) */
     unsigned drain_seconds; /* how long shutdown waits for requests in flight */
     http_handler_fn *handler;
     http_thread_open_fn *thread_open;   /* may be NULL */
@@ -109,7 +119,8 @@ struct http_config {
     void *app;
 };
 
-/* Defaults for every limit (listen 127.0.0.1:8080, 1 MiB body, 16 KiB headers...). */
+/* Defaults for every limit (listen 127.0.0.1:8080, 1 MiB body, 16 KiB headers, 64
+ * connections per address, 64 MiB of bodies buffered...). */
 void http_config_defaults(struct http_config *cfg);
 
 struct http_server;

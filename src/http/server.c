@@ -8,13 +8,23 @@
  * Worker thread contexts: a thread finds its own in a thread-local slot,
  * made on its first request; the server keeps every slot in a list to
  * release them after the threads have stopped.
+ *
+ * A request whose body passes a limit is answered at once (http.h), which
+ * makes libmicrohttpd stop reading and close the connection. Closing a
+ * socket with unread data resets it, and the client may lose the answer it
+ * has not read yet; so the connection's socket is kept (a dup of its fd)
+ * by the linger thread, which shuts down the sending side and reads and
+ * throws away what the client still sends, until the client closes or
+ * LINGER_MS pass, and only then closes it.
  */
 #include "http/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,6 +43,9 @@
 
 /* Past this many body bytes thrown away the server answers at once and closes. */
 #define DISCARD_MAX ((size_t)64 << 20)
+/* Connections lingering at once (more are closed at once), and for how long. */
+#define LINGER_MAX 64
+#define LINGER_MS  2000
 
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -44,8 +57,19 @@ struct thread_slot {
     struct thread_slot *next;
 };
 
+struct lingerer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int n;
+    int fds[LINGER_MAX];
+    int64_t deadlines_us[LINGER_MAX];
+    atomic_int stop;
+};
+
 struct http_server {
     struct http_config cfg;
+    struct lingerer linger;
+    atomic_size_t buffered; /* body bytes held by all requests */
     struct MHD_Daemon *daemon;
     int listen_fd;
     unsigned port;
@@ -61,7 +85,9 @@ struct request_state {
     struct http_request req;
     struct arena arena;
     struct strbuf body;
-    size_t discarded;
+    size_t counted;   /* of srv->buffered */
+    size_t discarded; /* body bytes thrown away after a limit was passed */
+    int early;        /* answered before any of the body was read */
     int status;
     size_t bytes;
     int answered;
@@ -78,6 +104,8 @@ void http_config_defaults(struct http_config *cfg)
     cfg->max_params = 32;
     cfg->timeout_seconds = 30;
     cfg->max_connections = 512;
+    cfg->max_conns_per_ip = 64;
+    cfg->max_buffered = (size_t)64 << 20;
     cfg->drain_seconds = 10;
 }
 
@@ -161,14 +189,25 @@ static struct request_state *request_new(struct http_server *srv, struct MHD_Con
     return st;
 }
 
-/* Keeps body bytes up to the cap; past it marks the request and counts what it throws away. */
-static void body_data(struct request_state *st, const char *data, size_t size)
+/*
+ * Keeps body bytes up to the request's cap and the server's cap on buffered
+ * bodies; past either, marks the request (BODY or BUSY) to be answered now.
+ */
+static void body_data(struct http_server *srv, struct request_state *st, const char *data,
+                      size_t size)
 {
-    if (st->req.limit != HTTP_LIMIT_BODY && strbuf_add(&st->body, data, size) == 0)
+    size_t before = atomic_fetch_add(&srv->buffered, size);
+    if (before + size > srv->cfg.max_buffered) {
+        atomic_fetch_sub(&srv->buffered, size);
+        st->req.limit = HTTP_LIMIT_BUSY;
         return;
-    if (st->req.limit != HTTP_LIMIT_PARAMS)
+    }
+    if (strbuf_add(&st->body, data, size) != 0) {
+        atomic_fetch_sub(&srv->buffered, size);
         st->req.limit = HTTP_LIMIT_BODY;
-    st->discarded += size;
+        return;
+    }
+    st->counted += size;
 }
 
 void http_response_header(struct http_request *req, struct http_response *resp, const char *name,
@@ -231,16 +270,26 @@ static void add_standard_headers(struct http_server *srv, struct MHD_Response *r
         MHD_add_response_header(r, "Connection", "close");
 }
 
+/* Runs the handler on the request as it is. */
+static void run_handler(struct http_server *srv, struct request_state *st,
+                        struct http_response *resp)
+{
+    st->req.body = st->body.buf;
+    st->req.body_len = st->body.len;
+    st->req.thread_ctx = thread_ctx(srv);
+    srv->cfg.handler(srv->cfg.app, &st->req, resp);
+    st->status = resp->status;
+    st->bytes = resp->body.len;
+    st->answered = 1;
+}
+
 /* Runs the handler and queues its response. */
 static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
                               struct request_state *st)
 {
     struct http_response resp = {.status = 500, .content_type = "application/json"};
     strbuf_init(&resp.body, 0);
-    st->req.body = st->body.buf;
-    st->req.body_len = st->body.len;
-    st->req.thread_ctx = thread_ctx(srv);
-    srv->cfg.handler(srv->cfg.app, &st->req, &resp);
+    run_handler(srv, st, &resp);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(resp.body.len, resp.body.buf, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ok = MHD_NO;
@@ -248,16 +297,70 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
         add_standard_headers(srv, r, &st->req, resp.content_type);
         for (int i = 0; i < resp.n_headers; i++)
             MHD_add_response_header(r, resp.headers[i].name, resp.headers[i].value);
-        if (st->req.limit == HTTP_LIMIT_BODY && st->discarded > 0)
+        if (st->req.limit == HTTP_LIMIT_BODY || st->req.limit == HTTP_LIMIT_BUSY)
             MHD_add_response_header(r, "Connection", "close");
         ok = MHD_queue_response(conn, (unsigned)resp.status, r);
         MHD_destroy_response(r);
     }
-    st->status = resp.status;
-    st->bytes = resp.body.len;
-    st->answered = 1;
     strbuf_release(&resp.body);
     return ok;
+}
+
+/* Hands a dup of socket `fd` to the linger thread (see the top of this file); -1 if not. */
+static int linger_add(struct http_server *srv, int fd)
+{
+    pthread_mutex_lock(&srv->linger.lock);
+    int dup_fd = srv->linger.n < LINGER_MAX ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (dup_fd >= 0) {
+        srv->linger.fds[srv->linger.n] = dup_fd;
+        srv->linger.deadlines_us[srv->linger.n] = now_us() + (int64_t)LINGER_MS * 1000;
+        srv->linger.n++;
+    }
+    pthread_mutex_unlock(&srv->linger.lock);
+    return dup_fd;
+}
+
+static int connection_fd(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
+/*
+ * The answer to a body that goes on past DISCARD_MAX. libmicrohttpd refuses
+ * to queue a response while a body is arriving, so the response is written
+ * on the socket here, the socket is handed to the linger thread, and
+ * MHD_NO makes libmicrohttpd drop the connection (its own fd only).
+ */
+static enum MHD_Result answer_raw(struct http_server *srv, struct MHD_Connection *conn,
+                                  struct request_state *st)
+{
+    struct http_response resp = {.status = 500, .content_type = "application/json"};
+    struct strbuf out = STRBUF_INIT;
+    strbuf_init(&resp.body, 0);
+    run_handler(srv, st, &resp);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)resp.status);
+    strbuf_addf(&out, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: %zu\r\n"
+                      "Content-Type: %s\r\nX-Request-Id: %s\r\nContent-Security-Policy: %s\r\n"
+                      "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+                      "Referrer-Policy: no-referrer\r\nCache-Control: no-store\r\n",
+                resp.status, reason ? reason : "", resp.body.len, resp.content_type, st->req.id,
+                csp);
+    for (int i = 0; i < resp.n_headers; i++)
+        strbuf_addf(&out, "%s: %s\r\n", resp.headers[i].name, resp.headers[i].value);
+    strbuf_addf(&out, "\r\n");
+    strbuf_add(&out, resp.body.buf, resp.body.len);
+    int fd = connection_fd(conn);
+    int lingering = fd >= 0 ? linger_add(srv, fd) : -1;
+    if (lingering >= 0) {
+        /* Small enough for the socket's send buffer, which is empty while a body arrives. */
+        (void)send(lingering, out.buf, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(lingering, SHUT_WR);
+    }
+    strbuf_release(&out);
+    strbuf_release(&resp.body);
+    return MHD_NO;
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
@@ -268,20 +371,26 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     struct request_state *st = *con_cls;
     (void)version;
     if (!st) {
-        *con_cls = request_new(srv, conn, url, method);
+        st = request_new(srv, conn, url, method);
+        *con_cls = st;
         atomic_fetch_add(&srv->in_flight, 1);
-        return MHD_YES;
+        if (st->req.limit != HTTP_LIMIT_BODY)
+            return MHD_YES;
+        /* Its Content-Length is over the cap: answered before any of it is read. */
+        st->early = 1;
+        return answer(srv, conn, st);
     }
     if (st->answered) {
         *upload_data_size = 0; /* answered early: the rest of the body is thrown away */
         return MHD_YES;
     }
     if (*upload_data_size) {
-        body_data(st, upload_data, *upload_data_size);
+        if (st->req.limit == HTTP_LIMIT_NONE)
+            body_data(srv, st, upload_data, *upload_data_size);
+        else
+            st->discarded += *upload_data_size;
         *upload_data_size = 0;
-        if (st->discarded > DISCARD_MAX)
-            return answer(srv, conn, st);
-        return MHD_YES;
+        return st->discarded > DISCARD_MAX ? answer_raw(srv, conn, st) : MHD_YES;
     }
     return answer(srv, conn, st);
 }
@@ -292,6 +401,49 @@ static size_t unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
     (void)cls;
     (void)conn;
     return http_unescape(s);
+}
+
+/* Reads and throws away; 1 when the socket is done (closed by the client, an error, time). */
+static int linger_drain(int fd, int64_t deadline_us)
+{
+    char scratch[16384];
+    for (int i = 0; i < 64; i++) {
+        ssize_t n = recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return 1;
+        if (n < 0)
+            break;
+    }
+    return now_us() >= deadline_us;
+}
+
+static void *linger_run(void *arg)
+{
+    struct lingerer *l = arg;
+    while (!atomic_load(&l->stop)) {
+        struct pollfd pfd[LINGER_MAX];
+        pthread_mutex_lock(&l->lock);
+        int n = l->n;
+        for (int i = 0; i < n; i++)
+            pfd[i] = (struct pollfd){.fd = l->fds[i], .events = POLLIN};
+        pthread_mutex_unlock(&l->lock);
+        poll(pfd, (nfds_t)n, 50);
+        pthread_mutex_lock(&l->lock);
+        /* Only this thread removes entries; new ones are appended past n. */
+        for (int i = n - 1; i >= 0; i--) {
+            if (!linger_drain(l->fds[i], l->deadlines_us[i]))
+                continue;
+            close(l->fds[i]);
+            l->n--;
+            l->fds[i] = l->fds[l->n];
+            l->deadlines_us[i] = l->deadlines_us[l->n];
+        }
+        pthread_mutex_unlock(&l->lock);
+    }
+    for (int i = 0; i < l->n; i++)
+        close(l->fds[i]);
+    l->n = 0;
+    return NULL;
 }
 
 const char *http_log_safe(const char *path, char *buf, size_t size)
@@ -317,7 +469,6 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct http_server *srv = cls;
     struct request_state *st = *con_cls;
-    (void)conn;
     if (!st)
         return;
     int64_t duration = now_us() - st->req.started_us;
@@ -328,6 +479,12 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
     if (srv->cfg.complete)
         srv->cfg.complete(srv->cfg.app, &st->req, status, duration);
+    if (st->early && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        int fd = linger_add(srv, connection_fd(conn));
+        if (fd >= 0)
+            shutdown(fd, SHUT_WR);
+    }
+    atomic_fetch_sub(&srv->buffered, st->counted);
     strbuf_release(&st->body);
     arena_release(&st->arena);
     free(st);
@@ -405,6 +562,13 @@ static int listen_socket(const char *listen_text, int *fd_out, unsigned *port, s
     return 0;
 }
 
+static void linger_stop(struct lingerer *l)
+{
+    atomic_store(&l->stop, 1);
+    pthread_join(l->thread, NULL);
+    pthread_mutex_destroy(&l->lock);
+}
+
 static unsigned default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -426,16 +590,26 @@ int http_server_start(const struct http_config *cfg, struct http_server **out, s
         free(srv);
         return rc;
     }
+    pthread_mutex_init(&srv->linger.lock, NULL);
+    if (pthread_create(&srv->linger.thread, NULL, linger_run, &srv->linger) != 0) {
+        close(srv->listen_fd);
+        pthread_mutex_destroy(&srv->linger.lock);
+        pthread_mutex_destroy(&srv->slots_lock);
+        free(srv);
+        return sd_error_set(err, SD_EIO, "cannot start the HTTP server's linger thread");
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, srv->cfg.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         cfg->max_header * 2, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_seconds,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED,
-        completed_cb, srv, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape_cb, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->max_conns_per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
+        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+        MHD_OPTION_END);
     if (!srv->daemon) {
         close(srv->listen_fd);
+        linger_stop(&srv->linger);
         pthread_mutex_destroy(&srv->slots_lock);
         free(srv);
         return sd_error_set(err, SD_EIO, "cannot start the HTTP server on %s", cfg->listen);
@@ -468,6 +642,7 @@ void http_server_stop(struct http_server *srv)
         nanosleep(&pause, NULL);
     }
     MHD_stop_daemon(srv->daemon);
+    linger_stop(&srv->linger);
     struct thread_slot *slot = srv->slots;
     while (slot) {
         struct thread_slot *next = slot->next;

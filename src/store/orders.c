@@ -456,8 +456,14 @@ int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
     int64_t id = 0;
     memset(out, 0, sizeof(*out));
     int rc = store_resolve(db, ENTITY_ORDER, ext_id, &id, err);
-    if (rc == 0)
-        rc = load_order_header(db, arena, id, out, err);
+    return rc ? rc : store_order_view_id(db, arena, id, out, err);
+}
+
+int store_order_view_id(struct db *db, struct arena *arena, int64_t id, struct order_view *out,
+                        struct sd_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = load_order_header(db, arena, id, out, err);
     if (rc == 0)
         rc = load_order_lines(db, arena, out, err);
     if (rc == 0)

@@ -234,6 +234,9 @@ struct order_view {
 /* SD_ENOTFOUND when no order has that external id. */
 int store_order_view(struct db *db, struct arena *arena, const char *ext_id,
                      struct order_view *out, struct sd_error *err);
+/* The same for the order with internal id `id` (resolved already); SD_ENOTFOUND. */
+int store_order_view_id(struct db *db, struct arena *arena, int64_t id, struct order_view *out,
+                        struct sd_error *err);
 /*
  * The order view as one JSON object: header, lines, totals and invoices, money
  * as exact decimals (the same form for `salesdesk order --json` and the API).
@@ -814,6 +817,8 @@ int store_session_delete(struct db *db, int64_t id, struct sd_error *err);
  * or unused for `idle_ms` or more (the rule the API checks a session by).
  */
 int store_sessions_sweep(struct db *db, int64_t now, int64_t idle_ms, struct sd_error *err);
+/* Ends the sessions of user `user_id` but the `keep` newest. */
+int store_sessions_trim(struct db *db, int64_t user_id, int64_t keep, struct sd_error *err);
 
 int store_token_add(struct db *db, struct api_token *t, struct sd_error *err);
 int store_token_find(struct db *db, struct arena *arena, const char *token_hash,

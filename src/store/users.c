@@ -26,6 +26,9 @@ static const char user_password_sql[] = "UPDATE users SET password_hash = ?2 WHE
 static const char user_sessions_end_sql[] = "DELETE FROM sessions WHERE user_id = ?";
 static const char sessions_sweep_sql[] =
     "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?1 - ?2";
+static const char sessions_trim_sql[] =
+    "DELETE FROM sessions WHERE user_id = ?1 AND id NOT IN "
+    "(SELECT id FROM sessions WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2)";
 static const char user_tokens_revoke_sql[] =
     "UPDATE api_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
 static const char user_update_sql[] =
@@ -252,6 +255,17 @@ int store_sessions_sweep(struct db *db, int64_t now, int64_t idle_ms, struct sd_
         return rc;
     db_bind_int64(st, 1, now);
     db_bind_int64(st, 2, idle_ms);
+    return store_run(st, err);
+}
+
+int store_sessions_trim(struct db *db, int64_t user_id, int64_t keep, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, sessions_trim_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(st, 1, user_id);
+    db_bind_int64(st, 2, keep);
     return store_run(st, err);
 }
 

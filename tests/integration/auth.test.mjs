@@ -222,6 +222,36 @@ test('failed logins are throttled per login and per client address (429 with Ret
   assert.equal((await request(server, '/healthz')).status, 200);
 });
 
+test('concurrent wrong passwords: no more are checked than the limit (check and count are one step)', async (t) => {
+  const db = demoDb(t, 'auth-race');
+  addUser(db, 'ada', 'viewer', 'ada-password-1');
+  const server = await startServer(t, db, ['--login-limit', '2', '--threads', '8']);
+  const attempt = () => request(server, '/api/v1/auth/login', { method: 'POST', body: { login: 'ada', password: 'wrong-password' } });
+  const statuses = (await Promise.all(Array.from({ length: 16 }, attempt))).map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 401).length, 2, statuses.join(' '));
+  assert.equal(statuses.filter((s) => s === 429).length, 14, statuses.join(' '));
+  assert.equal((await request(server, '/api/v1/auth/login', { method: 'POST', body: { login: 'ada', password: 'ada-password-1' } })).status, 429);
+});
+
+test('a user has at most 20 sessions: each new login ends the oldest one', async (t) => {
+  const db = demoDb(t, 'auth-sessions');
+  addUser(db, 'ada', 'viewer', 'ada-password-1');
+  addUser(db, 'bob', 'viewer', 'bob-password-1');
+  const server = await startServer(t, db);
+  const bob = await login(server, 'bob', 'bob-password-1');
+  const cookies = [];
+  for (let i = 0; i < 22; i++) cookies.push((await login(server, 'ada', 'ada-password-1')).cookie);
+  const count = (name) => Number(sql(db, `SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.login = '${name}'`)[0].n);
+  assert.equal(count('ada'), 20);
+  assert.equal(count('bob'), 1, "another user's session is untouched");
+  const me = async (cookie) => (await request(server, '/api/v1/auth/me', { headers: { Cookie: cookie } })).status;
+  assert.equal(await me(cookies[0]), 401, 'the oldest session ended');
+  assert.equal(await me(cookies[1]), 401);
+  assert.equal(await me(cookies[2]), 200);
+  assert.equal(await me(cookies[21]), 200);
+  assert.equal(await me(bob.cookie), 200);
+});
+
 test('roles are checked in one place: admin-only routes answer 403 to the others', async (t) => {
   const db = demoDb(t, 'auth-roles');
   const { rep } = repAndOrders(db);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, tempDir } from './helpers.mjs';
@@ -139,6 +139,121 @@ test('limits: huge body 413, deep JSON 400, too many parameters 400, huge header
   await assertHealthy(server);
 });
 
+/** A POST with `body` written as it is (Content-Length given, or chunked); resolves status and text. */
+function post(server, headers, write) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/v1/auth/login', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    // Once the answer is in, the server closes: the rest of the upload may fail, which is fine.
+    req.on('error', (e) => reject(e));
+    write(req);
+  });
+}
+
+/** GET with the raw answer bytes; resolves { status, bytes }. */
+function rawGet(server, p, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: server.port, path: p, agent: false, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, bytes: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('ids and paths with bytes that are not UTF-8 still answer valid JSON (U+FFFD)', async (t) => {
+  const db = demoDb(t, 'http-utf8');
+  addUser(db, 'ada', 'admin', 'ada-password-1');
+  const server = await startServer(t, db);
+  const { cookie } = await login(server, 'ada', 'ada-password-1');
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  for (const [p, message] of [
+    ['/api/v1/orders/%FF%FE', "no order with id '\ufffd\ufffd'"],
+    ['/api/v1/orders/a%C3%28b/diagnosis', "no order with id 'a\ufffd(b'"],
+    ['/nothing%ED%A0%80', 'no route /nothing\ufffd\ufffd\ufffd'],
+  ]) {
+    const res = await rawGet(server, p, { Cookie: cookie });
+    assert.equal(res.status, 404, p);
+    const text = strict.decode(res.bytes); // throws on bytes that are not UTF-8
+    const body = JSON.parse(text);
+    assert.equal(body.error.code, 'not_found');
+    assert.equal(body.error.message, message);
+  }
+  // Well-formed UTF-8 comes back as it was sent.
+  const ok = JSON.parse(strict.decode((await rawGet(server, '/api/v1/orders/Z%C3%BCrich', { Cookie: cookie })).bytes));
+  assert.equal(ok.error.message, "no order with id 'Zürich'");
+  await assertHealthy(server);
+});
+
+test('a body over the cap is answered 413 before it is read, and the client gets the answer', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-early'), ['--max-body', '65536']);
+  const big = Buffer.alloc(80 << 20, 0x78);
+  // Content-Length says 80 MiB: answered at once, the client reads the 413 (no reset under it).
+  const declared = await post(server, { 'Content-Length': String(big.length) }, (req) => req.end(big));
+  assert.equal(declared.status, 413);
+  assert.equal(declared.headers.connection, 'close');
+  assert.equal(JSON.parse(declared.text).error.code, 'too_large');
+  // Chunked, no length: thrown away as it arrives; past 64 MiB answered at once as well.
+  const chunked = await post(server, { 'Transfer-Encoding': 'chunked' }, (req) => {
+    for (let i = 0; i < 80; i++) req.write(big.subarray(i << 20, (i + 1) << 20));
+    req.end();
+  });
+  assert.equal(chunked.status, 413);
+  assert.equal(JSON.parse(chunked.text).error.code, 'too_large');
+  await assertHealthy(server);
+  assert.match(server.stderr(), /"POST \/api\/v1\/auth\/login" 413 /);
+});
+
+test('bodies buffered by all requests at once are capped: 503 busy, the others go on', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-busy'), ['--max-body', '65536', '--max-buffered', '100000']);
+  const body = '{"login":"a","password":"b"}'.padEnd(60000, ' ');
+  // A holds 59,999 bytes of its body; B's 60,000 would take the total past 100,000.
+  const a = net.connect(server.port, '127.0.0.1');
+  await new Promise((r) => a.on('connect', r));
+  let answerA = '';
+  a.on('data', (d) => { answerA += d; });
+  const closedA = new Promise((r) => a.on('end', r));
+  a.write(`POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  a.write(body.slice(0, -1));
+  await new Promise((r) => setTimeout(r, 300));
+  const b = await post(server, { 'Content-Length': String(body.length) }, (req) => req.end(body));
+  assert.equal(b.status, 503);
+  assert.equal(JSON.parse(b.text).error.code, 'busy');
+  assert.equal(b.headers['retry-after'], '1');
+  a.write(body.slice(-1));
+  await closedA;
+  assert.match(answerA, /^HTTP\/1\.1 401 /, 'A was read whole and judged (a wrong login)');
+  // With A done, the same body fits again.
+  const again = await post(server, { 'Content-Length': String(body.length) }, (req) => req.end(body));
+  assert.equal(again.status, 401);
+});
+
+test('connections per client address are capped (--max-conns-per-ip)', async (t) => {
+  const server = await startServer(t, demoDb(t, 'http-perip'), ['--max-conns-per-ip', '3']);
+  const open = () => new Promise((resolve) => {
+    const c = net.connect(server.port, '127.0.0.1');
+    c.closedBy = new Promise((r) => c.on('close', r));
+    c.on('error', () => {});
+    c.on('connect', () => resolve(c));
+  });
+  const held = [await open(), await open(), await open()];
+  const fourth = await open();
+  let got = '';
+  fourth.on('data', (d) => { got += d; });
+  fourth.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await fourth.closedBy;
+  assert.equal(got, '', 'the fourth connection is closed without an answer');
+  held[0].destroy();
+  await held[0].closedBy;
+  await new Promise((r) => setTimeout(r, 100));
+  const res = await request(server, '/healthz');
+  assert.equal(res.status, 200, 'a connection is accepted again once one has closed');
+  for (const c of held) c.destroy();
+});
+
 test('malformed bodies answer 400 or 415 with the error body, and the server stays healthy', async (t) => {
   const server = await startServer(t, demoDb(t, 'http-bad'));
   const cases = [
@@ -203,6 +318,24 @@ test('metrics count requests by route and status with a latency histogram', asyn
   assert.equal(value('salesdesk_http_requests_in_flight'), 1);
   assert.ok(value('salesdesk_change_log_seq') > 0);
   assert.match(res.text, /# TYPE salesdesk_http_request_duration_seconds histogram/);
+});
+
+test('a store that cannot be opened answers 503, and is opened again once it is back', async (t) => {
+  const db = demoDb(t, 'http-reopen');
+  const server = await startServer(t, db, ['--threads', '1']);
+  renameSync(db, `${db}.away`);
+  const down = await request(server, '/healthz');
+  assert.equal(down.status, 503);
+  assert.deepEqual(down.json, { status: 'unavailable', store: 'failing' });
+  assert.equal((await request(server, '/api/v1/auth/me')).status, 503);
+  renameSync(`${db}.away`, db);
+  let up;
+  for (let i = 0; i < 40 && (!up || up.status !== 200); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    up = await request(server, '/healthz');
+  }
+  assert.equal(up.status, 200, 'the worker opened the store again (a retry, with backoff)');
+  assert.match(server.stderr(), /the store cannot be opened \(next try in \d+ ms\)/);
 });
 
 test('SIGTERM: a request in flight completes, new connections are refused, exit 0', async (t) => {

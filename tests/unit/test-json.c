@@ -202,16 +202,33 @@ static void test_escaping(void **state)
     expect_escape(" /\x7f", 3, "\" /\x7f\"");
     expect_escape("Zürich €", 11, "\"Zürich €\"");
     expect_escape("\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"");
-    /* Not UTF-8: every byte outside a well-formed sequence is U+FFFD. */
-    expect_escape("a\xff\xfe\x62", 4, "\"a\\ufffd\\ufffdb\"");
-    expect_escape("\xc0\xaf", 2, "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
-    expect_escape("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");            /* a surrogate */
-    expect_escape("\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
-    expect_escape("\xe2\x82", 2, "\"\\ufffd\\ufffd\"");                       /* cut short */
-    expect_escape("\xe2\x82\xac", 2, "\"\\ufffd\\ufffd\"");                   /* cut by len */
-    expect_escape("\xc3\xbc\x80", 3, "\"\xc3\xbc\\ufffd\"");
+    /* Bytes that are not UTF-8: test_escaping_invalid_utf8. */
     /* Only `len` bytes are written. */
     expect_escape("abcdef", 3, "\"abc\"");
+}
+
+/* Bytes that are not well-formed UTF-8 become U+FFFD, one per byte; good sequences pass. */
+static void test_escaping_invalid_utf8(void **state)
+{
+    (void)state;
+#define FFFD "\xef\xbf\xbd"
+    expect_escape("\xff\xfe", 2, "\"" FFFD FFFD "\"");
+    expect_escape("a\x80" "b", 3, "\"a" FFFD "b\"");
+    expect_escape("\xc3", 1, "\"" FFFD "\"");                  /* cut short at the end */
+    expect_escape("\xc3(", 2, "\"" FFFD "(\"");                /* bad continuation */
+    expect_escape("\xc0\xaf", 2, "\"" FFFD FFFD "\"");         /* overlong '/' */
+    expect_escape("\xe0\x80\xaf", 3, "\"" FFFD FFFD FFFD "\""); /* overlong, 3 bytes */
+    expect_escape("\xed\xa0\x80", 3, "\"" FFFD FFFD FFFD "\""); /* a surrogate, U+D800 */
+    expect_escape("\xf4\x90\x80\x80", 4, "\"" FFFD FFFD FFFD FFFD "\""); /* above U+10FFFF */
+    expect_escape("\xf5", 1, "\"" FFFD "\"");
+    expect_escape("a\xff\xfe\x62", 4, "\"a" FFFD FFFD "b\"");
+    expect_escape("\xe2\x82\xac", 2, "\"" FFFD FFFD "\""); /* a good sequence cut by len */
+    expect_escape("\xc3\xbc\x80", 3, "\"\xc3\xbc" FFFD "\"");
+    /* Well-formed at the edges: U+0080, U+07FF, U+FFFF, U+10000, U+10FFFF, U+E000. */
+    expect_escape("\xc2\x80\xdf\xbf", 4, "\"\xc2\x80\xdf\xbf\"");
+    expect_escape("\xef\xbf\xbf\xf0\x90\x80\x80", 7, "\"\xef\xbf\xbf\xf0\x90\x80\x80\"");
+    expect_escape("\xf4\x8f\xbf\xbf\xee\x80\x80", 7, "\"\xf4\x8f\xbf\xbf\xee\x80\x80\"");
+#undef FFFD
 }
 
 /* Escaping applies to keys and to values written through the writer. */
@@ -432,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_empty_containers),
         cmocka_unit_test(test_deepest_nesting),
         cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_escaping_invalid_utf8),
         cmocka_unit_test(test_escaped_members),
         cmocka_unit_test(test_money),
         cmocka_unit_test(test_dates),
