@@ -25,6 +25,7 @@ struct api_options {
     unsigned address_limit; /* failed logins per client address in the window */
     int64_t throttle_window_s;
     size_t max_body; /* request body bytes (413 beyond) */
+    size_t max_upload; /* bytes of an import upload, spooled to a temporary file (413 beyond) */
 };
 
 /* Default options (sessions 30 min idle and 12 h at most, 5 failed logins in 15 min...). */
@@ -39,7 +40,11 @@ struct api_server;
  */
 int api_server_start(const struct api_options *opt, struct api_server **out, struct sd_error *err);
 unsigned api_server_port(const struct api_server *srv);
-/* Refuses new connections, lets requests in flight finish, stops, frees. */
+/*
+ * Refuses new connections and new import jobs, tells a running import to
+ * stop (it rolls back and is marked failed), lets requests in flight finish,
+ * marks the jobs still waiting failed, stops, frees.
+ */
 void api_server_stop(struct api_server *srv);
 
 /* docs/api.md: every route of the table with its roles, description and example. */

@@ -160,6 +160,9 @@ static const struct cli_option serve_options[] = {
     {"login-limit", "N", "failed logins per login in 15 minutes before 429 (default 5; four "
                          "times as many per client address)"},
     {"max-body", "BYTES", "largest request body (default 1048576; larger answers 413)"},
+    {"max-upload", "BYTES", "largest import upload, POST /api/v1/imports (default 268435456; "
+                            "written to a temporary file in $TMPDIR as it arrives; larger "
+                            "answers 413)"},
     {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
     {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
     {0},

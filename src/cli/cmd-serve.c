@@ -28,7 +28,7 @@ static int print_docs(void)
 static int read_options(const struct cli_args *args, struct api_options *opt)
 {
     uint64_t threads = 0, idle = (uint64_t)opt->session_idle_s, max = (uint64_t)opt->session_max_s;
-    uint64_t limit = opt->login_limit, body = opt->max_body;
+    uint64_t limit = opt->login_limit, body = opt->max_body, upload = opt->max_upload;
     int rc = cli_opt_uint(args, "threads", 256, &threads);
     if (rc == 0)
         rc = cli_opt_uint(args, "session-idle", 366 * 86400, &idle);
@@ -38,11 +38,13 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
         rc = cli_opt_uint(args, "login-limit", 1000, &limit);
     if (rc == 0)
         rc = cli_opt_uint(args, "max-body", (uint64_t)1 << 30, &body);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "max-upload", (uint64_t)1 << 40, &upload);
     if (rc)
         return rc;
-    if (idle == 0 || max == 0 || limit == 0 || body == 0)
-        return cli_usage_error(args, "--session-idle, --session-max, --login-limit and "
-                                     "--max-body must be above 0");
+    if (idle == 0 || max == 0 || limit == 0 || body == 0 || upload == 0)
+        return cli_usage_error(args, "--session-idle, --session-max, --login-limit, "
+                                     "--max-body and --max-upload must be above 0");
     opt->db_url = cli_db_url(args);
     if (cli_opt(args, "listen"))
         opt->listen = cli_opt(args, "listen");
@@ -53,6 +55,7 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
     opt->login_limit = (unsigned)limit;
     opt->address_limit = (unsigned)limit * 4;
     opt->max_body = (size_t)body;
+    opt->max_upload = (size_t)upload;
     return 0;
 }
 
