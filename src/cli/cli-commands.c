@@ -340,7 +340,8 @@ const struct cli_command cli_commands[] = {
         .summary = "serve the HTTP JSON API (docs/api.md) until SIGTERM or SIGINT",
         .details = "Listens on --listen with a pool of worker threads and prints the address. "
                    "Logins are the users of 'salesdesk user'. On SIGTERM or SIGINT it refuses "
-                   "new connections, lets the requests in flight finish and exits 0.",
+                   "new connections, stops a running import job (rolled back, marked "
+                   "failed), lets the requests in flight finish and exits 0.",
         .options = serve_options,
         .run = cmd_serve,
     },

@@ -3,8 +3,9 @@
  * cmd-serve: `salesdesk serve`: the HTTP JSON API (api/) until SIGTERM or
  * SIGINT. It prints the address it listens on (the real port when asked for
  * port 0) as one line on stdout, logs one access line per request on
- * stderr, and on a signal refuses new connections, lets the requests in
- * flight finish and exits 0. --print-api-docs prints docs/api.md instead.
+ * stderr, and on a signal refuses new connections, stops a running import
+ * job (it rolls back and is marked failed), lets the requests in flight
+ * finish and exits 0. --print-api-docs prints docs/api.md instead.
  */
 #include <pthread.h>
 #include <signal.h>
