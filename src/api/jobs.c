@@ -111,18 +111,20 @@ static void count_outcome(struct api_jobs *jobs, int rc, const struct import_rep
     }
 }
 
-/* Runs the import of `job` on `db`; the report and status, err filled on failure. */
+/*
+ * Runs the import of `job` on `db`; the report and status, err filled on
+ * failure. The report's problems point at `name` (the file's name in
+ * messages), which the caller keeps until it has recorded them.
+ */
 static int run_import(struct api_jobs *jobs, struct db *db, const struct api_job *job,
-                      struct import_report *rep, struct sd_error *err)
+                      const char *name, struct import_report *rep, struct sd_error *err)
 {
-    static const char *const extensions[] = {"csv", "xlsx", "json"};
     struct mapping m = {0};
-    char path[64], name[64];
+    char path[64];
     int rc = mapping_preset(&m, job->mapping, err);
     if (rc)
         return rc;
     snprintf(path, sizeof(path), "/proc/self/fd/%d", job->fd);
-    snprintf(name, sizeof(name), "%s.%s", import_kinds[job->kind].name, extensions[job->format]);
     struct import_file file = {path, name, (enum import_format)job->format, job->kind};
     struct import_options opt;
     import_options_init(&opt, &m);
@@ -168,9 +170,12 @@ static void record_outcome(struct api_jobs *jobs, struct db **db, int64_t id,
 
 static void run_job(struct api_jobs *jobs, struct api_job *job)
 {
+    static const char *const extensions[] = {"csv", "xlsx", "json"};
     struct db *db = NULL;
     struct sd_error err = {0};
     struct import_report rep = {0};
+    char name[64];
+    snprintf(name, sizeof(name), "%s.%s", import_kinds[job->kind].name, extensions[job->format]);
     arena_init(&rep.arena, 0);
     set_running(jobs, job->id);
     int rc = store_open(&db, jobs->db_url, DB_OPEN_EXISTING, &err);
@@ -184,7 +189,7 @@ static void run_job(struct api_jobs *jobs, struct api_job *job)
         return;
     }
     if (rc == 0)
-        rc = run_import(jobs, db, job, &rep, &err);
+        rc = run_import(jobs, db, job, name, &rep, &err);
     log_info("import job %lld: %s (%s)", (long long)job->id,
              rc == 0 ? (job->dry_run ? "dry run done" : "applied") : sd_status_name(rc),
              rc ? err.message : "");

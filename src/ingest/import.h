@@ -43,7 +43,7 @@ struct import_kind_counts {
 
 /* One problem found in the input. */
 struct import_issue {
-    const char *file;
+    const char *file;  /* the import_file's name (the caller's, not the report's) */
     long row;          /* 0: not tied to a row */
     int column;        /* 1-based source column, 0: unknown */
     const char *field; /* "orders.order_date", or NULL */
