@@ -205,7 +205,8 @@ struct api_job_progress {
     int64_t rows_read;
     int64_t rows_done;
     int64_t rows_total;
-    int64_t elapsed_ms;
+    int64_t elapsed_ms; /* since the job started */
+    int64_t phase_ms;   /* since this kind's reading or writing began */
 };
 /* Marks jobs a stopped server left queued or running as failed, then starts the job thread. */
 int api_jobs_start(const char *db_url, struct api_jobs **out, struct sd_error *err);

@@ -307,7 +307,7 @@ static void counts_json(struct json_writer *w, int64_t read, int64_t inserted, i
 static void progress_json(struct json_writer *w, const struct api_job_progress *p)
 {
     int64_t rows = p->writing ? p->rows_done : p->rows_read;
-    int64_t per_s = p->elapsed_ms > 0 ? rows * 1000 / p->elapsed_ms : 0;
+    int64_t per_s = p->phase_ms > 0 ? rows * 1000 / p->phase_ms : 0;
     json_key(w, "progress");
     json_object_begin(w);
     json_kv_string(w, "phase", p->writing ? "writing" : "reading");
@@ -316,7 +316,7 @@ static void progress_json(struct json_writer *w, const struct api_job_progress *
     json_kv_int(w, "rows_written", p->writing ? p->rows_done : 0);
     json_kv_int(w, "rows_to_write", p->writing ? p->rows_total : INT_NONE);
     json_kv_int(w, "rows_per_second", per_s);
-    /* known once writing: rows left at the rate so far */
+    /* known once writing: the kind's rows left at its rate so far */
     json_kv_int(w, "eta_seconds", p->writing && per_s > 0 && p->rows_total >= p->rows_done
                                       ? (p->rows_total - p->rows_done + per_s - 1) / per_s
                                       : INT_NONE);

@@ -53,6 +53,7 @@ struct api_jobs {
     int64_t running_since_ms;
     const char *phase; /* the kind being read or written (a constant) */
     int writing;
+    int64_t phase_since_ms; /* when this kind's reading or writing began */
     int64_t rows_read, rows_done, rows_total;
     /* for /metrics */
     atomic_uint_fast64_t outcomes[N_OUTCOMES];
@@ -77,6 +78,8 @@ static void on_progress(void *ctx, const char *phase, int64_t done, int64_t tota
 {
     struct api_jobs *jobs = ctx;
     pthread_mutex_lock(&jobs->lock);
+    if (phase != jobs->phase || (total > 0) != jobs->writing)
+        jobs->phase_since_ms = ts_now_ms();
     jobs->phase = phase;
     jobs->writing = total > 0;
     if (total > 0) {
@@ -93,6 +96,7 @@ static void set_running(struct api_jobs *jobs, int64_t id)
     pthread_mutex_lock(&jobs->lock);
     jobs->running_id = id;
     jobs->running_since_ms = ts_now_ms();
+    jobs->phase_since_ms = jobs->running_since_ms;
     jobs->phase = NULL;
     jobs->writing = 0;
     jobs->rows_read = jobs->rows_done = jobs->rows_total = 0;
@@ -331,6 +335,7 @@ int api_jobs_progress(struct api_jobs *jobs, int64_t id, struct api_job_progress
         out->rows_done = jobs->rows_done;
         out->rows_total = jobs->rows_total;
         out->elapsed_ms = ts_now_ms() - jobs->running_since_ms;
+        out->phase_ms = ts_now_ms() - jobs->phase_since_ms;
     }
     pthread_mutex_unlock(&jobs->lock);
     return running;

@@ -215,7 +215,7 @@ test('a dry run reports what would change and applies nothing', async (t) => {
   assert.deepEqual(sql(db, 'SELECT name FROM reps ORDER BY ext_id'), [{ name: 'Rita' }, { name: 'Rob' }]);
 });
 
-test('XLSX uploads import like the same CSV; octet-stream needs format=', async (t) => {
+test('XLSX and NDJSON uploads import like the same CSV; octet-stream needs format=', async (t) => {
   const { dir, db } = freshDb(t, 'api-import-xlsx');
   const server = await startServer(t, db);
   const auth = await adminSession(t, server, db);
@@ -235,6 +235,12 @@ test('XLSX uploads import like the same CSV; octet-stream needs format=', async 
   const same = await importOk(server, auth, 'kind=products&format=csv', FILES.products, 'application/octet-stream');
   assert.equal(same.status, 'succeeded');
   assert.equal(same.changes, 0, 'the CSV holds what the XLSX did');
+  const ndjson = '{"sku":"P1","name":"Widget","category":"Tools","list_price":2.5,"cost":1.1,"status":"active"}\n' +
+    '{"sku":"P2","name":"Gadget","category":"Tools","list_price":10,"cost":"4.25","status":"active","launch_date":"2024-03-01"}\n';
+  const json = await importOk(server, auth, 'kind=products', ndjson, 'application/x-ndjson');
+  assert.equal(json.status, 'succeeded');
+  assert.equal(json.format, 'json');
+  assert.deepEqual([json.counts.read, json.changes], [2, 0], 'the NDJSON holds what the XLSX did');
   const res = await upload(server, auth, 'kind=products', FILES.products, 'application/octet-stream');
   assert.equal(res.status, 400);
   assert.deepEqual(errorOf(res).details.map((d) => d.field), ['format']);
