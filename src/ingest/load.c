@@ -555,6 +555,9 @@ static int stage_file(struct run *r, const struct import_file *files, size_t n, 
     int rc = load_lookups(&s, files, n);
     if (rc == 0)
         rc = read_file(r, &files[index], entry->sheet, on_record, &s);
+    if (rc == 0 && r->opt->progress) /* the rows read in all, not just the last multiple */
+        r->opt->progress(r->opt->progress_ctx, import_kinds[s.kind].name,
+                         r->report->kinds[s.kind].read, 0);
     stage_release(&s);
     return rc;
 }
