@@ -849,19 +849,29 @@ int apply_record_job(struct run *r)
     return rc;
 }
 
-static int record_issues(struct db *db, int64_t job_id, const struct import_report *rep,
-                         const char *message, struct sd_error *err)
+/*
+ * The kept problems of a rejected run; a rejection without any (the reader
+ * refused the file) keeps its message with the row and column it names, and
+ * the file when the job has one.
+ */
+static int record_issues(struct db *db, const struct import_job *job,
+                         const struct import_report *rep, const struct sd_error *run_err,
+                         struct sd_error *err)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < rep->n_issues; i++) {
         const struct import_issue *is = &rep->issues[i];
         struct import_job_error e = {(int64_t)i + 1, is->file, is->row ? is->row : INT_NONE,
                                      is->column ? is->column : INT_NONE, is->field, is->message};
-        rc = store_import_job_error_add(db, job_id, &e, err);
+        rc = store_import_job_error_add(db, job->id, &e, err);
     }
-    if (rc == 0 && rep->n_issues == 0 && message) {
-        struct import_job_error e = {1, NULL, INT_NONE, INT_NONE, NULL, message};
-        rc = store_import_job_error_add(db, job_id, &e, err);
+    if (rc == 0 && rep->n_issues == 0) {
+        int one_file = job->files && *job->files && !strchr(job->files, ',');
+        struct import_job_error e = {1, one_file ? job->files : NULL,
+                                     run_err && run_err->row ? run_err->row : INT_NONE,
+                                     run_err && run_err->column ? run_err->column : INT_NONE,
+                                     NULL, job->error};
+        rc = store_import_job_error_add(db, job->id, &e, err);
     }
     return rc;
 }
@@ -887,7 +897,7 @@ int import_job_record(struct db *db, const struct import_job *job, const struct 
     if (wrc == 0)
         wrc = record_kinds(db, row.id, rep, err);
     if (wrc == 0 && rejected)
-        wrc = record_issues(db, row.id, rep, row.error, err);
+        wrc = record_issues(db, &row, rep, run_err, err);
     if (wrc == 0)
         wrc = db_commit(db, err);
     if (wrc)

@@ -164,6 +164,15 @@ test('one bad cell: the job is rejected, the error report names row and column, 
   assert.equal(dataDump(db), before);
   assert.equal(sql(db, "SELECT count(*) AS n FROM orders")[0].n, '0');
 
+  // A file the CSV reader refuses (a stray quote on line 3): rejected, with the row.
+  const broken = await importOk(server, auth, 'kind=orders', FILES.orders.replace('O2,A2', 'O"2,A2'));
+  assert.equal(broken.status, 'rejected');
+  assert.equal(broken.error_count, 1);
+  const [b] = (await get(server, auth, `/api/v1/imports/${broken.job}/errors`)).json.items;
+  assert.equal(b.file, 'orders.csv');
+  assert.equal(b.row, 3);
+  assert.match(b.reason, /quote/);
+
   // Many problems: all kept (up to 100) and paged.
   const many = 'id,account,rep,order_date,requested_date,promised_date,ship_date,status,currency,ship_country,ship_address\n' +
     Array.from({ length: 5 }, (_, i) => `X${i},A1,R1,2024-05-0${i + 1},,,,lost,EUR,DE,`).join('\n') + '\n';
