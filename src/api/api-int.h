@@ -89,6 +89,7 @@ struct api_detail {
 struct api_throttle;
 struct api_metrics;
 struct api_engine;
+struct api_jobs;
 
 struct api_server {
     struct api_options opt;
@@ -96,6 +97,7 @@ struct api_server {
     struct api_throttle *throttle;
     struct api_metrics *metrics;
     struct api_engine *engine; /* the facts every worker shares (engine.c) */
+    struct api_jobs *jobs;
     int64_t started_ms;
 };
 
@@ -284,6 +286,50 @@ int api_kpi_targets_put(struct api_call *c, struct sd_error *err);
 int api_alerts_list(struct api_call *c, struct sd_error *err);
 int api_alert_ack(struct api_call *c, struct sd_error *err);
 int api_trends_get(struct api_call *c, struct sd_error *err);
+int api_imports_create(struct api_call *c, struct sd_error *err);
+int api_imports_get(struct api_call *c, struct sd_error *err);
+int api_imports_errors(struct api_call *c, struct sd_error *err);
+int api_imports_list(struct api_call *c, struct sd_error *err);
+/* 1 when a request's body is an upload spooled under max_upload (POST /api/v1/imports). */
+int api_is_upload(const char *method, const char *path);
+
+/* jobs.c: the import jobs (one job thread, a queue, progress in memory). */
+struct api_job {
+    int64_t id;        /* its import_jobs row, made queued by the caller */
+    int fd;            /* the upload, a spooled file (owned: closed with the job) */
+    int kind;          /* enum import_kind */
+    int format;        /* enum import_format */
+    char *mapping;     /* a preset name */
+    char *sheet;       /* NULL: the mapping entry's, else the first */
+    char delimiter;    /* 0: detect */
+    int encoding;      /* enum ingest_encoding */
+    int dry_run;
+    char *actor;       /* "api:<login>" */
+    int64_t user_id;
+    struct api_job *next;
+};
+struct api_job_progress {
+    const char *phase; /* the kind being read or written, NULL before the first report */
+    int writing;       /* 0: reading (rows_read), 1: writing (rows_done of rows_total) */
+    int64_t rows_read;
+    int64_t rows_done;
+    int64_t rows_total;
+    int64_t elapsed_ms; /* since the job started */
+    int64_t phase_ms;   /* since this kind's reading or writing began */
+};
+/* Marks jobs a stopped server left queued or running as failed, then starts the job thread. */
+int api_jobs_start(const char *db_url, struct api_jobs **out, struct sd_error *err);
+/* Queues `job` (consumed when 0 is returned); SD_EBUSY when stopping or the queue is full. */
+int api_jobs_submit(struct api_jobs *jobs, struct api_job *job, struct sd_error *err);
+/* Refuses new jobs and tells the running import to stop (it rolls back). */
+void api_jobs_stop_begin(struct api_jobs *jobs);
+/* Stops (see above), waits for the thread, marks the jobs left failed, frees. NULL is fine. */
+void api_jobs_stop(struct api_jobs *jobs);
+void api_job_free(struct api_job *job);
+/* 1 and *out when job `id` is running now, else 0. */
+int api_jobs_progress(struct api_jobs *jobs, int64_t id, struct api_job_progress *out);
+/* The Prometheus text of the import jobs: ended by status, waiting and running, rows. */
+void api_jobs_metrics(struct api_jobs *jobs, struct strbuf *out);
 
 /* params.c: query parameters, pages, writes. */
 /* 1 when the route takes query parameter `name` (route->query). */

@@ -29,6 +29,7 @@ struct api_options {
     size_t max_body;           /* request body bytes (413 beyond) */
     unsigned max_conns_per_ip; /* connections from one client address */
     size_t max_buffered;       /* body bytes buffered by all requests (503 beyond) */
+    size_t max_upload;         /* an import upload, spooled to a temporary file (413 beyond) */
 };
 
 /* Default options (sessions 30 min idle and 12 h at most, 5 failed logins in 15 min...). */
@@ -43,7 +44,11 @@ struct api_server;
  */
 int api_server_start(const struct api_options *opt, struct api_server **out, struct sd_error *err);
 unsigned api_server_port(const struct api_server *srv);
-/* Refuses new connections, lets requests in flight finish, stops, frees. */
+/*
+ * Refuses new connections and new import jobs, tells a running import to
+ * stop (it rolls back and is marked failed), lets requests in flight finish,
+ * marks the jobs still waiting failed, stops, frees.
+ */
 void api_server_stop(struct api_server *srv);
 
 /* docs/api.md: every route of the table with its roles, description and example. */

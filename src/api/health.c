@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * health: GET /healthz (the server and its store answer) and GET /metrics
- * (Prometheus text: the request counters of metrics.c plus gauges read now).
+ * (Prometheus text: the request counters of metrics.c, the import jobs of
+ * jobs.c, plus gauges read now).
  */
 #include <inttypes.h>
 
@@ -46,6 +47,7 @@ int api_metrics_get(struct api_call *c, struct sd_error *err)
                 "# HELP salesdesk_uptime_seconds Seconds since the server started.\n"
                 "# TYPE salesdesk_uptime_seconds gauge\nsalesdesk_uptime_seconds %" PRId64 "\n",
                 (ts_now_ms() - c->app->started_ms) / 1000);
+    api_jobs_metrics(c->app->jobs, out);
     if (c->db && store_change_last(c->db, &seq, err) == 0)
         strbuf_addf(out,
                     "# HELP salesdesk_change_log_seq The last change_log sequence number "

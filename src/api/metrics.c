@@ -12,8 +12,8 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
-                               409, 413, 415, 429, 431, 500, 503};
+static const int statuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405,
+                               409, 413, 415, 429, 431, 500, 503, 507};
 #define N_STATUSES   (sizeof(statuses) / sizeof(statuses[0]))
 #define STATUS_OTHER N_STATUSES
 

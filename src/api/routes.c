@@ -16,6 +16,7 @@
 #include "api/api-int.h"
 #include "base/date.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -478,6 +479,72 @@ const struct api_route api_routes[] = {
                             "[{\"key\":null,\"label\":null,\"values\":[1234.5]}],"
                             "\"partial_last\":false,\"vs_prev_pct\":[null],…}",
     },
+    {
+        .method = "POST",
+        .pattern = "/api/v1/imports",
+        .handler = api_imports_create,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT,
+        .query = "kind map format dry_run sheet delimiter encoding",
+        .summary = "Uploads a file to import as a job: the body is the file itself "
+                   "(Content-Type text/csv, application/vnd.openxmlformats-officedocument."
+                   "spreadsheetml.sheet, application/json, application/x-ndjson, or "
+                   "application/octet-stream with `format=csv|xlsx|json`), up to --max-upload "
+                   "bytes (default 256 MiB; 413 beyond, nothing imported). `kind` is one "
+                   "native kind; `map` a built-in preset (default native; mapping files are "
+                   "the command line's); `dry_run=true` counts without applying; `sheet`, "
+                   "`delimiter`, `encoding` as for `salesdesk import`. Answers 202 at once "
+                   "with the job and its address (Location); the job runs on the server's "
+                   "import thread, one at a time, exactly as `salesdesk import`: all or "
+                   "nothing, in one transaction. An unknown kind or preset answers 400 with "
+                   "details.",
+        .example_request = "(the file) POST /api/v1/imports?kind=orders&map=native "
+                           "Content-Type: text/csv",
+        .example_response = "202 {\"job\":7,\"status\":\"queued\",\"links\":{\"self\":"
+                            "\"/api/v1/imports/7\",\"errors\":\"/api/v1/imports/7/errors\"}}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/imports/{id}",
+        .handler = api_imports_get,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT,
+        .summary = "One import job: `status` queued, running, succeeded, rejected (the input "
+                   "had problems: nothing applied, see errors) or failed (nothing applied; a "
+                   "job the server stopped during is failed); counts in all and per kind, "
+                   "change_log rows appended (`changes`), duration, who sent it; while it "
+                   "runs, `progress` (rows read, rows written of how many, rows per second, "
+                   "ETA once writing).",
+        .example_response = "200 {\"job\":7,\"status\":\"succeeded\",\"kind\":\"orders\","
+                            "\"mapping\":\"native\",\"format\":\"csv\",\"dry_run\":false,"
+                            "\"who\":\"api:ada\",\"duration_ms\":84,\"counts\":{\"read\":830,"
+                            "\"inserted\":830,…},\"kinds\":{\"orders\":{…}},\"changes\":830,"
+                            "\"error_count\":0,\"error\":null,…}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/imports/{id}/errors",
+        .handler = api_imports_errors,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT,
+        .query = "limit cursor",
+        .summary = "The problems of a rejected import job, in the order found: file, row, "
+                   "column (1-based, null when not tied to one), field and reason. The first "
+                   "100 are kept; `error_count` counts all of them.",
+        .example_response = "200 {\"job\":8,\"status\":\"rejected\",\"error_count\":1,"
+                            "\"items\":[{\"file\":\"orders.csv\",\"row\":17,\"column\":4,"
+                            "\"field\":\"orders.order_date\",\"reason\":\"orders.csv:17: "
+                            "column 'order_date' (orders.order_date): '2024-13-01' is not a "
+                            "date…\"}],\"next_cursor\":null}",
+    },
+    {
+        .method = "GET",
+        .pattern = "/api/v1/imports",
+        .handler = api_imports_list,
+        .roles = ROLE_ADMIN | ROLE_MANAGER | ROLE_SUPPORT,
+        .query = "limit cursor",
+        .summary = "Import jobs, newest first (those of the command line too), as in "
+                   "GET /api/v1/imports/{id} without the counts per kind.",
+        .example_response = "200 {\"items\":[{\"job\":8,\"status\":\"rejected\",…}],"
+                            "\"next_cursor\":null}",
+    },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
@@ -596,11 +663,18 @@ static int admit(struct api_call *c, struct arena *parse_arena)
 {
     if (c->req->limit == HTTP_LIMIT_BODY)
         return !api_fail(c, 413, "too_large", "the request body is larger than %zu bytes",
-                         c->app->opt.max_body);
+                         api_is_upload(c->req->method, c->req->path) ? c->app->opt.max_upload
+                                                                     : c->app->opt.max_body);
     if (c->req->limit == HTTP_LIMIT_BUSY) {
         http_response_header(c->req, c->resp, "Retry-After", "1");
         return !api_fail(c, 503, "busy", "the server holds too many request bodies at once; "
                                          "try again");
+    }
+    if (c->req->limit == HTTP_LIMIT_SPOOL) {
+        log_error("request %s: the upload could not be written to a temporary file",
+                  c->req->id);
+        return !api_fail(c, 507, "insufficient_storage",
+                         "the upload could not be stored (request id %s)", c->req->id);
     }
     if (c->req->limit == HTTP_LIMIT_PARAMS)
         return !api_fail(c, 400, "too_many_parameters", "too many query parameters");

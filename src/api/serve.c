@@ -3,7 +3,8 @@
  * serve: the API server's life: options, the http/ server wired to
  * api_dispatch, one store connection per worker thread (opened on the
  * thread's first request, closed when the server stops), the engine's facts
- * (built before the server listens, engine.c), the metrics hook.
+ * (built before the server listens, engine.c), the metrics hook, the import
+ * job thread (jobs.c) and which request bodies are spooled.
  */
 #include <stdlib.h>
 
@@ -28,6 +29,7 @@ void api_options_defaults(struct api_options *opt)
         .max_body = (size_t)1 << 20,
         .max_conns_per_ip = 64,
         .max_buffered = (size_t)64 << 20,
+        .max_upload = (size_t)256 << 20,
     };
 }
 
@@ -90,6 +92,12 @@ static void handle(void *app, struct http_request *req, struct http_response *re
     api_dispatch(app, req, resp);
 }
 
+static size_t spool(void *app, const char *method, const char *path)
+{
+    struct api_server *srv = app;
+    return api_is_upload(method, path) ? srv->opt.max_upload : 0;
+}
+
 static void complete(void *app, const struct http_request *req, int status, int64_t duration_us)
 {
     struct api_server *srv = app;
@@ -129,9 +137,13 @@ int api_server_start(const struct api_options *opt, struct api_server **out, str
     cfg.thread_open = thread_open;
     cfg.thread_close = thread_close;
     cfg.complete = complete;
+    cfg.spool = spool;
     cfg.app = srv;
-    rc = http_server_start(&cfg, &srv->http, err);
+    rc = api_jobs_start(opt->db_url, &srv->jobs, err);
+    if (rc == 0)
+        rc = http_server_start(&cfg, &srv->http, err);
     if (rc) {
+        api_jobs_stop(srv->jobs);
         api_throttle_free(srv->throttle);
         api_metrics_free(srv->metrics);
         api_engine_free(srv->engine);
@@ -151,7 +163,9 @@ void api_server_stop(struct api_server *srv)
 {
     if (!srv)
         return;
+    api_jobs_stop_begin(srv->jobs);
     http_server_stop(srv->http);
+    api_jobs_stop(srv->jobs);
     api_engine_free(srv->engine);
     api_throttle_free(srv->throttle);
     api_metrics_free(srv->metrics);

@@ -168,6 +168,9 @@ static const struct cli_option serve_options[] = {
                               "closed at once)"},
     {"max-buffered", "BYTES", "request body bytes held by all requests at once (default "
                               "67108864; a body past it answers 503 busy)"},
+    {"max-upload", "BYTES", "largest import upload, POST /api/v1/imports (default 268435456; "
+                            "written to a temporary file in $TMPDIR as it arrives; larger "
+                            "answers 413)"},
     {"log-level", "LEVEL", "error, warn, info (default: one access line per request) or debug"},
     {"print-api-docs", NULL, "print the API reference (docs/api.md) and exit"},
     {"print-routes", NULL, "print the routes as a JSON array (method, pattern, roles, object, "
@@ -350,7 +353,8 @@ const struct cli_command cli_commands[] = {
         .summary = "serve the HTTP JSON API (docs/api.md) until SIGTERM or SIGINT",
         .details = "Listens on --listen with a pool of worker threads and prints the address. "
                    "Logins are the users of 'salesdesk user'. On SIGTERM or SIGINT it refuses "
-                   "new connections, lets the requests in flight finish and exits 0.",
+                   "new connections, stops a running import job (rolled back, marked "
+                   "failed), lets the requests in flight finish and exits 0.",
         .options = serve_options,
         .run = cmd_serve,
     },

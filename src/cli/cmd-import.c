@@ -15,6 +15,7 @@
 
 #include "base/json.h"
 #include "base/strbuf.h"
+#include "cli/cli-desk.h"
 #include "cli/cli-engine.h"
 #include "ingest/import.h"
 #include "store/store.h"
@@ -244,14 +245,8 @@ static int parse_options(const struct cli_args *args, struct import_options *opt
     opt->row_by_row = cli_flag(args, "row-by-row");
     opt->source = cli_opt(args, "source");
     opt->sheet = cli_opt(args, "sheet");
-    if (delimiter) {
-        if (strcmp(delimiter, "tab") == 0 || strcmp(delimiter, "\\t") == 0)
-            opt->csv.delimiter = '\t';
-        else if (strlen(delimiter) == 1 && strchr(",;|\t", delimiter[0]))
-            opt->csv.delimiter = delimiter[0];
-        else
-            return cli_usage_error(args, "--delimiter: '%s' is not one of , ; | tab", delimiter);
-    }
+    if (delimiter && ingest_delimiter_parse(delimiter, &opt->csv.delimiter) != 0)
+        return cli_usage_error(args, "--delimiter: '%s' is not one of , ; | tab", delimiter);
     if (encoding && ingest_encoding_parse(encoding, &opt->csv.encoding) != 0)
         return cli_usage_error(args, "--encoding: '%s' is not one of auto, utf-8, windows-1252, "
                                "iso-8859-1", encoding);
@@ -265,9 +260,13 @@ static int run_import(const struct cli_args *args, int kind, struct file_list *f
     struct import_report rep;
     struct db *db = NULL;
     struct progress progress = {.enabled = isatty(STDERR_FILENO) && !cli_flag(args, "json")};
+    char actor_name[128];
+    struct desk_actor actor;
+    cli_desk_actor(actor_name, sizeof(actor_name), &actor);
     import_options_init(&opt, m);
     opt.progress = show_progress;
     opt.progress_ctx = &progress;
+    opt.actor = actor.name;
     int rc = parse_options(args, &opt);
     if (rc)
         return rc;

@@ -3,8 +3,9 @@
  * cmd-serve: `salesdesk serve`: the HTTP JSON API (api/) until SIGTERM or
  * SIGINT. It prints the address it listens on (the real port when asked for
  * port 0) as one line on stdout, logs one access line per request on
- * stderr, and on a signal refuses new connections, lets the requests in
- * flight finish and exits 0. --print-api-docs prints docs/api.md instead,
+ * stderr, and on a signal refuses new connections, stops a running import
+ * job (it rolls back and is marked failed), lets the requests in flight
+ * finish and exits 0. --print-api-docs prints docs/api.md instead,
  * --print-routes the routes table as JSON (what the route-by-route tests walk).
  */
 #include <pthread.h>
@@ -30,7 +31,7 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
 {
     uint64_t threads = 0, idle = (uint64_t)opt->session_idle_s, max = (uint64_t)opt->session_max_s;
     uint64_t limit = opt->login_limit, body = opt->max_body, per_ip = opt->max_conns_per_ip;
-    uint64_t buffered = opt->max_buffered;
+    uint64_t buffered = opt->max_buffered, upload = opt->max_upload;
     int rc = cli_opt_uint(args, "threads", 256, &threads);
     if (rc == 0)
         rc = cli_opt_uint(args, "session-idle", 366 * 86400, &idle);
@@ -44,11 +45,15 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
         rc = cli_opt_uint(args, "max-conns-per-ip", 100000, &per_ip);
     if (rc == 0)
         rc = cli_opt_uint(args, "max-buffered", (uint64_t)1 << 40, &buffered);
+    if (rc == 0)
+        rc = cli_opt_uint(args, "max-upload", (uint64_t)1 << 40, &upload);
     if (rc)
         return rc;
-    if (idle == 0 || max == 0 || limit == 0 || body == 0 || per_ip == 0 || buffered == 0)
+    if (idle == 0 || max == 0 || limit == 0 || body == 0 || per_ip == 0 || buffered == 0 ||
+        upload == 0)
         return cli_usage_error(args, "--session-idle, --session-max, --login-limit, --max-body, "
-                                     "--max-conns-per-ip and --max-buffered must be above 0");
+                                     "--max-conns-per-ip, --max-buffered and --max-upload must "
+                                     "be above 0");
     opt->db_url = cli_db_url(args);
     if (cli_opt(args, "listen"))
         opt->listen = cli_opt(args, "listen");
@@ -61,6 +66,7 @@ static int read_options(const struct cli_args *args, struct api_options *opt)
     opt->max_body = (size_t)body;
     opt->max_conns_per_ip = (unsigned)per_ip;
     opt->max_buffered = (size_t)buffered;
+    opt->max_upload = (size_t)upload;
     return 0;
 }
 

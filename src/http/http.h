@@ -10,6 +10,9 @@
  *     [A-Za-z0-9._-], else a fresh one; sent back in X-Request-Id;
  *   - limits: the body is capped while it arrives (req->limit says when a
  *     limit was passed, and the handler answers with the error it chooses),
+ *     at max_body in memory, or, for the requests `spool` picks by method and
+ *     path before any body byte arrives, at the cap it gives, written as it
+ *     arrives to a temporary file that has no name (req->spool_fd);
  *     header size (libmicrohttpd answers 431 itself), query parameter count,
  *     a per-connection idle timeout, a connection cap in all and per client
  *     address, and a cap on the body bytes buffered by all requests at once;
@@ -50,7 +53,13 @@
  * lingering read that lets the client see the answer (a close with unread
  * data would reset the connection under it).
  */
-enum http_limit { HTTP_LIMIT_NONE, HTTP_LIMIT_BODY, HTTP_LIMIT_PARAMS, HTTP_LIMIT_BUSY };
+enum http_limit {
+    HTTP_LIMIT_NONE,
+    HTTP_LIMIT_BODY,
+    HTTP_LIMIT_PARAMS,
+    HTTP_LIMIT_BUSY,
+    HTTP_LIMIT_SPOOL, /* a spooled body could not be written to its temporary file */
+};
 
 struct http_conn; /* libmicrohttpd's connection, opaque */
 
@@ -59,8 +68,16 @@ struct http_request {
     const char *path;   /* percent-decoded path without the query */
     char remote[64];    /* client address */
     char id[HTTP_REQUEST_ID_MAX];
-    const char *body; /* NUL-terminated; "" when none */
+    const char *body; /* NUL-terminated; "" when none or spooled */
     size_t body_len;
+    /*
+     * A spooled body (see `spool` in http_config): a temporary file without a
+     * name, open for reading and writing at its end, closed when the request
+     * completes (dup() it to keep it); -1 when the body is in memory.
+     * HTTP_LIMIT_SPOOL: the file could not be made or written.
+     */
+    int spool_fd;
+    int64_t spool_len;
     enum http_limit limit;
     int64_t started_us;  /* monotonic clock */
     struct arena *arena; /* dies when the request completes */
@@ -95,6 +112,8 @@ typedef int http_query_fn(void *ctx, const char *name, const char *value);
 void http_query_each(const struct http_request *req, http_query_fn *fn, void *ctx);
 
 typedef void http_handler_fn(void *app, struct http_request *req, struct http_response *resp);
+/* The body cap of a request whose body goes to a temporary file, or 0: in memory (max_body). */
+typedef size_t http_spool_fn(void *app, const char *method, const char *path);
 typedef void *http_thread_open_fn(void *app);
 typedef void http_thread_close_fn(void *app, void *thread_ctx);
 /* Called when a request completed (response sent or connection lost). */
@@ -116,6 +135,8 @@ struct http_config {
     http_thread_open_fn *thread_open;   /* may be NULL */
     http_thread_close_fn *thread_close; /* may be NULL */
     http_complete_fn *complete;         /* may be NULL */
+    /* Picks the requests whose body is spooled (in $TMPDIR, else /tmp); NULL: none. */
+    http_spool_fn *spool;
     void *app;
 };
 

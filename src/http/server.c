@@ -3,7 +3,9 @@
  * server: http.h on libmicrohttpd. One request state per request (its arena,
  * its body), created on the first call of the access handler and freed in
  * the completion callback. The response is queued on the second call (or
- * the last upload call) so that keep-alive survives.
+ * the last upload call) so that keep-alive survives. A body the application
+ * asks to spool goes to a temporary file without a name (O_TMPFILE, else
+ * mkstemp and unlink at once), so neither memory nor a crash keeps it.
  *
  * Worker thread contexts: a thread finds its own in a thread-local slot,
  * made on its first request; the server keeps every slot in a list to
@@ -88,6 +90,7 @@ struct request_state {
     size_t counted;   /* of srv->buffered */
     size_t discarded; /* body bytes thrown away after a limit was passed */
     int early;        /* answered before any of the body was read */
+    size_t spool_cap; /* 0: the body is kept in memory */
     int status;
     size_t bytes;
     int answered;
@@ -160,6 +163,24 @@ static void remote_text(struct MHD_Connection *conn, char *buf, size_t size)
                   (socklen_t)size);
 }
 
+/* A temporary file without a name in $TMPDIR (else /tmp), or -1. */
+static int spool_open(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/salesdesk-upload-XXXXXX", dir) >= (int)sizeof(path))
+        return -1;
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
 static struct request_state *request_new(struct http_server *srv, struct MHD_Connection *conn,
                                          const char *url, const char *method)
 {
@@ -171,6 +192,7 @@ static struct request_state *request_new(struct http_server *srv, struct MHD_Con
     st->req.method = arena_strndup(&st->arena, method, strlen(method));
     st->req.path = arena_strndup(&st->arena, url, strlen(url));
     st->req.body = "";
+    st->req.spool_fd = -1;
     st->req.tag = -1;
     st->req.started_us = now_us();
     remote_text(conn, st->req.remote, sizeof(st->req.remote));
@@ -183,10 +205,47 @@ static struct request_state *request_new(struct http_server *srv, struct MHD_Con
     int n_params = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
     if (n_params > (int)srv->cfg.max_params)
         st->req.limit = HTTP_LIMIT_PARAMS;
+    st->spool_cap = srv->cfg.spool ? srv->cfg.spool(srv->cfg.app, method, url) : 0;
+    size_t cap = st->spool_cap ? st->spool_cap : srv->cfg.max_body;
     const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    if (clen && strtoull(clen, NULL, 10) > srv->cfg.max_body)
+    if (clen && strtoull(clen, NULL, 10) > cap)
         st->req.limit = HTTP_LIMIT_BODY;
+    if (st->spool_cap && st->req.limit == HTTP_LIMIT_NONE) {
+        st->req.spool_fd = spool_open();
+        if (st->req.spool_fd < 0)
+            st->req.limit = HTTP_LIMIT_SPOOL;
+    }
     return st;
+}
+
+/* Writes all of data to the spool file; 0, or -1 when the file system fails. */
+static int spool_write(struct request_state *st, const char *data, size_t size)
+{
+    while (size) {
+        ssize_t n = write(st->req.spool_fd, data, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        size -= (size_t)n;
+        st->req.spool_len += n;
+    }
+    return 0;
+}
+
+/* A spooled body: written to its file up to the cap; past it, or when the file fails, thrown away. */
+static void spool_data(struct request_state *st, const char *data, size_t size)
+{
+    if ((uint64_t)st->req.spool_len + size > st->spool_cap)
+        st->req.limit = HTTP_LIMIT_BODY;
+    else if (spool_write(st, data, size) != 0)
+        st->req.limit = HTTP_LIMIT_SPOOL;
+    else
+        return;
+    close(st->req.spool_fd); /* nothing of it will be used: give the space back now */
+    st->req.spool_fd = -1;
+    st->discarded += size;
 }
 
 /*
@@ -385,7 +444,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (st->req.limit == HTTP_LIMIT_NONE)
+        if (st->req.limit == HTTP_LIMIT_NONE && st->spool_cap)
+            spool_data(st, upload_data, *upload_data_size);
+        else if (st->req.limit == HTTP_LIMIT_NONE)
             body_data(srv, st, upload_data, *upload_data_size);
         else
             st->discarded += *upload_data_size;
@@ -485,6 +546,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
             shutdown(fd, SHUT_WR);
     }
     atomic_fetch_sub(&srv->buffered, st->counted);
+    if (st->req.spool_fd >= 0)
+        close(st->req.spool_fd);
     strbuf_release(&st->body);
     arena_release(&st->arena);
     free(st);

@@ -160,6 +160,8 @@ static int apply_reps(struct run *r)
             const struct staged_row *row = run_row(r, KIND_REPS, i);
             if (written[i] || !manager_ready(r, row))
                 continue;
+            if ((rc = run_stopped(r)) != 0)
+                break;
             rc = apply_rep(r, row);
             written[i] = 1;
             done++;
@@ -484,6 +486,7 @@ static int apply_orders_bulk(struct run *r)
     int rc = 0;
     for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
         size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
+        rc = run_stopped(r);
         for (size_t j = 0; rc == 0 && j < m; j++)
             rc = bulk_order(r, start + j, &orders[j], &lines);
         if (rc == 0)
@@ -507,8 +510,11 @@ static int apply_orders(struct run *r)
     if (rc == 0 && r->bulk_first[KIND_ORDERS])
         rc = apply_orders_bulk(r);
     for (size_t i = 0; rc == 0 && !r->bulk_first[KIND_ORDERS] && i < r->staged[KIND_ORDERS].len;
-         i++)
-        rc = apply_order(r, i, buf);
+         i++) {
+        rc = run_stopped(r);
+        if (rc == 0)
+            rc = apply_order(r, i, buf);
+    }
     if (rc == 0)
         rc = apply_store_orders_lines(r, buf);
     free(buf);
@@ -572,6 +578,7 @@ static int apply_invoices_bulk(struct run *r)
     int rc = 0;
     for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
         size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
+        rc = run_stopped(r);
         for (size_t j = 0; rc == 0 && j < m; j++)
             rc = bulk_invoice(r, start + j, &invoices[j]);
         if (rc == 0)
@@ -775,7 +782,9 @@ static int apply_fx(struct run *r, const struct staged_row *row)
 static int apply_rows(struct run *r, enum import_kind k, row_fn *fn)
 {
     for (size_t i = 0; i < r->staged[k].len; i++) {
-        int rc = fn(r, run_row(r, k, i));
+        int rc = run_stopped(r);
+        if (rc == 0)
+            rc = fn(r, run_row(r, k, i));
         if (rc)
             return rc;
         if (r->opt->progress && i % 65536 == 0)
@@ -785,26 +794,115 @@ static int apply_rows(struct run *r, enum import_kind k, row_fn *fn)
     return 0;
 }
 
-static int record_job(struct run *r)
+/* The counts of the run as a job row's totals, and the row's outcome fields. */
+static void job_totals(const struct import_report *rep, struct import_job *job)
 {
-    struct import_job job = {.kind = "import", .source = r->source, .status = "done",
+    for (int k = 0; k < KIND_COUNT; k++) {
+        const struct import_kind_counts *c = &rep->kinds[k];
+        job->rows_read += c->read;
+        job->inserted += c->inserted;
+        job->updated += c->updated;
+        job->unchanged += c->unchanged;
+        job->rejected += c->rejected;
+    }
+    job->changes = rep->changes;
+    job->error_count = (int64_t)rep->n_issues + rep->more_issues;
+}
+
+/* A row in import_job_kinds for every kind the run read or wrote. */
+static int record_kinds(struct db *db, int64_t job_id, const struct import_report *rep,
+                        struct sd_error *err)
+{
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < KIND_COUNT; k++) {
+        const struct import_kind_counts *c = &rep->kinds[k];
+        if (!c->read && !c->inserted && !c->updated && !c->unchanged && !c->rejected)
+            continue;
+        struct import_job_kind row = {import_kinds[k].name, c->read, c->inserted, c->updated,
+                                      c->unchanged, c->rejected};
+        rc = store_import_job_kind_add(db, job_id, &row, err);
+    }
+    return rc;
+}
+
+int apply_record_job(struct run *r)
+{
+    const struct import_options *opt = r->opt;
+    struct import_job job = {.id = opt->job_id, .kind = opt->job_kind ? opt->job_kind : "import",
+                             .source = r->source, .status = "done", .user_id = opt->user_id,
+                             .actor = opt->actor, .mapping = opt->mapping->name,
+                             .upload_bytes = INT_NONE, .started_at = r->started_ms,
                              .finished_at = ts_now_ms()};
     struct strbuf files = STRBUF_INIT;
     for (size_t i = 0; i < r->n_file_names; i++)
         strbuf_addf(&files, "%s%s", i ? "," : "", r->file_names[i]);
     job.files = files.buf;
-    job.started_at = job.finished_at - r->report->duration_ms;
-    for (int k = 0; k < KIND_COUNT; k++) {
-        const struct import_kind_counts *c = &r->report->kinds[k];
-        job.rows_read += c->read;
-        job.inserted += c->inserted;
-        job.updated += c->updated;
-        job.unchanged += c->unchanged;
-        job.rejected += c->rejected;
-    }
-    int rc = store_import_job_add(r->db, &job, &r->report->job_id, r->err);
+    job.created_at = job.started_at;
+    job_totals(r->report, &job);
+    int rc = opt->job_id ? store_import_job_update(r->db, &job, r->err)
+                         : store_import_job_add(r->db, &job, &r->report->job_id, r->err);
+    if (opt->job_id)
+        r->report->job_id = opt->job_id;
+    if (rc == 0)
+        rc = record_kinds(r->db, r->report->job_id, r->report, r->err);
     strbuf_release(&files);
     return rc;
+}
+
+/*
+ * The kept problems of a rejected run; a rejection without any (the reader
+ * refused the file) keeps its message with the row and column it names, and
+ * the file when the job has one.
+ */
+static int record_issues(struct db *db, const struct import_job *job,
+                         const struct import_report *rep, const struct sd_error *run_err,
+                         struct sd_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < rep->n_issues; i++) {
+        const struct import_issue *is = &rep->issues[i];
+        struct import_job_error e = {(int64_t)i + 1, is->file, is->row ? is->row : INT_NONE,
+                                     is->column ? is->column : INT_NONE, is->field, is->message};
+        rc = store_import_job_error_add(db, job->id, &e, err);
+    }
+    if (rc == 0 && rep->n_issues == 0) {
+        int one_file = job->files && *job->files && !strchr(job->files, ',');
+        struct import_job_error e = {1, one_file ? job->files : NULL,
+                                     run_err && run_err->row ? run_err->row : INT_NONE,
+                                     run_err && run_err->column ? run_err->column : INT_NONE,
+                                     NULL, job->error};
+        rc = store_import_job_error_add(db, job->id, &e, err);
+    }
+    return rc;
+}
+
+int import_job_record(struct db *db, const struct import_job *job, const struct import_report *rep,
+                      int rc, const struct sd_error *run_err, struct sd_error *err)
+{
+    struct import_job row = *job;
+    int rejected = rc == SD_EINVAL || rc == SD_ELIMIT;
+    row.status = rc == 0 ? "done" : rejected ? "rejected" : "failed";
+    row.finished_at = ts_now_ms();
+    row.rows_read = row.inserted = row.updated = row.unchanged = row.rejected = 0;
+    job_totals(rep, &row);
+    if (rc == 0)
+        row.error = NULL;
+    else
+        row.error = run_err && run_err->message[0] ? run_err->message : sd_status_name(rc);
+    if (rejected && rep->n_issues == 0)
+        row.error_count = 1;
+    int wrc = db_begin(db, err);
+    if (wrc == 0)
+        wrc = store_import_job_update(db, &row, err);
+    if (wrc == 0)
+        wrc = record_kinds(db, row.id, rep, err);
+    if (wrc == 0 && rejected)
+        wrc = record_issues(db, &row, rep, run_err, err);
+    if (wrc == 0)
+        wrc = db_commit(db, err);
+    if (wrc)
+        db_rollback(db);
+    return wrc;
 }
 
 int apply_all(struct run *r)
@@ -830,7 +928,5 @@ int apply_all(struct run *r)
         rc = apply_rows(r, KIND_QUOTAS, apply_quota);
     if (rc == 0)
         rc = apply_rows(r, KIND_FX, apply_fx);
-    if (rc == 0 && !r->opt->dry_run)
-        rc = record_job(r);
     return rc;
 }

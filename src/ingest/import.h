@@ -13,6 +13,7 @@
 #ifndef SD_INGEST_IMPORT_H
 #define SD_INGEST_IMPORT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -20,6 +21,8 @@
 #include "ingest/csv.h"
 #include "ingest/kinds.h"
 #include "ingest/mapping.h"
+
+struct import_job;
 
 enum import_format { IMPORT_CSV, IMPORT_XLSX, IMPORT_JSON };
 
@@ -40,7 +43,7 @@ struct import_kind_counts {
 
 /* One problem found in the input. */
 struct import_issue {
-    const char *file;
+    const char *file;  /* the import_file's name (the caller's, not the report's) */
     long row;          /* 0: not tied to a row */
     int column;        /* 1-based source column, 0: unknown */
     const char *field; /* "orders.order_date", or NULL */
@@ -61,6 +64,20 @@ struct import_options {
     size_t max_issues;        /* issues kept in the report (the rest are counted) */
     import_progress_fn *progress;
     void *progress_ctx;
+    /*
+     * The import_jobs row: 0 makes one when the run applies; else the id of a
+     * row the caller made (a queued upload), which the run's transaction
+     * completes (status done, counts) instead.
+     */
+    int64_t job_id;
+    const char *job_kind; /* the row's kind; NULL: "import" */
+    const char *actor;    /* who runs it: "cli:<OS user>", "api:<login>"; NULL: nobody named */
+    int64_t user_id;      /* 0: no user */
+    /*
+     * Set (to non-zero, by another thread) to stop the run as soon as it can:
+     * it then fails with SD_ERR, *stopped, and writes nothing. NULL: never.
+     */
+    const atomic_int *stop;
 };
 
 struct import_report {
@@ -90,6 +107,18 @@ int import_run(struct db *db, const struct import_file *files, size_t n_files,
                const struct import_options *opt, struct import_report *report,
                struct sd_error *err);
 void import_report_release(struct import_report *report);
+
+/*
+ * Records, in its own transaction, how a run that applied nothing ended in
+ * the job row `job` (made by the caller): its status ("rejected" for rc
+ * SD_EINVAL or SD_ELIMIT, "failed" for another failure, "done" for a dry
+ * run), the counts per kind and every problem kept, with the count of all;
+ * a rejection without listed problems keeps err's message as its one problem.
+ * `job` is the row as made (its text fields are kept); the times and counts
+ * are set here.
+ */
+int import_job_record(struct db *db, const struct import_job *job, const struct import_report *rep,
+                      int rc, const struct sd_error *run_err, struct sd_error *err);
 
 /* "orders.csv" → IMPORT_CSV etc. by extension; SD_EINVAL for an unknown one. */
 int import_format_of(const char *path, enum import_format *out, struct sd_error *err);

@@ -50,6 +50,7 @@ struct run {
     struct import_report *report;
     struct sd_error *err;
     const char *source;
+    int64_t started_ms;             /* when import_run began */
     int fy_start_month;
     int failed;                     /* issues were found */
     struct vec staged[KIND_COUNT];  /* rows, see above */
@@ -76,6 +77,15 @@ static inline int cell_is_null(const struct staged_row *row, int field)
     return (row->null_mask >> field) & 1u;
 }
 
+/* SD_ERR (with the message) once the caller asked the run to stop (import_options.stop). */
+static inline int run_stopped(struct run *r)
+{
+    if (!r->opt->stop || !atomic_load_explicit(r->opt->stop, memory_order_relaxed))
+        return 0;
+    return sd_error_set(r->err, SD_ERR, "the import was stopped before it finished: nothing "
+                                        "was applied");
+}
+
 /* The store entity of a kind with external ids, or -1. */
 int run_entity(enum import_kind k);
 
@@ -99,5 +109,7 @@ void line_groups_release(struct line_groups *g);
 
 /* Writes every staged row, kind by kind, in dependency order (apply.c). */
 int apply_all(struct run *r);
+/* Completes (or adds) the run's import_jobs row and its counts per kind (apply.c). */
+int apply_record_job(struct run *r);
 
 #endif

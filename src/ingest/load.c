@@ -431,6 +431,8 @@ static int on_record(void *ctx, const struct ingest_record *rec, struct sd_error
     struct stage *s = ctx;
     struct run *r = s->r;
     (void)err;
+    if (run_stopped(r))
+        return SD_ERR;
     if (rec->columns->version != s->version || s->version == 0) {
         int rc = locate_columns(s, rec->columns);
         if (rc)
@@ -553,6 +555,9 @@ static int stage_file(struct run *r, const struct import_file *files, size_t n, 
     int rc = load_lookups(&s, files, n);
     if (rc == 0)
         rc = read_file(r, &files[index], entry->sheet, on_record, &s);
+    if (rc == 0 && r->opt->progress) /* the rows read in all, not just the last multiple */
+        r->opt->progress(r->opt->progress_ctx, import_kinds[s.kind].name,
+                         r->report->kinds[s.kind].read, 0);
     stage_release(&s);
     return rc;
 }
@@ -774,6 +779,10 @@ static int apply_in_transaction(struct run *r)
     if (rc == 0)
         rc = store_change_count(r->db, &after, r->err);
     r->report->changes = after - before;
+    if (rc == 0 && !r->opt->dry_run)
+        rc = apply_record_job(r);
+    if (rc == 0)
+        rc = run_stopped(r);
     if (rc || r->opt->dry_run) {
         db_rollback(r->db);
         return rc;
@@ -792,6 +801,7 @@ int import_run(struct db *db, const struct import_file *files, size_t n_files,
     memset(report, 0, sizeof(*report));
     arena_init(&report->arena, 0);
     run_init(&r, db, opt, report, err);
+    r.started_ms = started;
     r.file_names = calloc(n_files ? n_files : 1, sizeof(*r.file_names));
     r.n_file_names = n_files;
     for (size_t i = 0; i < n_files; i++)

@@ -34,3 +34,14 @@ int ingest_encoding_parse(const char *name, enum ingest_encoding *out)
     }
     return SD_EINVAL;
 }
+
+int ingest_delimiter_parse(const char *name, char *out)
+{
+    if (strcmp(name, "tab") == 0 || strcmp(name, "\\t") == 0)
+        *out = '\t';
+    else if (strlen(name) == 1 && strchr(",;|\t", name[0]))
+        *out = name[0];
+    else
+        return SD_EINVAL;
+    return 0;
+}

@@ -80,5 +80,7 @@ enum ingest_encoding {
 
 /* "auto", "utf-8", "windows-1252"/"cp1252", "iso-8859-1"/"latin1" → enum; SD_EINVAL otherwise. */
 int ingest_encoding_parse(const char *name, enum ingest_encoding *out);
+/* A CSV delimiter the user names: one of , ; | or a tab ("tab", "\\t" or the byte); SD_EINVAL. */
+int ingest_delimiter_parse(const char *name, char *out);
 
 #endif

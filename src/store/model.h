@@ -229,20 +229,49 @@ struct fx_rate {
 
 /* One run of an import, as recorded in import_jobs. */
 struct import_job {
-    const char *kind;   /* "orders", or "bundle" */
+    int64_t id;
+    const char *kind;   /* "orders"; "import" for a CLI run */
     const char *source;
     const char *files;  /* the file names, comma-separated */
-    const char *status; /* done failed rejected */
-    int64_t started_at;
-    int64_t finished_at;
+    const char *status; /* queued running done failed rejected */
+    int64_t user_id;    /* 0: none (the command line) */
+    const char *actor;  /* "api:<login>", "cli:<OS user>", or NULL */
+    const char *mapping;
+    const char *format; /* csv xlsx json, or NULL */
+    int dry_run;
+    int64_t upload_bytes; /* INT_NONE: not an upload */
+    int64_t created_at;
+    int64_t started_at;  /* INT_NONE while queued */
+    int64_t finished_at; /* INT_NONE until it ends */
     int64_t rows_read;
     int64_t inserted;
     int64_t updated;
     int64_t unchanged;
     int64_t rejected;
-    const char *error;  /* NULL when done */
+    int64_t changes;     /* change_log rows appended (a dry run: would append) */
+    int64_t error_count; /* problems found, kept or not */
+    const char *error;   /* NULL when done */
 };
 
+/* The counts of one kind in an import job (import_job_kinds). */
+struct import_job_kind {
+    const char *kind;
+    int64_t rows_read;
+    int64_t inserted;
+    int64_t updated;
+    int64_t unchanged;
+    int64_t rejected;
+};
+
+/* One problem kept for a rejected import job (import_job_errors). */
+struct import_job_error {
+    int64_t seq;
+    const char *file;
+    int64_t row;    /* INT_NONE: not tied to a row */
+    int64_t column; /* INT_NONE: unknown */
+    const char *field;
+    const char *message;
+};
 
 /* A KPI definition (kpi_definitions): a formula over the engine's measures. */
 struct kpi_definition {

@@ -187,9 +187,39 @@ int store_bulk_order_lines(struct db *db, const struct order_line *lines, size_t
 int store_bulk_invoices(struct db *db, const struct invoice *invoices, size_t n,
                         struct sd_error *err);
 
-/* Records an import run; *id is its job id. */
+/*
+ * Import jobs (imports.c): one row per import run, made when the run applies
+ * (the command line) or when an upload is queued (the API), then brought up
+ * to date as the job runs and ends; counts per kind and the problems of a
+ * rejected run beside it.
+ */
+/* Records an import job with every field of `job` (id ignored); *id is its job id. */
 int store_import_job_add(struct db *db, const struct import_job *job, int64_t *id,
                          struct sd_error *err);
+/* Job `job->id` takes status, times, counts, changes, error count and error of `job`. */
+int store_import_job_update(struct db *db, const struct import_job *job, struct sd_error *err);
+/* A queued job starts running at `at`: 0, or SD_ENOTFOUND when it is not queued. */
+int store_import_job_start(struct db *db, int64_t id, int64_t at, struct sd_error *err);
+/* Ends every job still queued or running as failed with `message` (a server restart). */
+int store_import_jobs_interrupt(struct db *db, int64_t at, const char *message, int64_t *n,
+                                struct sd_error *err);
+int store_import_job_kind_add(struct db *db, int64_t job_id, const struct import_job_kind *k,
+                              struct sd_error *err);
+int store_import_job_error_add(struct db *db, int64_t job_id, const struct import_job_error *e,
+                               struct sd_error *err);
+/* One job, its text in `arena`; SD_ENOTFOUND when there is none. */
+int store_import_job_get(struct db *db, struct arena *arena, int64_t id, struct import_job *out,
+                         struct sd_error *err);
+/* The counts per kind of a job, in the kinds' dependency order. */
+int store_import_job_kinds(struct db *db, struct arena *arena, int64_t job_id,
+                           struct import_job_kind **items, size_t *n, struct sd_error *err);
+/* Up to `limit` jobs, newest first, with ids below `before` (0: from the newest). */
+int store_import_job_list(struct db *db, struct arena *arena, int64_t before, int64_t limit,
+                          struct import_job **items, size_t *n, struct sd_error *err);
+/* Up to `limit` kept problems of a job in the order found, with seq above `after`. */
+int store_import_job_errors(struct db *db, struct arena *arena, int64_t job_id, int64_t after,
+                            int64_t limit, struct import_job_error **items, size_t *n,
+                            struct sd_error *err);
 
 /* Rows per table, for summaries: fills counts[ENTITY_COUNT] plus lines. */
 struct store_counts {

@@ -59,7 +59,8 @@ async function callRoute(ctx, route, spec, login, whose, session) {
   let body = spec.body ? spec.body(ctx, whose, login) : undefined;
   if (body === undefined && route.json_body) body = {};
   const path = pathFor(route, id === undefined ? undefined : encodeURIComponent(id), query);
-  return { id, path, body, send: () => ctx.call(login, route.method, path, { body, session }) };
+  const headers = spec.contentType ? { 'Content-Type': spec.contentType } : undefined;
+  return { id, path, body, send: () => ctx.call(login, route.method, path, { body, session, headers }) };
 }
 
 /** The text of `res` with every occurrence of `id` replaced (to compare "not yours" with "no such"). */

@@ -23,7 +23,9 @@
 //             Routes whose table entry names an object (order, account,
 //             request) need no `id`: the fixture's IDS[object] are used.
 //   query     query parameters of a successful call: query(ctx) -> object.
-//   body      the JSON body of a successful call: body(ctx, whose, login).
+//   body      the JSON body of a successful call: body(ctx, whose, login)
+//             (a string is sent as it is, with `contentType`).
+//   contentType  the Content-Type of a body that is not JSON (an upload).
 //   bodyNames the body names a record of this entity ('account', 'order',
 //             'request') through `whose`: rep1 naming another rep's record
 //             gets the same answer as naming a missing one, a 4xx, and nothing
@@ -161,7 +163,10 @@ export const SPECS = {
   'GET /api/v1/trends': { query: () => ({ measure: 'revenue', bucket: 'month' }) },
   'POST /api/v1/imports': {
     success: 202,
-    body: () => ({ kind: 'products', format: 'csv', content: 'sku,name,list_price\nP9,Gadget,5\n' }),
+    // The file is the body itself (not JSON); kind and preset are query parameters.
+    query: () => ({ kind: 'products', map: 'native' }),
+    body: (ctx) => `sku,name,category,list_price,cost,status,launch_date\nPX${ctx.seq()},Gadget,Tools,5,2,active,\n`,
+    contentType: 'text/csv',
   },
   'GET /api/v1/imports': {},
   'GET /api/v1/imports/{id}': {

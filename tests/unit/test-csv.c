@@ -601,6 +601,24 @@ static void test_long_quoted_value(void **state)
     test_tmpdir_remove(dir);
 }
 
+/* The delimiters a user may name (--delimiter, delimiter=). */
+static void test_delimiter_names(void **state)
+{
+    char d = 0;
+    (void)state;
+    assert_int_equal(ingest_delimiter_parse("tab", &d), 0);
+    assert_int_equal(d, '\t');
+    assert_int_equal(ingest_delimiter_parse("\\t", &d), 0);
+    assert_int_equal(d, '\t');
+    assert_int_equal(ingest_delimiter_parse(";", &d), 0);
+    assert_int_equal(d, ';');
+    assert_int_equal(ingest_delimiter_parse("|", &d), 0);
+    assert_int_equal(d, '|');
+    assert_int_equal(ingest_delimiter_parse("x", &d), SD_EINVAL);
+    assert_int_equal(ingest_delimiter_parse(",,", &d), SD_EINVAL);
+    assert_int_equal(ingest_delimiter_parse("", &d), SD_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_crlf_across_reads),
         cmocka_unit_test(test_auto_large_files),
         cmocka_unit_test(test_long_quoted_value),
+        cmocka_unit_test(test_delimiter_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

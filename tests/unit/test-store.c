@@ -1365,6 +1365,80 @@ static void test_account_list(void **state)
     assert_int_equal(list_all_accounts(f, nobody, got, &pages), 0);
 }
 
+/* ---- import jobs ---- */
+
+static void test_import_jobs(void **state)
+{
+    struct fixture *f = *state;
+    struct sd_error err = {0};
+    struct import_job job = {.kind = "orders", .files = "orders.csv", .status = "queued",
+                             .actor = "api:ada", .mapping = "native", .format = "csv",
+                             .upload_bytes = 1234, .created_at = 1000, .started_at = INT_NONE,
+                             .finished_at = INT_NONE};
+    int64_t id = 0, other = 0, n = 0;
+    assert_sd_ok(store_import_job_add(f->db, &job, &id, &err), &err);
+    assert_sd_ok(store_import_job_add(f->db, &job, &other, &err), &err);
+    assert_true(other > id);
+    assert_sd_ok(store_import_job_start(f->db, id, 2000, &err), &err);
+    /* only a queued job starts */
+    assert_int_equal(store_import_job_start(f->db, id, 2500, &err), SD_ENOTFOUND);
+
+    job.id = id;
+    job.status = "rejected";
+    job.started_at = 2000;
+    job.finished_at = 3000;
+    job.rows_read = 7;
+    job.rejected = 2;
+    job.error_count = 3;
+    job.error = "the input was rejected: 3 problems found";
+    assert_sd_ok(store_import_job_update(f->db, &job, &err), &err);
+    struct import_job_kind k = {"orders", 7, 0, 0, 0, 2};
+    assert_sd_ok(store_import_job_kind_add(f->db, id, &k, &err), &err);
+    struct import_job_error e1 = {1, "orders.csv", 3, 4, "orders.order_date", "bad date"};
+    struct import_job_error e2 = {2, NULL, INT_NONE, INT_NONE, NULL, "no such rep"};
+    assert_sd_ok(store_import_job_error_add(f->db, id, &e1, &err), &err);
+    assert_sd_ok(store_import_job_error_add(f->db, id, &e2, &err), &err);
+
+    struct import_job got;
+    assert_sd_ok(store_import_job_get(f->db, &f->arena, id, &got, &err), &err);
+    assert_string_equal(got.status, "rejected");
+    assert_string_equal(got.actor, "api:ada");
+    assert_int_equal(got.upload_bytes, 1234);
+    assert_int_equal(got.created_at, 1000);
+    assert_int_equal(got.started_at, 2000);
+    assert_int_equal(got.error_count, 3);
+    assert_int_equal(got.user_id, 0);
+    struct import_job_kind *kinds;
+    size_t n_kinds = 0;
+    assert_sd_ok(store_import_job_kinds(f->db, &f->arena, id, &kinds, &n_kinds, &err), &err);
+    assert_int_equal(n_kinds, 1);
+    assert_int_equal(kinds[0].rejected, 2);
+    struct import_job_error *errors;
+    size_t n_errors = 0;
+    assert_sd_ok(store_import_job_errors(f->db, &f->arena, id, 1, 10, &errors, &n_errors, &err),
+                 &err);
+    assert_int_equal(n_errors, 1);
+    assert_int_equal(errors[0].row, INT_NONE);
+    assert_string_equal(errors[0].message, "no such rep");
+
+    struct import_job *list;
+    size_t n_list = 0;
+    assert_sd_ok(store_import_job_list(f->db, &f->arena, 0, 10, &list, &n_list, &err), &err);
+    assert_int_equal(n_list, 2);
+    assert_int_equal(list[0].id, other); /* newest first */
+    assert_sd_ok(store_import_job_list(f->db, &f->arena, other, 10, &list, &n_list, &err), &err);
+    assert_int_equal(n_list, 1);
+    assert_int_equal(list[0].id, id);
+
+    /* the one still queued is ended as failed; the rejected one stays */
+    assert_sd_ok(store_import_jobs_interrupt(f->db, 4000, "interrupted", &n, &err), &err);
+    assert_int_equal(n, 1);
+    assert_sd_ok(store_import_job_get(f->db, &f->arena, other, &got, &err), &err);
+    assert_string_equal(got.status, "failed");
+    assert_int_equal(got.finished_at, 4000);
+    assert_int_equal(store_import_job_get(f->db, &f->arena, other + 1, &got, &err), SD_ENOTFOUND);
+}
+
 #define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1392,6 +1466,7 @@ int main(void)
         STORE_TEST(test_settings),
         STORE_TEST(test_order_list),
         STORE_TEST(test_account_list),
+        STORE_TEST(test_import_jobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
