@@ -184,7 +184,7 @@ static int cmp_id(const void *a, const void *b)
 /* 1 when the order is in the rep's scope (or there is no scope). */
 static int in_scope(const int64_t *ids, size_t n, int64_t scope_rep_id, int64_t order_id)
 {
-    return !scope_rep_id || bsearch(&order_id, ids, n, sizeof(*ids), cmp_id);
+    return !scope_rep_id || (n && bsearch(&order_id, ids, n, sizeof(*ids), cmp_id));
 }
 
 int queue_pending(struct db *db, struct arena *arena, const struct doctor_settings *ds,
