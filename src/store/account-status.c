@@ -136,15 +136,9 @@ int store_product_brief(struct db *db, struct arena *arena, int64_t id, const ch
                         const char **name, struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, product_brief_sql, &st, err);
+    int rc = store_row_by_id(db, product_brief_sql, id, "product", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no product %lld", (long long)id);
     *sku = store_col_str(st, 0, arena);
     *name = store_col_str(st, 1, arena);
     db_reset(st);

@@ -155,14 +155,8 @@ static const char account_currency_sql[] = "SELECT currency FROM accounts WHERE 
 int store_account_currency(struct db *db, int64_t id, char *buf, struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, account_currency_sql, &st, err);
+    int rc = store_row_by_id(db, account_currency_sql, id, "account", &st, err);
     if (rc)
-        return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no account %lld", (long long)id);
-    if (rc < 0)
         return rc;
     snprintf(buf, CURRENCY_TEXT_MAX, "%s", db_column_text(st, 0));
     db_reset(st);
@@ -213,15 +207,9 @@ static int load_account(struct db *db, struct arena *arena, int64_t id,
                         struct account_view *out, struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, account_view_sql, &st, err);
+    int rc = store_row_by_id(db, account_view_sql, id, "account", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "account %lld vanished", (long long)id);
     read_account(st, arena, out);
     db_reset(st);
     return 0;
@@ -455,15 +443,9 @@ int store_account_row(struct db *db, struct arena *arena, int64_t id, struct acc
                       struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, account_view_sql, &st, err);
+    int rc = store_row_by_id(db, account_view_sql, id, "account", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no account with id %lld", (long long)id);
     read_row(st, arena, out);
     db_reset(st);
     return 0;

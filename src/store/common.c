@@ -95,6 +95,21 @@ int store_open(struct db **out, const char *url, int flags, struct sd_error *err
     return 0;
 }
 
+int store_row_by_id(struct db *db, const char *sql, int64_t id, const char *what,
+                    struct db_stmt **st, struct sd_error *err)
+{
+    int rc = db_prepare(db, sql, st, err);
+    if (rc)
+        return rc;
+    db_bind_int64(*st, 1, id);
+    rc = db_step(*st, err);
+    if (rc == DB_ROW)
+        return 0;
+    if (rc == DB_DONE)
+        return sd_error_set(err, SD_ENOTFOUND, "no %s with internal id %lld", what, (long long)id);
+    return rc;
+}
+
 int store_run(struct db_stmt *st, struct sd_error *err)
 {
     int rc = db_step(st, err);

@@ -219,14 +219,8 @@ int store_import_job_get(struct db *db, struct arena *arena, int64_t id, struct 
                          struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, job_get_sql, &st, err);
+    int rc = store_row_by_id(db, job_get_sql, id, "import job", &st, err);
     if (rc)
-        return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no import job %lld", (long long)id);
-    if (rc < 0)
         return rc;
     job_read(st, arena, out);
     db_reset(st);

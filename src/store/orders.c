@@ -261,15 +261,9 @@ static const char order_ext_sql[] = "SELECT ext_id FROM orders WHERE id = ?";
 int store_order_ext_id(struct db *db, int64_t id, char *buf, size_t size, struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, order_ext_sql, &st, err);
+    int rc = store_row_by_id(db, order_ext_sql, id, "order", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no order with internal id %lld", (long long)id);
     snprintf(buf, size, "%s", db_column_text(st, 0));
     db_reset(st);
     return 0;
@@ -279,14 +273,8 @@ int store_order_status(struct db *db, int64_t id, enum order_status *status,
                        struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, order_status_sql, &st, err);
+    int rc = store_row_by_id(db, order_status_sql, id, "order", &st, err);
     if (rc)
-        return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no order %lld", (long long)id);
-    if (rc < 0)
         return rc;
     rc = order_status_parse(db_column_text(st, 0), status);
     db_reset(st);
@@ -357,15 +345,9 @@ static int load_order_header(struct db *db, struct arena *arena, int64_t id,
                              struct order_view *v, struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, order_view_sql, &st, err);
+    int rc = store_row_by_id(db, order_view_sql, id, "order", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "order %lld vanished", (long long)id);
     read_order_header(st, arena, v);
     db_reset(st);
     return 0;

@@ -125,15 +125,9 @@ int store_request_view(struct db *db, struct arena *arena, int64_t id, struct re
                        struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, request_view_sql, &st, err);
+    int rc = store_row_by_id(db, request_view_sql, id, "request", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no request with internal id %lld", (long long)id);
     read_request_view(st, arena, out);
     db_reset(st);
     return 0;
@@ -275,15 +269,9 @@ int store_rep_brief(struct db *db, struct arena *arena, int64_t id, const char *
                     int *active, struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, rep_brief_sql, &st, err);
+    int rc = store_row_by_id(db, rep_brief_sql, id, "rep", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no rep with internal id %lld", (long long)id);
     *ext_id = store_col_str(st, 0, arena);
     *active = strcmp(db_column_text(st, 1), "active") == 0;
     db_reset(st);
@@ -294,16 +282,9 @@ int store_order_account(struct db *db, int64_t order_id, int64_t *account_id,
                         struct sd_error *err)
 {
     struct db_stmt *st;
-    int rc = db_prepare(db, order_account_sql, &st, err);
+    int rc = store_row_by_id(db, order_account_sql, order_id, "order", &st, err);
     if (rc)
         return rc;
-    db_bind_int64(st, 1, order_id);
-    rc = db_step(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
-        return sd_error_set(err, SD_ENOTFOUND, "no order with internal id %lld",
-                            (long long)order_id);
     *account_id = db_column_int64(st, 0);
     db_reset(st);
     return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store-int: helpers the store's entity files share: the generic upsert by
- * (source, ext_id) and column readers that copy into an arena.
+ * (source, ext_id), reading one row by internal id, column readers that copy
+ * into an arena, and the rule of what a rep may see.
  */
 #ifndef SD_STORE_STORE_INT_H
 #define SD_STORE_STORE_INT_H
@@ -29,6 +30,14 @@ typedef void store_bind_fn(struct db_stmt *st, const void *obj);
 int store_upsert(struct db *db, const struct store_table *t, const char *source,
                  const char *ext_id, store_bind_fn *bind, const void *obj, int64_t *id,
                  enum store_write *result, struct sd_error *err);
+
+/*
+ * Prepares `sql`, binds `id` to ?1 and steps to its row: 0 with *st on it
+ * (read the columns, then db_reset), or SD_ENOTFOUND "no WHAT with internal
+ * id N" when there is none.
+ */
+int store_row_by_id(struct db *db, const char *sql, int64_t id, const char *what,
+                    struct db_stmt **st, struct sd_error *err);
 
 /* Runs a statement that returns no rows (bindings done); 0 or the error. */
 int store_run(struct db_stmt *st, struct sd_error *err);
