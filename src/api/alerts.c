@@ -118,12 +118,12 @@ static int ack_one(struct api_call *c, void *ctx, struct sd_error *err)
 
 int api_alert_ack(struct api_call *c, struct sd_error *err)
 {
-    char *end = NULL;
-    long long id = strtoll(c->id, &end, 10);
-    if (*end || id <= 0 || c->id[0] == '+' || c->id[0] == ' ')
-        return sd_error_set(err, SD_ENOTFOUND, "no alert with id '%s'", c->id);
+    int64_t id = 0;
+    int rc = api_id_number(c, "alert", &id, err);
+    if (rc)
+        return rc;
     struct ack a = {.id = id, .at = ts_now_ms()};
-    int rc = api_write(c, ack_one, &a, err);
+    rc = api_write(c, ack_one, &a, err);
     if (rc == SD_ENOTFOUND)
         return sd_error_set(err, SD_ENOTFOUND, "no alert with id '%s'", c->id);
     if (rc)

@@ -362,6 +362,12 @@ int api_page_parse(struct api_call *c, struct api_page *page);
 /* Writes "next_cursor" (null when `last_key` is NULL: the last page) into the open object. */
 void api_page_next(struct api_call *c, struct json_writer *w, const char *last_key);
 
+/*
+ * {id} as a row number (1 to 18 digits, above 0; no sign, space or anything
+ * else): 0 and *id, or SD_ENOTFOUND "no WHAT with id '...'" (a 404 like a row
+ * that does not exist), for the routes whose records are numbered.
+ */
+int api_id_number(struct api_call *c, const char *what, int64_t *id, struct sd_error *err);
 /* The audit actor of the caller: "api:<login>" (in the request arena). */
 const char *api_actor_name(struct api_call *c);
 /* A write: db_begin, then `fn`, then commit; rolled back when anything fails. */

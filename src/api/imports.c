@@ -29,7 +29,6 @@
 #define IMPORTS_PATH  "/api/v1/imports"
 #define PRESET_MAX    64
 #define SHEET_MAX     255
-#define JOB_ID_DIGITS 18
 
 static const struct {
     const char *media_type;
@@ -366,32 +365,13 @@ static void job_json(struct api_call *c, struct json_writer *w, const struct imp
     json_object_end(w);
 }
 
-/* The job {id} names: a job id, else 404. */
-static int job_id(struct api_call *c, int64_t *id, struct sd_error *err)
-{
-    size_t len = 0;
-    const char *text = http_path_param(&c->params, "id", &len);
-    int64_t n = 0;
-    for (size_t i = 0; text && i < len && len <= JOB_ID_DIGITS; i++) {
-        if (text[i] < '0' || text[i] > '9')
-            break;
-        n = n * 10 + (text[i] - '0');
-        if (i + 1 == len && n > 0) {
-            *id = n;
-            return 0;
-        }
-    }
-    return sd_error_set(err, SD_ENOTFOUND, "no import job '%.*s'", (int)(len > 64 ? 64 : len),
-                        text ? text : "");
-}
-
 int api_imports_get(struct api_call *c, struct sd_error *err)
 {
     int64_t id = 0;
     struct import_job job;
     struct import_job_kind *kinds;
     size_t n = 0;
-    int rc = job_id(c, &id, err);
+    int rc = api_id_number(c, "import job", &id, err);
     if (rc == 0)
         rc = store_import_job_get(c->db, c->req->arena, id, &job, err);
     if (rc == 0)
@@ -429,7 +409,7 @@ int api_imports_errors(struct api_call *c, struct sd_error *err)
     struct import_job job;
     struct import_job_error *items;
     size_t n = 0;
-    int rc = job_id(c, &id, err);
+    int rc = api_id_number(c, "import job", &id, err);
     if (rc == 0)
         rc = page_read(c, &page, &after, err);
     if (rc == 0)

@@ -150,6 +150,22 @@ void api_page_next(struct api_call *c, struct json_writer *w, const char *last_k
     json_string(w, text);
 }
 
+int api_id_number(struct api_call *c, const char *what, int64_t *id, struct sd_error *err)
+{
+    int64_t n = 0;
+    size_t len = c->id ? strlen(c->id) : 0;
+    for (size_t i = 0; i < len && len <= 18; i++) {
+        if (c->id[i] < '0' || c->id[i] > '9')
+            break;
+        n = n * 10 + (c->id[i] - '0');
+        if (i + 1 == len && n > 0) {
+            *id = n;
+            return 0;
+        }
+    }
+    return sd_error_set(err, SD_ENOTFOUND, "no %s with id '%.64s'", what, c->id ? c->id : "");
+}
+
 const char *api_actor_name(struct api_call *c)
 {
     const char *login = c->who.login ? c->who.login : "";

@@ -137,11 +137,11 @@ int api_tokens_create(struct api_call *c, struct sd_error *err)
 
 int api_tokens_revoke(struct api_call *c, struct sd_error *err)
 {
-    char *end = NULL;
-    long long id = strtoll(c->id, &end, 10);
-    if (*end || id <= 0 || c->id[0] == '+' || c->id[0] == ' ')
-        return sd_error_set(err, SD_ENOTFOUND, "no token with id '%s'", c->id);
-    int rc = db_begin(c->db, err);
+    int64_t id = 0;
+    int rc = api_id_number(c, "token", &id, err);
+    if (rc)
+        return rc;
+    rc = db_begin(c->db, err);
     if (rc == 0)
         rc = store_token_revoke(c->db, c->who.user_id, id, ts_now_ms(), err);
     if (rc == 0)

@@ -154,12 +154,12 @@ int api_users_update(struct api_call *c, struct sd_error *err)
 {
     static const char *const fields[] = {"role", "status", "name", "rep", NULL};
     struct update_job job = {0};
-    char *end = NULL;
-    long long id = strtoll(c->id, &end, 10);
-    if (*end || id <= 0 || c->id[0] == '+' || c->id[0] == ' ')
-        return sd_error_set(err, SD_ENOTFOUND, "no user with id '%s'", c->id);
+    int64_t id = 0;
+    int rc = api_id_number(c, "user", &id, err);
+    if (rc)
+        return rc;
     job.id = id;
-    int rc = api_body_fields(c, fields);
+    rc = api_body_fields(c, fields);
     job.ch.role = api_body_string(c, "role", 16, 0);
     job.ch.status = api_body_string(c, "status", 16, 0);
     job.ch.name = string_or_null(c, "name", USER_NAME_MAX, &job.ch.set_name);
