@@ -213,11 +213,25 @@ int64_t db_changes(struct db *db)
     return db->ops->changes(db);
 }
 
+/*
+ * Runs a transaction statement (BEGIN, COMMIT, ROLLBACK) prepared once per
+ * connection: a server runs one read transaction per request, and parsing
+ * "BEGIN" and "ROLLBACK" again each time was a visible share of a look-up.
+ */
+static int tx_statement(struct db *db, const char *sql, struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, sql, &st, err);
+    if (rc == 0)
+        rc = db_step(st, err);
+    return rc < 0 ? rc : 0;
+}
+
 int db_begin(struct db *db, struct sd_error *err)
 {
     if (db->tx_depth)
         return sd_error_set(err, SD_ERR, "a transaction is already open");
-    int rc = db_exec(db, db->ops->begin_sql, err);
+    int rc = tx_statement(db, db->ops->begin_sql, err);
     if (rc == 0)
         db->tx_depth = 1;
     return rc;
@@ -227,7 +241,7 @@ int db_begin_read(struct db *db, struct sd_error *err)
 {
     if (db->tx_depth)
         return sd_error_set(err, SD_ERR, "a transaction is already open");
-    int rc = db_exec(db, db->ops->begin_read_sql, err);
+    int rc = tx_statement(db, db->ops->begin_read_sql, err);
     if (rc == 0)
         db->tx_depth = 1;
     return rc;
@@ -240,10 +254,10 @@ int db_commit(struct db *db, struct sd_error *err)
         db_rollback(db);
         return rc;
     }
-    rc = db_exec(db, "COMMIT", err);
+    rc = tx_statement(db, "COMMIT", err);
     if (rc) {
         /* A failed COMMIT is final: roll back; the caller reopens (db_failed). */
-        db_exec(db, "ROLLBACK", NULL);
+        tx_statement(db, "ROLLBACK", NULL);
         db->failed = 1;
     }
     db->tx_depth = 0;
@@ -254,7 +268,7 @@ void db_rollback(struct db *db)
 {
     if (!db->tx_depth)
         return;
-    db_exec(db, "ROLLBACK", NULL);
+    tx_statement(db, "ROLLBACK", NULL);
     db->tx_depth = 0;
     strbuf_reset(&db->suspended); /* the rollback brought them back */
 }
