@@ -148,13 +148,22 @@ struct api_call {
      */
     int64_t scope_rep_id;
     /*
-     * A GET's reads after authentication (the {id} check and the handler)
-     * run in one read transaction: one snapshot, and one lock of the store
+     * A GET's reads (authentication, the {id} check and the handler) run
+     * in one read transaction: one snapshot, and one lock of the store
      * instead of one per statement. Readers that open their own snapshot
      * unless one is open (store, desk, engine) read in it; a GET handler
      * that writes must go through api_write, which ends it first.
      */
     int read_snapshot;
+    /*
+     * Bookkeeping writes of authentication (a token's last use, a session's
+     * last activity, an expired session's removal; internal ids, 0 for none),
+     * made by api_auth_finish once the request's snapshot has ended.
+     */
+    int64_t touch_token_id;
+    int64_t touch_session_id;
+    int64_t drop_session_id;
+    int64_t touch_at;
     int n_details;
     struct api_detail details[API_DETAILS_MAX];
 };
@@ -187,6 +196,11 @@ void api_json_begin(struct api_call *c, int status, struct json_writer *w);
 /* auth.c */
 /* Who is calling: 0 and c->who, or an answered 401/403 (returns 1). */
 int api_authenticate(struct api_call *c);
+/*
+ * After the request, outside its snapshot: the bookkeeping writes
+ * api_authenticate noted (best effort: a failure does not change the answer).
+ */
+void api_auth_finish(struct api_call *c);
 /* The role bit of a role name (0 when unknown). */
 unsigned api_role_bit(const char *role);
 void api_user_json(struct json_writer *w, const struct api_principal *who);

@@ -92,8 +92,10 @@ static int bearer(struct api_call *c, const char *token)
         return 1;
     }
     c->who.token_id = t.id;
-    if (t.last_used_at == INT_NONE || now - t.last_used_at >= 60000)
-        (void)store_token_used(c->db, t.id, now, NULL);
+    if (t.last_used_at == INT_NONE || now - t.last_used_at >= 60000) {
+        c->touch_token_id = t.id;
+        c->touch_at = now;
+    }
     return load_user(c, t.user_id);
 }
 
@@ -118,7 +120,7 @@ static int session(struct api_call *c, const char *token, size_t len)
         return 1;
     }
     if (now >= s.expires_at || now - s.last_seen_at >= idle) {
-        (void)store_session_delete(c->db, s.id, NULL);
+        c->drop_session_id = s.id;
         return unauthorized(c, "session_expired", "the session has expired; log in again");
     }
     if (!is_safe_method(c->req->method)) {
@@ -131,8 +133,10 @@ static int session(struct api_call *c, const char *token, size_t len)
             return !api_fail(c, 403, "csrf", "the X-CSRF-Token does not belong to this session");
     }
     int64_t touch_every = idle / 4 < 60000 ? idle / 4 : 60000;
-    if (now - s.last_seen_at >= touch_every)
-        (void)store_session_touch(c->db, s.id, now, NULL);
+    if (now - s.last_seen_at >= touch_every) {
+        c->touch_session_id = s.id;
+        c->touch_at = now;
+    }
     c->who.session_id = s.id;
     return load_user(c, s.user_id);
 }
@@ -152,6 +156,18 @@ int api_authenticate(struct api_call *c)
     if (cookies && http_cookie_get(cookies, strlen(cookies), SESSION_COOKIE, &token, &len))
         return session(c, token, len);
     return unauthorized(c, "unauthorized", "log in first (session cookie or bearer token)");
+}
+
+void api_auth_finish(struct api_call *c)
+{
+    if (!c->db || db_in_transaction(c->db) || db_failed(c->db))
+        return;
+    if (c->touch_token_id)
+        (void)store_token_used(c->db, c->touch_token_id, c->touch_at, NULL);
+    if (c->touch_session_id)
+        (void)store_session_touch(c->db, c->touch_session_id, c->touch_at, NULL);
+    if (c->drop_session_id)
+        (void)store_session_delete(c->db, c->drop_session_id, NULL);
 }
 
 #define THROTTLE_KEY_SIZE (LOGIN_MAX + 16)

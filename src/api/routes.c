@@ -687,6 +687,9 @@ static int admit(struct api_call *c, struct arena *parse_arena)
     if (!c->db && c->route->handler != api_healthz && c->route->handler != api_metrics_get)
         return !api_fail(c, 503, "unavailable", "the store cannot be opened (request id %s)",
                          c->req->id);
+    /* A GET reads in one snapshot from here on, its authentication included. */
+    if (c->db && strcmp(c->route->method, "GET") == 0)
+        c->read_snapshot = db_begin_read(c->db, NULL) == 0;
     if (c->route->roles != ROLES_PUBLIC) {
         if (api_authenticate(c))
             return 1;
@@ -697,8 +700,6 @@ static int admit(struct api_call *c, struct arena *parse_arena)
         if (c->who.role_bit & ROLE_REP)
             c->scope_rep_id = c->who.rep_id ? c->who.rep_id : -1;
     }
-    if (c->db && strcmp(c->route->method, "GET") == 0 && !db_in_transaction(c->db))
-        c->read_snapshot = db_begin_read(c->db, NULL) == 0;
     if (api_check_query(c))
         return 1;
     if (c->route->json_body && parse_body(c, parse_arena))
@@ -719,6 +720,7 @@ void api_dispatch(struct api_server *app, struct http_request *req, struct http_
     }
     if (c.read_snapshot && db_in_transaction(c.db))
         db_rollback(c.db);
+    api_auth_finish(&c);
     api_thread_done(req->thread_ctx, req->id);
     arena_release(&parse_arena);
 }
