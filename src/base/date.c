@@ -89,6 +89,13 @@ static int32_t clamp_day(int64_t days)
     return days < INT32_MIN ? INT32_MIN : (int32_t)days;
 }
 
+/* Writes `v` (0 <= v < 10^width) as exactly `width` digits, zero-padded; no NUL. */
+static void put_digits(char *buf, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        buf[i] = (char)('0' + v % 10);
+}
+
 /* Length of what snprintf wrote into a buffer of `size` bytes. */
 static size_t written_len(int written, size_t size)
 {
@@ -262,8 +269,17 @@ int date_parse(const char *s, size_t len, int32_t *out, struct sd_error *err)
 size_t date_format(int32_t days, char *buf)
 {
     struct civil c = civil_from_days(days);
-    int written = snprintf(buf, DATE_TEXT_MAX, "%04d-%02d-%02d", c.year, c.month, c.day);
-    return written_len(written, DATE_TEXT_MAX);
+    if (c.year < 0 || c.year > 9999) {
+        int written = snprintf(buf, DATE_TEXT_MAX, "%04d-%02d-%02d", c.year, c.month, c.day);
+        return written_len(written, DATE_TEXT_MAX);
+    }
+    put_digits(buf, c.year, 4);
+    buf[4] = '-';
+    put_digits(buf + 5, c.month, 2);
+    buf[7] = '-';
+    put_digits(buf + 8, c.day, 2);
+    buf[10] = '\0';
+    return 10;
 }
 
 int date_weekday(int32_t days)
@@ -427,6 +443,24 @@ size_t ts_format(int64_t ms, char *buf)
 {
     struct civil c = civil_from_days(floor_div(ms, MS_PER_DAY));
     int64_t in_day = floor_mod(ms, MS_PER_DAY);
+    if (c.year >= 0 && c.year <= 9999) {
+        put_digits(buf, c.year, 4);
+        buf[4] = '-';
+        put_digits(buf + 5, c.month, 2);
+        buf[7] = '-';
+        put_digits(buf + 8, c.day, 2);
+        buf[10] = 'T';
+        put_digits(buf + 11, (int)(in_day / 3600000), 2);
+        buf[13] = ':';
+        put_digits(buf + 14, (int)(in_day / 60000 % 60), 2);
+        buf[16] = ':';
+        put_digits(buf + 17, (int)(in_day / 1000 % 60), 2);
+        buf[19] = '.';
+        put_digits(buf + 20, (int)(in_day % 1000), 3);
+        buf[23] = 'Z';
+        buf[24] = '\0';
+        return 24;
+    }
     int written = snprintf(buf, TS_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year,
                            c.month, c.day, (int)(in_day / 3600000), (int)(in_day / 60000 % 60),
                            (int)(in_day / 1000 % 60), (int)(in_day % 1000));

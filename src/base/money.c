@@ -111,16 +111,24 @@ int money_parse(const char *s, size_t len, int64_t *out, struct sd_error *err)
  */
 static size_t format_scaled(int negative, uint64_t magnitude, int places, char *buf)
 {
-    const char *sign = negative ? "-" : "";
-    uint64_t scale = power_of_ten[places];
-    int written;
-
-    if (places == 0)
-        written = snprintf(buf, MONEY_TEXT_MAX, "%s%" PRIu64, sign, magnitude);
-    else
-        written = snprintf(buf, MONEY_TEXT_MAX, "%s%" PRIu64 ".%0*" PRIu64, sign,
-                           magnitude / scale, places, magnitude % scale);
-    return written < 0 ? 0 : (size_t)written;
+    /* Digits right to left (no snprintf: it was a tenth of writing a JSON answer). */
+    char tmp[MONEY_TEXT_MAX];
+    size_t n = 0;
+    for (int i = 0; i < places; i++, magnitude /= 10)
+        tmp[n++] = (char)('0' + magnitude % 10);
+    if (places > 0)
+        tmp[n++] = '.';
+    do {
+        tmp[n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    size_t len = 0;
+    if (negative)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
 }
 
 /* Drops trailing zero decimals, and the point when none are left. */

@@ -320,6 +320,31 @@ static void test_ts_format(void **state)
     case_close(&cf);
 }
 
+/*
+ * Every 7th day and a spread of times from year 0 to 9999 against the C
+ * library's calendar (gmtime_r), which shares no code with date.c.
+ */
+static void test_format_against_libc(void **state)
+{
+    (void)state;
+    const int64_t first = -719528, last = 2932896; /* 0000-01-01, 9999-12-31 */
+    for (int64_t d = first; d <= last; d += 7) {
+        int64_t ms = d * 86400000 + (d * 7919 % 86400000 + 86400000) % 86400000;
+        int64_t floor_secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+        time_t secs = (time_t)floor_secs;
+        struct tm tm;
+        char want[64], got[TS_TEXT_MAX], day[DATE_TEXT_MAX];
+        assert_non_null(gmtime_r(&secs, &tm));
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - floor_secs * 1000));
+        assert_int_equal(ts_format(ms, got), 24);
+        assert_string_equal(got, want);
+        assert_int_equal(date_format((int32_t)d, day), 10);
+        want[10] = '\0';
+        assert_string_equal(day, want);
+    }
+}
+
 static const char *const kind_names[] = {
     [PERIOD_DAY] = "day",         [PERIOD_WEEK] = "week",   [PERIOD_MONTH] = "month",
     [PERIOD_QUARTER] = "quarter", [PERIOD_YEAR] = "year",   [PERIOD_FQUARTER] = "fquarter",
@@ -518,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_add_months),
         cmocka_unit_test(test_ts_parse),
         cmocka_unit_test(test_ts_format),
+        cmocka_unit_test(test_format_against_libc),
         cmocka_unit_test(test_period_parse),
         cmocka_unit_test(test_period_errors),
         cmocka_unit_test(test_period_containing),
