@@ -7,7 +7,9 @@
  * roles (403), the JSON body (415, 400), and the record {id} names: a record
  * that does not exist and one the caller may not see answer the same 404.
  * Handlers never check roles or ownership themselves. A GET reads one
- * snapshot from authentication on (api_call.read_snapshot).
+ * snapshot from authentication on (api_call.read_snapshot). An upload goes
+ * through the same checks before its body is read (http_request.preflight),
+ * so a caller that may not import never has a byte of it written to disk.
  */
 #include <stdio.h>
 #include <string.h>
@@ -701,6 +703,8 @@ static int admit(struct api_call *c, struct arena *parse_arena)
             c->scope_rep_id = c->who.rep_id ? c->who.rep_id : -1;
     }
     if (api_check_query(c))
+        return 1;
+    if (c->req->preflight) /* the body is not read yet (an upload): the rest waits for it */
         return 1;
     if (c->route->json_body && parse_body(c, parse_arena))
         return 1;

@@ -78,6 +78,14 @@ struct http_request {
      */
     int spool_fd;
     int64_t spool_len;
+    /*
+     * 1 while the handler sees a spooled request with its headers only,
+     * before any of its body is read: a handler that refuses the request
+     * (authentication, roles, parameters) answers now and the body is never
+     * written to disk; one that leaves resp->status at 0 has the body read,
+     * and is called again with it.
+     */
+    int preflight;
     enum http_limit limit;
     int64_t started_us;  /* monotonic clock */
     struct arena *arena; /* dies when the request completes */

@@ -6,6 +6,8 @@
  * the last upload call) so that keep-alive survives. A body the application
  * asks to spool goes to a temporary file without a name (O_TMPFILE, else
  * mkstemp and unlink at once), so neither memory nor a crash keeps it.
+ * Before any of such a body is read, the handler sees the request with its
+ * headers only (req.preflight) and may refuse it then.
  *
  * Worker thread contexts: a thread finds its own in a thread-local slot,
  * made on its first request; the server keeps every slot in a list to
@@ -342,13 +344,10 @@ static void run_handler(struct http_server *srv, struct request_state *st,
     st->answered = 1;
 }
 
-/* Runs the handler and queues its response. */
-static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
-                              struct request_state *st)
+/* Queues the handler's response `resp` and releases its body. */
+static enum MHD_Result queue_response(struct http_server *srv, struct MHD_Connection *conn,
+                                      struct request_state *st, struct http_response resp)
 {
-    struct http_response resp = {.status = 500, .content_type = "application/json"};
-    strbuf_init(&resp.body, 0);
-    run_handler(srv, st, &resp);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(resp.body.len, resp.body.buf, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ok = MHD_NO;
@@ -356,13 +355,51 @@ static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *co
         add_standard_headers(srv, r, &st->req, resp.content_type);
         for (int i = 0; i < resp.n_headers; i++)
             MHD_add_response_header(r, resp.headers[i].name, resp.headers[i].value);
-        if (st->req.limit == HTTP_LIMIT_BODY || st->req.limit == HTTP_LIMIT_BUSY)
+        if (st->early || st->req.limit == HTTP_LIMIT_BODY || st->req.limit == HTTP_LIMIT_BUSY)
             MHD_add_response_header(r, "Connection", "close");
         ok = MHD_queue_response(conn, (unsigned)resp.status, r);
         MHD_destroy_response(r);
     }
     strbuf_release(&resp.body);
     return ok;
+}
+
+/* Runs the handler and queues its response. */
+static enum MHD_Result answer(struct http_server *srv, struct MHD_Connection *conn,
+                              struct request_state *st)
+{
+    struct http_response resp = {.status = 500, .content_type = "application/json"};
+    strbuf_init(&resp.body, 0);
+    run_handler(srv, st, &resp);
+    return queue_response(srv, conn, st, resp);
+}
+
+/*
+ * Shows a spooled request to the handler with its headers only (see
+ * http_request.preflight). 1 when the handler refused it: the answer is
+ * queued in *result, the spool file closed, and no body byte will be kept.
+ */
+static int preflight(struct http_server *srv, struct MHD_Connection *conn,
+                     struct request_state *st, enum MHD_Result *result)
+{
+    struct http_response resp = {.status = 0, .content_type = "application/json"};
+    strbuf_init(&resp.body, 0);
+    st->req.preflight = 1;
+    st->req.thread_ctx = thread_ctx(srv);
+    srv->cfg.handler(srv->cfg.app, &st->req, &resp);
+    st->req.preflight = 0;
+    if (resp.status == 0) {
+        strbuf_release(&resp.body);
+        return 0;
+    }
+    close(st->req.spool_fd);
+    st->req.spool_fd = -1;
+    st->status = resp.status;
+    st->bytes = resp.body.len;
+    st->answered = 1;
+    st->early = 1;
+    *result = queue_response(srv, conn, st, resp);
+    return 1;
 }
 
 /* Hands a dup of socket `fd` to the linger thread (see the top of this file); -1 if not. */
@@ -433,6 +470,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         st = request_new(srv, conn, url, method);
         *con_cls = st;
         atomic_fetch_add(&srv->in_flight, 1);
+        enum MHD_Result refused;
+        if (st->req.spool_fd >= 0 && preflight(srv, conn, st, &refused))
+            return refused;
         if (st->req.limit != HTTP_LIMIT_BODY)
             return MHD_YES;
         /* Its Content-Length is over the cap: answered before any of it is read. */

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { run, sql, tempDir } from './helpers.mjs';
 import { addUser, errorOf, login, request, startServer } from './server.mjs';
@@ -206,6 +207,66 @@ test('an upload over --max-upload answers 413 and imports nothing; other bodies 
   assert.equal((await importOk(server, auth, 'kind=accounts', small)).status, 'succeeded');
   const login = await request(server, '/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ login: 'x'.repeat(5000), password: 'y' }), headers: { 'Content-Type': 'application/json' } });
   assert.notEqual(login.status, 413, 'a 5 kB login body is within --max-body');
+});
+
+/**
+ * Sends the request line and headers of an upload that declares `length` body
+ * bytes, and none of the body. Resolves the raw answer, or null when none
+ * came within `ms` (the server is waiting for the body); the socket is
+ * returned for the caller to go on with.
+ */
+function headersOnly(server, query, headers, length, ms) {
+  const socket = net.connect(server.port, '127.0.0.1');
+  socket.on('error', () => {});
+  let text = '';
+  socket.on('data', (d) => { text += d; });
+  const head = Object.entries({ Host: 'x', 'Content-Type': 'text/csv', 'Content-Length': String(length), ...headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.write(`POST /api/v1/imports?${query} HTTP/1.1\r\n${head}\r\n`);
+  return new Promise((resolve) => {
+    const done = () => resolve({ answer: text || null, socket });
+    socket.on('end', done);
+    setTimeout(done, ms);
+  });
+}
+
+test('an upload the caller may not make is refused from its headers, before any of its body is read', async (t) => {
+  const { db } = freshDb(t, 'api-import-preflight');
+  const server = await startServer(t, db, ['--max-upload', String(64 << 20)]);
+  const auth = await adminSession(t, server, db);
+  addUser(db, 'vera', 'viewer', 'viewer-password-1');
+  const viewer = await login(server, 'vera', 'viewer-password-1');
+  const declared = 50 << 20; // 50 MiB announced, not one byte of it sent
+  const cases = [
+    [{}, 'kind=accounts', 401, 'unauthorized'],
+    [{ Cookie: viewer.cookie, 'X-CSRF-Token': viewer.csrf }, 'kind=accounts', 403, 'forbidden'],
+    [{ Cookie: auth.cookie }, 'kind=accounts', 403, 'csrf'],
+    [{ Cookie: auth.cookie, 'X-CSRF-Token': auth.csrf }, 'kind=accounts&colour=red', 400, 'invalid_input'],
+  ];
+  for (const [headers, query, status, code] of cases) {
+    const { answer, socket } = await headersOnly(server, query, headers, declared, 5000);
+    socket.destroy();
+    assert.ok(answer, `${status} ${code}: answered without the body`);
+    assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `));
+    assert.match(answer, /\r\nConnection: close\r\n/i);
+    assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code, code);
+  }
+  // An admin's upload passes the same checks and is read: no answer until the body is in.
+  const body = 'id,name,country,credit_limit,status,currency\nZ1,Account 1,DE,1,active,EUR\n';
+  const { answer, socket } = await headersOnly(server, 'kind=accounts',
+    { Cookie: auth.cookie, 'X-CSRF-Token': auth.csrf, Connection: 'close' }, body.length, 500);
+  assert.equal(answer, null, 'the server waits for the body of an upload it accepts');
+  const ended = new Promise((r) => socket.on('end', r));
+  let text = '';
+  socket.on('data', (d) => { text += d; });
+  socket.write(body);
+  await ended;
+  assert.match(text, /^HTTP\/1\.1 202 /);
+  const job = await finished(server, auth, JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).job);
+  assert.equal(job.status, 'succeeded');
+  assert.equal(sql(db, "SELECT name FROM accounts WHERE ext_id = 'Z1'")[0].name, 'Account 1');
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM import_jobs')[0].n, '1', 'the refused uploads made no job');
+  assert.equal((await request(server, '/healthz')).status, 200);
 });
 
 test('a dry run reports what would change and applies nothing', async (t) => {
