@@ -47,6 +47,12 @@ enum api_object { API_OBJECT_NONE, API_OBJECT_ORDER, API_OBJECT_ACCOUNT, API_OBJ
 
 struct api_call;
 typedef int api_handler_fn(struct api_call *c, struct sd_error *err);
+/*
+ * What a handler returns when a helper it called has already written the
+ * answer (api_engine_begin's 503 while the engine loads); api_dispatch then
+ * leaves the answer as it is. Failures are negative SD_E... statuses.
+ */
+#define API_ANSWERED 1
 
 struct api_route {
     const char *method;
@@ -254,8 +260,18 @@ struct api_engine_use {
     struct query_rows rows;
     int locked;
 };
-int api_engine_start(struct api_server *srv, struct db *db, struct sd_error *err);
+/* Starts building the facts on a thread of its own, on a connection to `db_url`. */
+int api_engine_start(struct api_server *srv, const char *db_url, struct sd_error *err);
+/* Stops a build in progress (it gives up within a fraction of a second) and frees. */
 void api_engine_free(struct api_engine *e);
+/* "loading", "ready" or "failed" (for /healthz). */
+const char *api_engine_state(struct api_engine *e);
+/*
+ * 0 with the facts read-locked (caught up first), a negative status, or
+ * API_ANSWERED when the engine is not built: waited up to 5 s for a build in
+ * progress, then answered 503 (engine_loading with Retry-After, or
+ * engine_unavailable after a failed build).
+ */
 int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_error *err);
 void api_engine_end(struct api_call *c, struct api_engine_use *u);
 /* The engine's gauges for GET /metrics. */

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * engine: the numbers engine inside the server. The facts are built once
- * when the server starts and shared by every worker thread behind a
- * read-write lock: queries hold the read lock; catching up with the store
+ * engine: the numbers engine inside the server. The facts are built when the
+ * server starts, on a thread of their own with its own store connection, while
+ * the server already answers (a large store takes tens of seconds): until they
+ * are built an engine request waits up to ENGINE_WAIT_MS and then answers 503
+ * with Retry-After, /healthz says "engine": "loading", and every other route
+ * answers as usual. A build that fails leaves the engine "failed" (engine
+ * requests answer 503 and /healthz 503, so that monitoring sees it) and is
+ * tried again with a growing wait: a store that was away comes back.
+ *
+ * Once built, the facts are shared by every worker thread behind a read-write
+ * lock: queries hold the read lock; catching up with the store
  * (facts_refresh) holds the write lock. Before an engine query a request
  * compares the store's last change_log sequence number with the one the
  * facts applied and, when the store is ahead (a write through the API, the
@@ -22,10 +30,27 @@
 #include "store/store.h"
 #include "base/banned.h"
 
+/* How long an engine request waits for a build in progress before it answers 503. */
+#define ENGINE_WAIT_MS 5000
+/* A failed build is tried again after 1 s, then 2, 4... up to a minute. */
+#define ENGINE_RETRY_FIRST_MS 1000
+#define ENGINE_RETRY_MAX_MS   60000
+
+enum engine_state { ENGINE_LOADING, ENGINE_READY, ENGINE_FAILED };
+
 struct api_engine {
     pthread_rwlock_t lock;
-    struct facts *facts; /* the lock guards it */
-    int64_t build_us;
+    struct facts *facts; /* the lock guards it; NULL until built */
+    pthread_mutex_t state_lock;
+    pthread_cond_t state_changed;
+    enum engine_state state;     /* state_lock guards it */
+    struct sd_error build_error; /* ENGINE_FAILED: why */
+    pthread_t builder;
+    char *db_url;
+    atomic_int stop; /* the server is stopping: the build gives up */
+    atomic_int_fast64_t build_us;
+    atomic_int_fast64_t loaded;  /* order lines read so far by the build */
+    atomic_int_fast64_t total;   /* order lines the build expects */
     atomic_int_fast64_t lines;   /* live order lines after the last build or refresh */
     atomic_int_fast64_t applied; /* the last change_log seq the facts applied */
     atomic_int_fast64_t store_seq; /* the store's last seq, as last seen */
@@ -48,17 +73,95 @@ static void note_stats(struct api_engine *e)
         atomic_store(&e->store_seq, st.seq);
 }
 
-int api_engine_start(struct api_server *srv, struct db *db, struct sd_error *err)
+static int build_progress(void *ctx, int64_t done, int64_t total)
+{
+    struct api_engine *e = ctx;
+    atomic_store(&e->loaded, done);
+    atomic_store(&e->total, total);
+    return atomic_load(&e->stop);
+}
+
+static void set_state(struct api_engine *e, enum engine_state state)
+{
+    pthread_mutex_lock(&e->state_lock);
+    e->state = state;
+    pthread_cond_broadcast(&e->state_changed);
+    pthread_mutex_unlock(&e->state_lock);
+}
+
+/* The time `ms` from now on CLOCK_REALTIME, for pthread_cond_timedwait. */
+static struct timespec deadline_in(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
+/* One build on a connection of its own; 0 with the facts in place. */
+static int build_once(struct api_engine *e, struct sd_error *err)
+{
+    struct db *db = NULL;
+    struct facts *f = NULL;
+    int64_t t0 = now_us();
+    int rc = store_open(&db, e->db_url, DB_OPEN_EXISTING, err);
+    if (rc == 0)
+        rc = facts_build(db, build_progress, e, &f, err);
+    db_close(db);
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&e->lock);
+    e->facts = f;
+    int64_t took = now_us() - t0;
+    atomic_store(&e->build_us, took);
+    note_stats(e);
+    pthread_rwlock_unlock(&e->lock);
+    log_info("engine: %" PRId64 " order lines read in %" PRId64 ".%03" PRId64 " s (change_log "
+             "seq %" PRId64 ")",
+             atomic_load(&e->lines), took / 1000000, took / 1000 % 1000, atomic_load(&e->applied));
+    return 0;
+}
+
+/*
+ * The build thread: builds until it succeeds or the server stops. A failed
+ * build (the store could not be opened, or holds what the facts refuse) is
+ * tried again after ENGINE_RETRY_FIRST_MS, the wait doubling up to
+ * ENGINE_RETRY_MAX_MS; meanwhile the engine is "failed".
+ */
+static void *build(void *arg)
+{
+    struct api_engine *e = arg;
+    int64_t wait_ms = ENGINE_RETRY_FIRST_MS;
+    while (!atomic_load(&e->stop)) {
+        struct sd_error err = {0};
+        if (build_once(e, &err) == 0) {
+            set_state(e, ENGINE_READY);
+            return NULL;
+        }
+        if (atomic_load(&e->stop))
+            break;
+        log_error("engine: building the facts failed (trying again in %" PRId64 " s): %s",
+                  wait_ms / 1000, err.message);
+        set_state(e, ENGINE_FAILED);
+        struct timespec until = deadline_in(wait_ms);
+        pthread_mutex_lock(&e->state_lock);
+        while (!atomic_load(&e->stop) &&
+               pthread_cond_timedwait(&e->state_changed, &e->state_lock, &until) == 0)
+            ;
+        pthread_mutex_unlock(&e->state_lock);
+        wait_ms = wait_ms * 2 < ENGINE_RETRY_MAX_MS ? wait_ms * 2 : ENGINE_RETRY_MAX_MS;
+    }
+    return NULL;
+}
+
+int api_engine_start(struct api_server *srv, const char *db_url, struct sd_error *err)
 {
     struct api_engine *e = xcalloc(1, sizeof(*e));
-    int64_t t0 = now_us();
-    int rc = facts_build(db, NULL, NULL, &e->facts, err);
-    if (rc) {
-        sd_error_prefix(err, "building the engine's facts");
-        free(e);
-        return rc;
-    }
-    e->build_us = now_us() - t0;
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
 #ifdef __GLIBC__
@@ -71,11 +174,14 @@ int api_engine_start(struct api_server *srv, struct db *db, struct sd_error *err
 #endif
     pthread_rwlock_init(&e->lock, &attr);
     pthread_rwlockattr_destroy(&attr);
-    note_stats(e);
-    log_info("engine: %" PRId64 " order lines read in %" PRId64 ".%03" PRId64 " s (change_log "
-             "seq %" PRId64 ")",
-             atomic_load(&e->lines), e->build_us / 1000000, e->build_us / 1000 % 1000,
-             atomic_load(&e->applied));
+    pthread_mutex_init(&e->state_lock, NULL);
+    pthread_cond_init(&e->state_changed, NULL);
+    e->db_url = xstrdup(db_url);
+    if (pthread_create(&e->builder, NULL, build, e) != 0) {
+        free(e->db_url);
+        free(e);
+        return sd_error_set(err, SD_ERR, "cannot start the engine's build thread");
+    }
     srv->engine = e;
     return 0;
 }
@@ -84,9 +190,54 @@ void api_engine_free(struct api_engine *e)
 {
     if (!e)
         return;
+    atomic_store(&e->stop, 1);
+    pthread_mutex_lock(&e->state_lock); /* wakes a build thread waiting to try again */
+    pthread_cond_broadcast(&e->state_changed);
+    pthread_mutex_unlock(&e->state_lock);
+    pthread_join(e->builder, NULL);
     facts_free(e->facts);
     pthread_rwlock_destroy(&e->lock);
+    pthread_cond_destroy(&e->state_changed);
+    pthread_mutex_destroy(&e->state_lock);
+    free(e->db_url);
     free(e);
+}
+
+/* The engine's state, after waiting up to `wait_ms` for a build in progress. */
+static enum engine_state engine_state(struct api_engine *e, int64_t wait_ms)
+{
+    struct timespec until = deadline_in(wait_ms);
+    pthread_mutex_lock(&e->state_lock);
+    while (e->state == ENGINE_LOADING && wait_ms > 0 &&
+           pthread_cond_timedwait(&e->state_changed, &e->state_lock, &until) == 0)
+        ;
+    enum engine_state state = e->state;
+    pthread_mutex_unlock(&e->state_lock);
+    return state;
+}
+
+const char *api_engine_state(struct api_engine *e)
+{
+    static const char *const names[] = {"loading", "ready", "failed"};
+    return names[engine_state(e, 0)];
+}
+
+/* 503 for an engine that is not built (yet); 0 when it is ready. */
+static int engine_ready(struct api_call *c, struct api_engine *e)
+{
+    enum engine_state state = engine_state(e, ENGINE_WAIT_MS);
+    if (state == ENGINE_READY)
+        return 0;
+    if (state == ENGINE_FAILED)
+        return !api_fail(c, 503, "engine_unavailable",
+                         "the numbers engine could not be built (request id %s; the server log "
+                         "says why)",
+                         c->req->id);
+    http_response_header(c->req, c->resp, "Retry-After", "5");
+    return !api_fail(c, 503, "engine_loading",
+                     "the numbers engine is still reading the store (%" PRId64 " of %" PRId64
+                     " order lines); try again shortly",
+                     atomic_load(&e->loaded), atomic_load(&e->total));
 }
 
 /* Applies what the store wrote since the facts' last seq, under the write lock. */
@@ -143,6 +294,8 @@ int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_err
 {
     struct api_engine *e = c->app->engine;
     memset(u, 0, sizeof(*u));
+    if (engine_ready(c, e))
+        return API_ANSWERED;
     int rc = engine_today(c, &u->today, err);
     if (rc)
         return rc;
@@ -170,12 +323,17 @@ void api_engine_end(struct api_call *c, struct api_engine_use *u)
 
 void api_engine_metrics(struct api_call *c, struct strbuf *out)
 {
-    const struct api_engine *e = c->app->engine;
+    struct api_engine *e = c->app->engine;
     int64_t seq = atomic_load(&e->store_seq), applied = atomic_load(&e->applied);
+    int64_t build_us = atomic_load(&e->build_us);
+    int ready = engine_state(e, 0) == ENGINE_READY;
     struct sd_error err = {0};
     if (c->db && store_change_last(c->db, &seq, &err) != 0)
         seq = atomic_load(&e->store_seq);
     strbuf_addf(out,
+                "# HELP salesdesk_engine_ready 1 once the engine has built its facts after the "
+                "server started (0 while it reads the store, or when the build failed).\n"
+                "# TYPE salesdesk_engine_ready gauge\nsalesdesk_engine_ready %d\n"
                 "# HELP salesdesk_engine_lines Order lines held by the engine.\n"
                 "# TYPE salesdesk_engine_lines gauge\nsalesdesk_engine_lines %" PRId64 "\n"
                 "# HELP salesdesk_engine_build_seconds Time the engine took to build its facts "
@@ -190,6 +348,6 @@ void api_engine_metrics(struct api_call *c, struct strbuf *out)
                 "applied yet (it catches up on the next engine request).\n"
                 "# TYPE salesdesk_engine_change_log_lag gauge\n"
                 "salesdesk_engine_change_log_lag %" PRId64 "\n",
-                atomic_load(&e->lines), e->build_us / 1000000, e->build_us % 1000000, applied,
+                ready, atomic_load(&e->lines), build_us / 1000000, build_us % 1000000, applied,
                 seq > applied ? seq - applied : 0);
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * health: GET /healthz (the server and its store answer) and GET /metrics
+ * health: GET /healthz (the server and its store answer; the engine is
+ * loading, ready or failed) and GET /metrics
  * (Prometheus text: the request counters of metrics.c, the import jobs of
  * jobs.c, plus gauges read now).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "api/api-int.h"
 #include "base/date.h"
@@ -22,10 +24,14 @@ int api_healthz(struct api_call *c, struct sd_error *err)
     if (rc)
         log_warn("request %s: health check: %s", c->req->id,
                  c->db ? err->message : (t ? t->open_error.message : "no store"));
-    api_json_begin(c, rc ? 503 : 200, &w);
+    /* An engine still loading is healthy (the rest answers); one that failed is not. */
+    const char *engine = api_engine_state(c->app->engine);
+    int down = rc || strcmp(engine, "failed") == 0;
+    api_json_begin(c, down ? 503 : 200, &w);
     json_object_begin(&w);
-    json_kv_string(&w, "status", rc ? "unavailable" : "ok");
+    json_kv_string(&w, "status", down ? "unavailable" : "ok");
     json_kv_string(&w, "store", rc ? "failing" : "ok");
+    json_kv_string(&w, "engine", engine);
     json_object_end(&w);
     return 0;
 }

@@ -29,8 +29,12 @@ const struct api_route api_routes[] = {
         .handler = api_healthz,
         .roles = ROLES_PUBLIC,
         .summary = "Liveness and readiness: 200 when the server answers and its store answers "
-                   "a query, 503 otherwise.",
-        .example_response = "200 {\"status\":\"ok\",\"store\":\"ok\"}",
+                   "a query, 503 otherwise. `engine` is `loading` while the numbers engine "
+                   "reads the store after a start (a large store takes tens of seconds; the KPI "
+                   "and trend routes then answer 503 `engine_loading` with Retry-After, every "
+                   "other route answers), `ready`, or `failed` (the build failed: 503 here and "
+                   "on the engine routes; the log says why).",
+        .example_response = "200 {\"status\":\"ok\",\"store\":\"ok\",\"engine\":\"ready\"}",
     },
     {
         .method = "GET",
@@ -719,7 +723,7 @@ void api_dispatch(struct api_server *app, struct http_request *req, struct http_
     arena_init(&parse_arena, req->body_len * 16 + 65536);
     if (!admit(&c, &parse_arena)) {
         int rc = c.route->handler(&c, &err);
-        if (rc)
+        if (rc && rc != API_ANSWERED)
             api_fail_status(&c, rc, &err);
     }
     if (c.read_snapshot && db_in_transaction(c.db))

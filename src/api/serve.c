@@ -3,7 +3,8 @@
  * serve: the API server's life: options, the http/ server wired to
  * api_dispatch, one store connection per worker thread (opened on the
  * thread's first request, closed when the server stops), the engine's facts
- * (built before the server listens, engine.c), the metrics hook, the import
+ * (built on a thread of their own while the server already answers, engine.c),
+ * the metrics hook, the import
  * job thread (jobs.c) and which request bodies are spooled.
  */
 #include <stdlib.h>
@@ -114,10 +115,10 @@ int api_server_start(const struct api_options *opt, struct api_server **out, str
         rc = secret_init(err);
     if (rc == 0)
         rc = store_open(&db, opt->db_url, DB_OPEN_EXISTING, err);
+    db_close(db); /* the store opens: the rest opens its own connections */
     struct api_server *srv = xcalloc(1, sizeof(*srv));
     if (rc == 0)
-        rc = api_engine_start(srv, db, err);
-    db_close(db);
+        rc = api_engine_start(srv, opt->db_url, err);
     if (rc) {
         free(srv);
         return rc;

@@ -497,8 +497,8 @@ static int add_line(void *ctx, const struct scan_line *l)
         f->first_day = l->order_date;
     if (f->last_day == DATE_NONE || l->order_date > f->last_day)
         f->last_day = l->order_date;
-    if (k->progress && (f->n & 0xFFFFF) == 0)
-        k->progress(k->progress_ctx, (int64_t)f->n, k->total);
+    if (k->progress && (f->n & 0xFFFF) == 0 && k->progress(k->progress_ctx, (int64_t)f->n, k->total))
+        return sd_error_set(k->err, SD_ERR, "stopped");
     return 0;
 }
 
@@ -593,8 +593,8 @@ static int load_all(struct facts *f, struct db *db, facts_progress_fn *progress,
         rc = side_load(f, db, err);
     if (own_tx && db_in_transaction(db))
         db_rollback(db);
-    if (rc == 0 && progress)
-        progress(ctx, (int64_t)f->n, sink.total);
+    if (rc == 0 && progress && progress(ctx, (int64_t)f->n, sink.total))
+        rc = sd_error_set(err, SD_ERR, "stopped");
     return rc;
 }
 

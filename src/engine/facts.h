@@ -56,12 +56,16 @@ const char *dim_name(enum dim d);
 /* 0 and *out, or SD_EINVAL naming the known dimensions. */
 int dim_parse(const char *name, enum dim *out, struct sd_error *err);
 
-/* Called during a build with the lines read so far and the total expected. */
-typedef void facts_progress_fn(void *ctx, int64_t done, int64_t total);
+/*
+ * Called during a build with the lines read so far and the total expected,
+ * every 65,536 lines and at the end. Non-zero stops the build.
+ */
+typedef int facts_progress_fn(void *ctx, int64_t done, int64_t total);
 
 /*
- * Builds the facts from the store. `progress` may be NULL. On failure *out
- * is NULL and nothing is left allocated.
+ * Builds the facts from the store. `progress` may be NULL. On failure (or a
+ * stop asked by `progress`: SD_ERR, "stopped") *out is NULL and nothing is
+ * left allocated.
  */
 int facts_build(struct db *db, facts_progress_fn *progress, void *ctx, struct facts **out,
                 struct sd_error *err);

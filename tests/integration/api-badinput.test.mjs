@@ -283,7 +283,7 @@ test('bad input on every route: 4xx with the error body; nothing written; the se
     assert.ok(after.dump === before.dump, 'bad input changed the store');
     const health = await request(server, '/healthz');
     assert.equal(health.status, 200);
-    assert.deepEqual(health.json, { status: 'ok', store: 'ok' });
+    assert.deepEqual(health.json, { status: 'ok', store: 'ok', engine: 'ready' });
     // The rep sees their own order as before (the server's state is intact).
     const own = await ctx.call('rep1', 'GET', `/api/v1/orders/${IDS.order.own}`);
     assert.equal(own.status, 200);

@@ -377,3 +377,51 @@ test('the server starts on an empty store and answers KPI, trend and metrics req
   assert.match(m, /^salesdesk_engine_change_log_lag 0$/m);
   assert.match(server.stderr(), /engine: 0 order lines read in \d+\.\d{3} s/);
 });
+
+test('a store the engine cannot read is served without the engine: KPIs and /healthz answer 503, the rest answers', async (t) => {
+  const { db } = fixtureDb(t, 'api-engine-failed');
+  addUser(db, 'ann', 'admin', 'admin-password-1');
+  // An order id past 2^32, which the engine's facts refuse (their order slots are 32-bit).
+  sql(db, "UPDATE order_lines SET order_id = 5000000000 WHERE order_id = (SELECT id FROM orders WHERE ext_id = 'O1');" +
+    "UPDATE orders SET id = 5000000000 WHERE ext_id = 'O1'");
+  const server = await startServer(t, db);
+  const admin = await login(server, 'ann', 'admin-password-1');
+  const health = await request(server, '/healthz');
+  assert.equal(health.status, 503);
+  assert.deepEqual(health.json, { status: 'unavailable', store: 'ok', engine: 'failed' });
+  const k = await request(server, '/api/v1/kpis', { headers: { Cookie: admin.cookie } });
+  assert.equal(k.status, 503);
+  assert.equal(errorOf(k).code, 'engine_unavailable');
+  const tr = await request(server, '/api/v1/trends?measure=revenue', { headers: { Cookie: admin.cookie } });
+  assert.equal(errorOf(tr).code, 'engine_unavailable');
+  // Everything that does not need the engine answers, O1 included.
+  const o = await request(server, '/api/v1/orders/O1', { headers: { Cookie: admin.cookie } });
+  assert.equal(o.status, 200, o.text);
+  assert.equal(o.json.id, 'O1');
+  assert.match((await request(server, '/metrics')).text, /^salesdesk_engine_ready 0$/m);
+  assert.match(server.stderr(), /engine: building the facts failed \(trying again in 1 s\): .*order id \(past 2\^32\)/);
+  // The build is tried again with a growing wait: once the store is readable, the engine is back.
+  sql(db, 'UPDATE order_lines SET order_id = 1000 WHERE order_id = 5000000000;' +
+    'UPDATE orders SET id = 1000 WHERE id = 5000000000');
+  let back;
+  for (const until = Date.now() + 20000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    back = await request(server, '/api/v1/kpis?kpi=revenue', { headers: { Cookie: admin.cookie } });
+    if (back.status !== 503) break;
+  }
+  assert.equal(back.status, 200, back.text);
+  assert.deepEqual((await request(server, '/healthz')).json, { status: 'ok', store: 'ok', engine: 'ready' });
+});
+
+test('/healthz and /metrics say when the engine is ready', async (t) => {
+  const { db } = fixtureDb(t, 'api-engine-ready');
+  const server = await startServer(t, db);
+  // The build of 80 orders takes milliseconds; an engine request would wait for it.
+  let health;
+  for (const until = Date.now() + 10000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+    health = await request(server, '/healthz');
+    if (health.json.engine !== 'loading') break;
+  }
+  assert.equal(health.status, 200);
+  assert.deepEqual(health.json, { status: 'ok', store: 'ok', engine: 'ready' });
+  assert.match((await request(server, '/metrics')).text, /^salesdesk_engine_ready 1$/m);
+});
