@@ -53,7 +53,9 @@ static const char intro[] =
     "`conflict` (409), `too_large` (413, body over `--max-body`, default 1 MiB), "
     "`unsupported_media_type` (415, a body that is not `application/json`), "
     "`too_many_requests` (429), `internal` (500, with the request id), `unavailable` / `busy` "
-    "(503). JSON bodies nest at most 16 levels. Request headers over 16 KiB answer 431.\n\n"
+    "/ `engine_loading` / `engine_unavailable` (503). JSON bodies nest at most 16 levels. A "
+    "request line and headers that do not fit the connection's 32 KiB of memory (about 31 KiB "
+    "of headers) answer 431 with libmicrohttpd's own short HTML page, not the JSON body.\n\n"
     "## Routes\n";
 
 static void roles_text(struct strbuf *out, unsigned roles)
