@@ -13,6 +13,7 @@
 
 #include "api/api-int.h"
 #include "base/date.h"
+#include "desk/alerts.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -93,27 +94,8 @@ struct ack {
 static int ack_one(struct api_call *c, void *ctx, struct sd_error *err)
 {
     struct ack *a = ctx;
-    int rc = store_kpi_alert_ack(c->db, a->id, c->who.user_id, a->at, err);
-    if (rc)
-        return rc;
-    struct strbuf after = STRBUF_INIT;
-    struct json_writer w;
-    json_writer_init(&w, &after, 0);
-    json_object_begin(&w);
-    json_kv_ts(&w, "acked_at", a->at);
-    json_kv_int(&w, "acked_by", c->who.user_id);
-    json_object_end(&w);
-    struct audit_entry e = {.at = a->at,
-                            .user_id = c->who.user_id,
-                            .actor = api_actor_name(c),
-                            .action = "kpi_alert.ack",
-                            .entity = "kpi_alert",
-                            .entity_id = a->id,
-                            .before_json = "{\"acked_at\":null,\"acked_by\":null}",
-                            .after_json = after.buf};
-    rc = store_audit_append(c->db, &e, err);
-    strbuf_release(&after);
-    return rc;
+    struct desk_actor actor = {.user_id = c->who.user_id, .name = api_actor_name(c)};
+    return alert_ack(c->db, &actor, a->id, a->at, err);
 }
 
 int api_alert_ack(struct api_call *c, struct sd_error *err)

@@ -11,7 +11,9 @@
 
 #include "base/json.h"
 #include "base/strbuf.h"
+#include "cli/cli-desk.h"
 #include "cli/cli-engine.h"
+#include "desk/alerts.h"
 #include "engine/kpi.h"
 #include "base/banned.h"
 
@@ -68,9 +70,12 @@ static int ack(const struct cli_args *args, struct db *db, struct sd_error *err)
     long long id = strtoll(args->args[1], &end, 10);
     if (!*args->args[1] || *end || id <= 0)
         return cli_usage_error(args, "'%s' is not an alert id", args->args[1]);
+    struct desk_actor actor;
+    char actor_name[128];
+    cli_desk_actor(actor_name, sizeof(actor_name), &actor);
     int rc = db_begin(db, err);
     if (rc == 0)
-        rc = store_kpi_alert_ack(db, id, 0, ts_now_ms(), err);
+        rc = alert_ack(db, &actor, id, ts_now_ms(), err);
     if (rc == 0)
         rc = db_commit(db, err);
     else if (db_in_transaction(db))

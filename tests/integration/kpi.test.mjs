@@ -147,6 +147,15 @@ test('a revenue target goes amber, then red, raising exactly one alert per level
   assert.deepEqual(alerts.map((a) => a.level), ['red', 'amber']);
 
   assert.equal(run(['alerts', 'ack', alerts[1].id, '--db', db]).code, 0);
+  // The acknowledgement is audited like the API's: who (the OS user), before and after.
+  const audit = sql(db, `SELECT action, user_id, actor, before_json, after_json FROM audit_log WHERE entity = 'kpi_alert' AND entity_id = ${alerts[1].id}`);
+  assert.equal(audit.length, 1);
+  assert.equal(audit[0].action, 'kpi_alert.ack');
+  assert.equal(audit[0].user_id, null);
+  assert.match(audit[0].actor, /^cli:./);
+  assert.deepEqual(JSON.parse(audit[0].before_json), { acked_at: null, acked_by: null });
+  const [{ acked_at: ackedAt }] = sql(db, `SELECT acked_at FROM kpi_alerts WHERE id = ${alerts[1].id}`);
+  assert.deepEqual(JSON.parse(audit[0].after_json), { acked_at: new Date(Number(ackedAt)).toISOString(), acked_by: null });
   const again = run(['alerts', 'ack', alerts[1].id, '--db', db]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /acknowledged already/);
