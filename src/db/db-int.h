@@ -40,6 +40,12 @@ struct db_ops {
     int (*open)(struct db **out, const char *target, int flags, struct sd_error *err);
     void (*close)(struct db *db);
     int (*exec)(struct db *db, const char *sql, struct sd_error *err);
+    /*
+     * 1: BEGIN, COMMIT and ROLLBACK (begin_sql and begin_read_sql included:
+     * one statement each) run as statements prepared once per connection;
+     * 0: through exec, as they are.
+     */
+    int tx_prepared;
     int (*prepare)(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err);
     void (*finalize)(struct db_stmt *st);
     void (*bind_int64)(struct db_stmt *st, int idx, int64_t v);

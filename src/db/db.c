@@ -214,12 +214,15 @@ int64_t db_changes(struct db *db)
 }
 
 /*
- * Runs a transaction statement (BEGIN, COMMIT, ROLLBACK) prepared once per
- * connection: a server runs one read transaction per request, and parsing
- * "BEGIN" and "ROLLBACK" again each time was a visible share of a look-up.
+ * Runs a transaction statement (BEGIN, COMMIT, ROLLBACK), prepared once per
+ * connection where the driver allows it: a server runs one read transaction
+ * per request, and parsing "BEGIN" and "ROLLBACK" again each time was a
+ * visible share of a look-up on SQLite.
  */
 static int tx_statement(struct db *db, const char *sql, struct sd_error *err)
 {
+    if (!db->ops->tx_prepared)
+        return db_exec(db, sql, err);
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st, err);
     if (rc == 0)

@@ -361,6 +361,7 @@ const struct db_ops db_sqlite_ops = {
     .open = sqlite_open,
     .close = sqlite_close,
     .exec = sqlite_exec,
+    .tx_prepared = 1,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,
     .bind_int64 = sqlite_bind_int64,
