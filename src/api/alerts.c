@@ -13,7 +13,7 @@
 
 #include "api/api-int.h"
 #include "base/date.h"
-#include "desk/alerts.h"
+#include "desk/kpis.h"
 #include "store/store.h"
 #include "base/banned.h"
 

@@ -16,6 +16,7 @@
 #include "api/api-int.h"
 #include "base/date.h"
 #include "base/money.h"
+#include "desk/kpis.h"
 #include "engine/view.h"
 #include "store/store.h"
 #include "base/banned.h"
@@ -195,8 +196,6 @@ struct target_put {
     int64_t value, green_at, amber_at;
     int64_t id;
     enum store_write result;
-    struct kpi_target before;
-    int had_before;
 };
 
 static int read_target_body(struct api_call *c, struct target_put *p, int fy_start_month)
@@ -231,66 +230,12 @@ static int read_target_body(struct api_call *c, struct target_put *p, int fy_sta
     return bad ? SD_EINVAL : 0;
 }
 
-static void target_fields(struct json_writer *w, const struct kpi_target *t)
-{
-    json_object_begin(w);
-    json_kv_money(w, "target", t->target);
-    json_kv_money(w, "green_at_pct", t->green_at);
-    json_kv_money(w, "amber_at_pct", t->amber_at);
-    json_object_end(w);
-}
-
-/* The explicit target the PUT replaces, if any (kept in the request arena). */
-static int find_before(struct api_call *c, struct target_put *p, struct sd_error *err)
-{
-    struct kpi_targets all;
-    char text[PERIOD_TEXT_MAX];
-    period_format(&p->period, text);
-    int rc = kpi_targets_load(c->db, &all, err);
-    for (size_t i = 0; rc == 0 && i < all.n_explicit; i++) {
-        const struct kpi_target *t = &all.explicit_targets[i];
-        if (strcmp(t->kpi_name, p->kpi->name) == 0 &&
-            strcmp(t->scope_kind, kpi_scope_kind(&p->scope)) == 0 &&
-            strcmp(t->scope_key, p->scope.key) == 0 && strcmp(t->period, text) == 0) {
-            p->before = *t; /* only its numbers are used, after `all` is released */
-            p->had_before = 1;
-        }
-    }
-    if (rc == 0)
-        kpi_targets_release(&all);
-    return rc;
-}
-
 static int put_target(struct api_call *c, void *ctx, struct sd_error *err)
 {
     struct target_put *p = ctx;
-    int rc = find_before(c, p, err);
-    if (rc == 0)
-        rc = kpi_target_set(c->db, p->set, p->kpi->name, &p->scope, &p->period, p->value,
-                            p->green_at, p->amber_at, &p->result, &p->id, err);
-    if (rc || p->result == STORE_UNCHANGED)
-        return rc;
-    struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
-    struct json_writer w;
-    struct kpi_target now = {.target = p->value, .green_at = p->green_at, .amber_at = p->amber_at};
-    json_writer_init(&w, &after, 0);
-    target_fields(&w, &now);
-    if (p->had_before) {
-        json_writer_init(&w, &before, 0);
-        target_fields(&w, &p->before);
-    }
-    struct audit_entry a = {.at = ts_now_ms(),
-                            .user_id = c->who.user_id,
-                            .actor = api_actor_name(c),
-                            .action = p->had_before ? "kpi_target.update" : "kpi_target.create",
-                            .entity = "kpi_target",
-                            .entity_id = p->id,
-                            .before_json = p->had_before ? before.buf : NULL,
-                            .after_json = after.buf};
-    rc = store_audit_append(c->db, &a, err);
-    strbuf_release(&before);
-    strbuf_release(&after);
-    return rc;
+    struct desk_actor actor = {.user_id = c->who.user_id, .name = api_actor_name(c)};
+    return desk_kpi_target_set(c->db, &actor, p->set, p->kpi->name, &p->scope, &p->period,
+                               p->value, p->green_at, p->amber_at, &p->result, &p->id, err);
 }
 
 int api_kpi_targets_put(struct api_call *c, struct sd_error *err)

@@ -13,7 +13,7 @@
 #include "base/strbuf.h"
 #include "cli/cli-desk.h"
 #include "cli/cli-engine.h"
-#include "desk/alerts.h"
+#include "desk/kpis.h"
 #include "engine/kpi.h"
 #include "base/banned.h"
 

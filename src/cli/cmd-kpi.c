@@ -12,7 +12,9 @@
 #include "base/money.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
+#include "cli/cli-desk.h"
 #include "cli/cli-engine.h"
+#include "desk/kpis.h"
 #include "engine/kpi.h"
 #include "engine/view.h"
 #include "base/banned.h"
@@ -269,12 +271,15 @@ static int set_target(const struct cli_args *args, struct db *db, struct sd_erro
         return cli_usage_error(args, "--scope: %s", err->message);
     if (period_parse(period, strlen(period), cli_fiscal_start(db), &p, err))
         return cli_usage_error(args, "--period: %s", err->message);
+    struct desk_actor actor;
+    char actor_name[128];
+    cli_desk_actor(actor_name, sizeof(actor_name), &actor);
     rc = kpi_set_load(db, &set, err);
     if (rc == 0)
         rc = db_begin(db, err);
     if (rc == 0)
-        rc = kpi_target_set(db, &set, args->args[1], &scope, &p, value, green, amber, &w, NULL,
-                            err);
+        rc = desk_kpi_target_set(db, &actor, &set, args->args[1], &scope, &p, value, green, amber,
+                                 &w, NULL, err);
     if (rc == 0)
         rc = db_commit(db, err);
     else if (db_in_transaction(db))

@@ -140,6 +140,15 @@ test('a revenue target goes amber, then red, raising exactly one alert per level
 
   // The target doubles: the same value is now under half the pace, red, and a second alert.
   assert.equal(run(['kpi', 'target', 'revenue', moneyText(amberTarget * 2n), '--period', '1998-03', '--db', db]).code, 0);
+  // Both target writes are audited, as the API's are: created, then changed with before and after.
+  const targetAudit = sql(db, "SELECT action, actor, before_json, after_json FROM audit_log WHERE entity = 'kpi_target' ORDER BY id");
+  assert.deepEqual(targetAudit.map((a) => a.action), ['kpi_target.create', 'kpi_target.update']);
+  assert.match(targetAudit[1].actor, /^cli:./);
+  const fields = (target) => ({ target: moneyText(target), green_at_pct: '100', amber_at_pct: '90' });
+  assert.equal(targetAudit[0].before_json, null);
+  assert.deepEqual(parseExact(targetAudit[0].after_json), fields(amberTarget));
+  assert.deepEqual(parseExact(targetAudit[1].before_json), fields(amberTarget));
+  assert.deepEqual(parseExact(targetAudit[1].after_json), fields(amberTarget * 2n));
   card = json(['kpi', '--period', '1998-03', '--kpi', 'revenue', ...at]).cards[0];
   assert.equal(card.status, 'red');
   assert.match(run(['alerts', 'check', ...at]).stdout, /^1 new alert\n/);
