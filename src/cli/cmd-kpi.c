@@ -221,10 +221,13 @@ static int define(const struct cli_args *args, struct db *db, struct sd_error *e
     int rc = parse_unit(args, &unit);
     if (rc)
         return rc;
+    struct desk_actor actor;
+    char actor_name[128];
+    cli_desk_actor(actor_name, sizeof(actor_name), &actor);
     rc = db_begin(db, err);
     if (rc == 0)
-        rc = kpi_define(db, args->args[1], cli_opt(args, "label"), args->args[2], unit,
-                        !cli_flag(args, "lower-is-better"), &w, err);
+        rc = desk_kpi_define(db, &actor, args->args[1], cli_opt(args, "label"), args->args[2],
+                             unit, !cli_flag(args, "lower-is-better"), &w, err);
     if (rc == 0)
         rc = db_commit(db, err);
     else if (db_in_transaction(db))

@@ -4,11 +4,76 @@
 
 #include <string.h>
 
+#include "base/arena.h"
 #include "base/date.h"
 #include "base/json.h"
 #include "base/strbuf.h"
 #include "store/store.h"
 #include "base/banned.h"
+
+/* The stored definition of KPI `name`: 1 in *found and *out (strings in `arena`), else 0. */
+static int definition_of(struct db *db, struct arena *arena, const char *name,
+                         struct kpi_definition *out, int *found, struct sd_error *err)
+{
+    struct kpi_definition *items;
+    size_t n;
+    *found = 0;
+    int rc = store_kpi_definitions(db, arena, &items, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(items[i].name, name) == 0) {
+            *out = items[i];
+            *found = 1;
+        }
+    }
+    return rc;
+}
+
+static void definition_fields(struct strbuf *out, const struct kpi_definition *d)
+{
+    struct json_writer w;
+    json_writer_init(&w, out, 0);
+    json_object_begin(&w);
+    json_kv_string(&w, "label", d->label);
+    json_kv_string(&w, "formula", d->formula);
+    json_kv_string(&w, "unit", d->unit);
+    json_kv_bool(&w, "higher_is_better", d->higher_is_better);
+    json_object_end(&w);
+}
+
+int desk_kpi_define(struct db *db, const struct desk_actor *actor, const char *name,
+                    const char *label, const char *formula, enum measure_unit unit,
+                    int higher_is_better, enum store_write *result, struct sd_error *err)
+{
+    struct arena arena;
+    struct kpi_definition before, after;
+    int had_before = 0, found = 0;
+    arena_init(&arena, 0);
+    int rc = definition_of(db, &arena, name, &before, &had_before, err);
+    if (rc == 0)
+        rc = kpi_define(db, name, label, formula, unit, higher_is_better, result, err);
+    if (rc == 0 && *result != STORE_UNCHANGED)
+        rc = definition_of(db, &arena, name, &after, &found, err);
+    if (rc == 0 && found) {
+        struct strbuf before_text = STRBUF_INIT, after_text = STRBUF_INIT;
+        if (had_before)
+            definition_fields(&before_text, &before);
+        definition_fields(&after_text, &after);
+        struct audit_entry a = {.at = ts_now_ms(),
+                                .user_id = actor->user_id,
+                                .actor = actor->name,
+                                .action = had_before ? "kpi_definition.update"
+                                                     : "kpi_definition.create",
+                                .entity = "kpi_definition",
+                                .entity_id = after.id,
+                                .before_json = had_before ? before_text.buf : NULL,
+                                .after_json = after_text.buf};
+        rc = store_audit_append(db, &a, err);
+        strbuf_release(&before_text);
+        strbuf_release(&after_text);
+    }
+    arena_release(&arena);
+    return rc;
+}
 
 /* The explicit target the write replaces: 1 and *out, 0 when there is none. */
 static int target_before(struct db *db, const char *name, const struct kpi_scope *scope,

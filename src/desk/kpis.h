@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kpis: the KPI writes made at the desk, one place for the CLI and the API:
- * a target set (`salesdesk kpi target`, PUT /api/v1/kpis/{name}/targets)
+ * a KPI defined (`salesdesk kpi define`), a target set (`salesdesk kpi target`, PUT /api/v1/kpis/{name}/targets)
  * and an alert acknowledged (`salesdesk alerts ack`, POST
  * /api/v1/alerts/{id}/ack), each with its audit row (before and after) in
  * the caller's transaction.
@@ -15,6 +15,15 @@
 #include "db/db.h"
 #include "desk/actor.h"
 #include "engine/kpi.h"
+
+/*
+ * kpi_define (engine/kpi.h) with an audit row ("kpi_definition.create" or
+ * ".update": label, formula, unit and direction before and after) when it
+ * changed something.
+ */
+int desk_kpi_define(struct db *db, const struct desk_actor *actor, const char *name,
+                    const char *label, const char *formula, enum measure_unit unit,
+                    int higher_is_better, enum store_write *result, struct sd_error *err);
 
 /*
  * kpi_target_set (engine/kpi.h) with an audit row ("kpi_target.create" or

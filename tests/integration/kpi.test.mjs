@@ -109,6 +109,18 @@ test('a user formula evaluates like the built-in it mirrors; a malformed one is 
   const k = json(['kpi', '--period', '1997', '--kpi', 'per_order,aov', '--db', db]);
   assert.equal(k.cards[0].value, k.cards[1].value);
   assert.equal(k.cards[0].value, moneyText(divRound(6170852035n, 408n)));
+
+  // Defining is audited (the rejected ones wrote nothing); the same definition again changes nothing.
+  assert.equal(run(['kpi', 'define', 'per_order', 'revenue / orders', '--label', 'Revenue per order', '--db', db]).code, 0);
+  assert.equal(run(['kpi', 'define', 'per_order', 'revenue / orders', '--label', 'Per order', '--db', db]).code, 0);
+  const audit = sql(db, "SELECT action, entity_id, before_json, after_json FROM audit_log WHERE entity = 'kpi_definition' ORDER BY id");
+  const [{ id }] = sql(db, "SELECT id FROM kpi_definitions WHERE name = 'per_order'");
+  assert.deepEqual(audit.map((a) => [a.action, a.entity_id]), [['kpi_definition.create', id], ['kpi_definition.update', id]]);
+  const def = (label) => ({ label, formula: 'revenue / orders', unit: 'money', higher_is_better: true });
+  assert.equal(audit[0].before_json, null);
+  assert.deepEqual(JSON.parse(audit[0].after_json), def('Revenue per order'));
+  assert.deepEqual(JSON.parse(audit[1].before_json), def('Revenue per order'));
+  assert.deepEqual(JSON.parse(audit[1].after_json), def('Per order'));
 });
 
 test('a revenue target goes amber, then red, raising exactly one alert per level; alerts can be acknowledged', (t) => {
