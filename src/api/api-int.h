@@ -43,7 +43,13 @@ enum api_object { API_OBJECT_NONE, API_OBJECT_ORDER, API_OBJECT_ACCOUNT, API_OBJ
 #define API_DETAILS_MAX    8
 #define API_PAGE_DEFAULT   50
 #define API_PAGE_MAX       500
-#define API_CURSOR_MAX     256 /* bytes of a decoded cursor key */
+/*
+ * Bytes of a decoded cursor key. Keys hold numbers and, for the pending queue
+ * and the timeline, an order's external id or a stage name, which imports do
+ * not cap (256 bytes here stopped paging at an order with a long id): 8 KiB,
+ * whose base64 still fits the connection's 32 KiB with room for the headers.
+ */
+#define API_CURSOR_MAX 8192
 
 struct api_call;
 typedef int api_handler_fn(struct api_call *c, struct sd_error *err);

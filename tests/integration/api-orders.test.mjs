@@ -7,6 +7,8 @@
 // `salesdesk queue pending --json` for the same day.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { lineNet, moneyText, moneyUnits, parseExact, run, sql } from './helpers.mjs';
 import { errorOf } from './server.mjs';
 import { ORDERS, TODAY, fixtureDb, serve, visibleOrders, walk } from './api-fixture.mjs';
@@ -222,5 +224,23 @@ test('orders and the pending queue through the API', async (t) => {
       assert.equal(head.pending, String(mine.length));
       assert.ok(mine.length < Number(cli.pending));
     }
+  });
+
+  await t.test('an order with a 1,000-character id pages like the others (the cursor carries it)', async () => {
+    const long = `L${'x'.repeat(999)}`;
+    const dir = path.dirname(db);
+    writeFileSync(path.join(dir, 'long-orders.csv'), 'id,account,rep,order_date,requested_date,promised_date,ship_date,' +
+      `status,currency,ship_country,ship_address\n${long},A01,R1,${TODAY},,,,pending,USD,DE,1 Main St\n`);
+    writeFileSync(path.join(dir, 'long-lines.csv'), `order,line,sku,qty,unit_price,discount,shipped_qty\n${long},1,P1,3,5,0,0\n`);
+    for (const [kind, file] of [['orders', 'long-orders.csv'], ['lines', 'long-lines.csv']]) {
+      const r = run(['import', kind, path.join(dir, file), '--map', 'native', '--db', db]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const cli = cliQueue(db);
+    assert.ok(cli.items.some((it) => it.order === long));
+    const items = await walk(get, 'admin', `/api/v1/queue/pending?today=${TODAY}`, 1);
+    assert.deepEqual(items, cli.items);
+    const orders = await walk(get, 'admin', '/api/v1/orders', 1);
+    assert.deepEqual(ids(orders), expected(db));
   });
 });
