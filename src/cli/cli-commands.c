@@ -178,6 +178,12 @@ static const struct cli_option serve_options[] = {
     {0},
 };
 
+static const struct cli_option backup_options[] = {
+    CLI_OPT_DB,
+    {"force", NULL, "replace FILE when it exists"},
+    {0},
+};
+
 static const struct cli_option user_options[] = {
     CLI_OPT_DB,
     {"role", "ROLE", "add: admin, manager, support, rep or viewer"},
@@ -198,6 +204,20 @@ const struct cli_command cli_commands[] = {
                    "date. A database made by a newer salesdesk is refused and left as it is.",
         .options = init_options,
         .run = cmd_init,
+    },
+    {
+        .name = "backup",
+        .args = "FILE",
+        .summary = "copy a SQLite store to FILE while it is in use: one consistent, checked copy",
+        .details = "Takes one snapshot with SQLite's online backup (the server and imports go "
+                   "on meanwhile), checks the copy (PRAGMA quick_check), syncs it and renames "
+                   "it to FILE only then: FILE is the old file or a whole copy, never a part. "
+                   "Restoring is copying FILE back while nothing uses the store. A PostgreSQL "
+                   "store is backed up with pg_dump (docs/operations.md).",
+        .min_args = 1,
+        .max_args = 1,
+        .options = backup_options,
+        .run = cmd_backup,
     },
     {
         .name = "demo",

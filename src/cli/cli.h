@@ -109,6 +109,7 @@ int cli_serve(const struct api_options *opt, const char *intro);
 
 /* Command entry points (one file each). */
 int cmd_init(const struct cli_args *args);
+int cmd_backup(const struct cli_args *args);
 int cmd_demo(const struct cli_args *args);
 int cmd_order(const struct cli_args *args);
 int cmd_account(const struct cli_args *args);

@@ -68,6 +68,8 @@ struct db_ops {
                         struct strbuf *creates, struct sd_error *err);
     /* Runs CREATE INDEX statements (a script) over many rows, as fast as the driver can. */
     int (*build_indexes)(struct db *db, const char *creates, struct sd_error *err);
+    /* Copies the database to a new file (db_backup); NULL: the driver has none. */
+    int (*backup)(struct db *db, const char *path, struct sd_error *err);
     /* SQL with one text parameter, a table name, answering one row: 1 if it exists, else 0. */
     const char *table_exists_sql;
     /* SQL that starts a write transaction. */

@@ -276,6 +276,16 @@ void db_rollback(struct db *db)
     strbuf_reset(&db->suspended); /* the rollback brought them back */
 }
 
+int db_backup(struct db *db, const char *path, struct sd_error *err)
+{
+    if (!db->ops->backup)
+        return sd_error_set(err, SD_EINVAL,
+                            "the %s driver makes no file backups (PostgreSQL: use pg_dump; "
+                            "docs/operations.md)",
+                            db->ops->name);
+    return db->ops->backup(db, path, err);
+}
+
 int db_failed(const struct db *db)
 {
     return db->failed;

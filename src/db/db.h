@@ -131,6 +131,15 @@ int db_bulk_end(struct db *db, struct sd_error *err);
 int db_indexes_suspend(struct db *db, const char *table, struct sd_error *err);
 int db_indexes_restore(struct db *db, struct sd_error *err);
 
+/*
+ * Copies the whole database, one snapshot of it, into the new file `path`
+ * (which must not exist), and checks the copy (SQLite: the online backup
+ * API, so writers go on meanwhile, then PRAGMA quick_check). The file is
+ * written and synced, not renamed: the caller moves it into place.
+ * SD_EINVAL for a driver without file copies (PostgreSQL: pg_dump).
+ */
+int db_backup(struct db *db, const char *path, struct sd_error *err);
+
 /* Migrations: see migrate.c. */
 struct db_migration {
     int version;
