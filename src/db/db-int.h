@@ -70,6 +70,7 @@ struct db_ops {
 };
 
 extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_postgres_ops;
 
 /* Drivers call these from open/close to set up and tear down the common part. */
 void db_common_init(struct db *db, const struct db_ops *ops, const char *url);
