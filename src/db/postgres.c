@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "db/db-int.h"
@@ -37,8 +38,9 @@
 #define PG_RECONNECT_TRIES 8
 #define PG_RETRY_MS 50
 
-/* Type oids (pg_type.h is a server header): results read as integers. */
+/* Type oids (pg_type.h is a server header). */
 #define PG_BOOLOID 16
+#define PG_TEXTOID 25
 
 /*
  * The writer lock. db_begin takes a transaction-scoped advisory lock with this
@@ -327,15 +329,122 @@ static int translate(const char *sql, struct strbuf *out)
     return largest;
 }
 
-static int prepare_on_server(struct pg_stmt *ps, struct sd_error *err)
+/* 1 when $n stands in the translated `sql`. */
+static int param_used(const char *sql, int n)
 {
-    struct pg_db *p = pg_of(ps->common.db);
-    snprintf(ps->name, sizeof(ps->name), "s%u", ++p->statements);
-    PGresult *res = PQprepare(p->conn, ps->name, ps->sql, 0, NULL);
+    for (const char *p = strchr(sql, '$'); p; p = strchr(p + 1, '$')) {
+        char *end;
+        if (p[1] >= '0' && p[1] <= '9' && strtol(p + 1, &end, 10) == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Skips `word` (upper case) and the spaces after it in `p`, case-insensitively; NULL if absent. */
+static const char *skip_word(const char *p, const char *word)
+{
+    size_t len = strlen(word);
+    if (strncasecmp(p, word, len) != 0 || (p[len] >= 'a' && p[len] <= 'z') ||
+        (p[len] >= 'A' && p[len] <= 'Z') || (p[len] >= '0' && p[len] <= '9') || p[len] == '_')
+        return NULL;
+    p += len;
+    while (*p == ' ' || *p == '\n' || *p == '\t')
+        p++;
+    return p;
+}
+
+/*
+ * `sql` with each "$N IS [NOT] NULL" as "NULL IS [NOT] NULL"; 1 when there
+ * was any. PostgreSQL cannot type a parameter whose first use is such a test
+ * ("?1 IS NULL OR region = ?1", the store's optional filters), though a later
+ * use would tell: the statement without those tests does, and its types are
+ * then declared for the real one.
+ */
+static int without_null_tests(const char *sql, struct strbuf *out)
+{
+    int any = 0;
+    const char *p = sql;
+    while (*p) {
+        const char *digits = p + 1, *after = digits;
+        if (*p != '$' || !(*digits >= '0' && *digits <= '9')) {
+            strbuf_addch(out, *p++);
+            continue;
+        }
+        while (*after >= '0' && *after <= '9')
+            after++;
+        const char *rest = after;
+        while (*rest == ' ' || *rest == '\n' || *rest == '\t')
+            rest++;
+        const char *is = skip_word(rest, "IS");
+        const char *negated = is ? skip_word(is, "NOT") : NULL;
+        if (is && skip_word(negated ? negated : is, "NULL")) {
+            strbuf_addstr(out, "NULL");
+            any = 1;
+        } else {
+            strbuf_add(out, p, (size_t)(after - p));
+        }
+        p = after;
+    }
+    return any;
+}
+
+/* Prepares `sql` as `name` with `types` (0: inferred); 0 or the mapped status. */
+static int prepare_as(struct pg_db *p, const char *name, const char *sql, int nparams,
+                      const Oid *types, struct sd_error *err)
+{
+    PGresult *res = PQprepare(p->conn, name, sql, nparams, types);
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK
                  ? 0
                  : fail(p, res, "cannot prepare statement on", err);
     PQclear(res);
+    return rc;
+}
+
+/* The types the server infers for the parameters of `sql` without its null tests, into types. */
+static int infer_types(struct pg_db *p, struct pg_stmt *ps, const char *probe_sql, Oid *types,
+                       struct sd_error *err)
+{
+    char probe[24];
+    snprintf(probe, sizeof(probe), "%s_types", ps->name);
+    for (int i = 0; i < ps->nparams; i++)
+        types[i] = param_used(probe_sql, i + 1) ? 0 : PG_TEXTOID;
+    int rc = prepare_as(p, probe, probe_sql, ps->nparams, types, err);
+    if (rc)
+        return rc;
+    PGresult *res = PQdescribePrepared(p->conn, probe);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(p, res, "cannot prepare statement on", err);
+    for (int i = 0; rc == 0 && i < ps->nparams && i < PQnparams(res); i++)
+        types[i] = PQparamtype(res, i);
+    PQclear(res);
+    char sql[48];
+    snprintf(sql, sizeof(sql), "DEALLOCATE %s", probe);
+    PQclear(PQexec(p->conn, sql));
+    return rc;
+}
+
+/*
+ * The server infers each parameter's type from where it stands. One that
+ * stands nowhere (a statement that skips ?1 and ?2 because it shares its
+ * binder with another) is declared text; one whose first use is a null test
+ * takes the type its other uses give (without_null_tests).
+ */
+static int prepare_on_server(struct pg_stmt *ps, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    struct strbuf probe = STRBUF_INIT;
+    Oid *types = xcalloc((size_t)ps->nparams + 1, sizeof(*types));
+    snprintf(ps->name, sizeof(ps->name), "s%u", ++p->statements);
+    int rc = 0;
+    if (without_null_tests(ps->sql, &probe))
+        rc = infer_types(p, ps, probe.buf, types, err);
+    else
+        for (int i = 0; i < ps->nparams; i++)
+            types[i] = param_used(ps->sql, i + 1) ? 0 : PG_TEXTOID;
+    if (rc == 0)
+        rc = prepare_as(p, ps->name, ps->sql, ps->nparams, types, err);
+    free(types);
+    strbuf_release(&probe);
     if (rc == 0)
         ps->generation = p->generation;
     return rc;

@@ -1001,6 +1001,10 @@ static const char placeholders_sql[] =
     "SELECT n, s FROM t WHERE (n = ?1 OR n = ?2 * 2) AND s <> '?' /* ? */ AND id < ? -- ?\n"
     "AND n <> ?1 + 1 ORDER BY id";
 
+static const char optional_filters_sql[] =
+    "SELECT count(*) FROM t WHERE (?1 IS NULL OR s = ?1) AND (?2 IS NULL OR n >= ?2)";
+static const char skips_first_sql[] = "UPDATE t SET n = ?3 WHERE id = ?2";
+
 /*
  * ?NNN names a parameter, used as often as it stands; a bare ? is the one
  * after the largest so far (here ?3); a ? in a string literal or a comment is
@@ -1037,6 +1041,30 @@ static void test_placeholders(void **state)
     assert_int_equal(db_step(st, &err), DB_ROW);
     assert_string_equal(db_column_text(st, 1), "b");
     assert_int_equal(db_step(st, &err), DB_DONE);
+
+    /* Optional filters, each parameter first in a null test: NULL means any. */
+    const struct {
+        const char *s;
+        int64_t n;
+        int64_t rows;
+    } filters[] = {{NULL, INT64_MIN, 5}, {"b", INT64_MIN, 1}, {NULL, 20, 2}, {"a", 20, 0}};
+    for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+        assert_sd_ok(db_prepare(db, optional_filters_sql, &st, &err), &err);
+        db_bind_text(st, 1, filters[i].s);
+        db_bind_opt_int64(st, 2, filters[i].n);
+        assert_int_equal(db_step(st, &err), DB_ROW);
+        assert_int_equal(db_column_int64(st, 0), filters[i].rows);
+        db_reset(st);
+    }
+
+    /* A statement may leave parameters out (a binder shared with another statement). */
+    assert_sd_ok(db_prepare(db, skips_first_sql, &st, &err), &err);
+    db_bind_text(st, 1, "not used");
+    db_bind_int64(st, 2, 5);
+    db_bind_int64(st, 3, 50);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    assert_int_equal(db_changes(db), 1);
+    assert_int_equal(test_sql_int(db, "SELECT n FROM t WHERE id = 5"), 50);
 }
 
 /* ---- one writer at a time, read snapshots ---- */
