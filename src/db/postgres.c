@@ -68,6 +68,7 @@ struct pg_db {
     unsigned generation; /* counts connections: statements prepare again on a new one */
     unsigned statements; /* names given out: "s1", "s2", ... */
     int64_t changes;
+    struct strbuf reseed; /* tables given explicit ids in this transaction, "\n"-terminated */
 };
 
 struct pg_stmt {
@@ -79,6 +80,8 @@ struct pg_stmt {
     char **values;         /* the bound parameters as text; NULL is SQL NULL */
     PGresult *res;         /* the rows, once stepped */
     int row;               /* the current row of res */
+    char *insert_table;    /* the table of an INSERT, else NULL */
+    int gives_id;          /* the INSERT names the id column */
 };
 
 static struct pg_db *pg_of(struct db *db)
@@ -238,6 +241,7 @@ static int pg_open(struct db **out, const char *target, int flags, struct sd_err
     p->conninfo = xstrdup(target);
     p->shown = hide_password(target);
     p->readonly = (flags & DB_OPEN_READONLY) != 0;
+    strbuf_init(&p->reseed, 0);
     p->conn = PQconnectdb(p->conninfo);
     int rc = 0;
     if (!p->conn)
@@ -259,9 +263,123 @@ static void pg_close(struct db *db)
     struct pg_db *p = pg_of(db);
     db_common_release(db);
     PQfinish(p->conn);
+    strbuf_release(&p->reseed);
     free(p->conninfo);
     free(p->shown);
     free(p);
+}
+
+/* Skips `word` (upper case) and the spaces after it in `p`, case-insensitively; NULL if absent. */
+static const char *skip_word(const char *p, const char *word)
+{
+    size_t len = strlen(word);
+    if (strncasecmp(p, word, len) != 0 || (p[len] >= 'a' && p[len] <= 'z') ||
+        (p[len] >= 'A' && p[len] <= 'Z') || (p[len] >= '0' && p[len] <= '9') || p[len] == '_')
+        return NULL;
+    p += len;
+    while (*p == ' ' || *p == '\n' || *p == '\t')
+        p++;
+    return p;
+}
+
+/*
+ * Explicit ids. SQLite numbers a row left without an id after the table's
+ * largest id, however that id got there; an identity column counts on from
+ * its sequence, which explicit ids do not move. The store's bulk import gives
+ * ids itself (store_bulk_next_id), so the driver notes each table an INSERT
+ * names an "id" column for, and moves its sequence past the table's largest
+ * id before the next INSERT that leaves the id out, and before COMMIT (at
+ * once outside a transaction).
+ */
+static int is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * The table of "INSERT INTO table(...)", else NULL (the caller frees it);
+ * *gives_id is 1 when the column list names "id".
+ */
+static char *insert_table(const char *sql, int *gives_id)
+{
+    *gives_id = 0;
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+        sql++;
+    const char *p = skip_word(sql, "INSERT");
+    p = p ? skip_word(p, "INTO") : NULL;
+    if (!p)
+        return NULL;
+    const char *name = p;
+    while (is_name_char(*p))
+        p++;
+    size_t name_len = (size_t)(p - name);
+    while (*p == ' ')
+        p++;
+    if (name_len == 0 || *p != '(')
+        return NULL;
+    for (const char *col = p + 1; *col && *col != ')'; col++) {
+        if (!is_name_char(col[-1]) && strncmp(col, "id", 2) == 0 && !is_name_char(col[2]))
+            *gives_id = 1;
+    }
+    return xstrndup(name, name_len);
+}
+
+static int reseed_table(struct pg_db *p, const char *table, size_t len, struct sd_error *err)
+{
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "SELECT setval(pg_get_serial_sequence('\"%.*s\"', 'id'), "
+             "coalesce(max(id), 0) + 1, false) FROM \"%.*s\"",
+             (int)len, table, (int)len, table);
+    return run(p, sql, err);
+}
+
+/* Where `table` is in the noted list, or NULL. */
+static char *noted(struct pg_db *p, const char *table, size_t len)
+{
+    for (char *at = p->reseed.buf; (at = strstr(at, table)) != NULL; at += len) {
+        if ((at == p->reseed.buf || at[-1] == '\n') && at[len] == '\n')
+            return at;
+    }
+    return NULL;
+}
+
+/* Before an INSERT into `table`, and after it: see "Explicit ids" above. */
+static int insert_before(struct pg_db *p, const char *table, int gives_id, struct sd_error *err)
+{
+    size_t len = strlen(table);
+    char *at = gives_id ? NULL : noted(p, table, len);
+    if (!at)
+        return 0;
+    memmove(at, at + len + 1, p->reseed.len - (size_t)(at - p->reseed.buf) - len - 1);
+    strbuf_setlen(&p->reseed, p->reseed.len - len - 1);
+    return reseed_table(p, table, len, err);
+}
+
+static int insert_after(struct pg_db *p, const char *table, int gives_id, struct sd_error *err)
+{
+    size_t len = strlen(table);
+    if (!gives_id)
+        return 0;
+    if (!p->common.tx_depth)
+        return reseed_table(p, table, len, err);
+    if (!noted(p, table, len)) {
+        strbuf_addstr(&p->reseed, table);
+        strbuf_addch(&p->reseed, '\n');
+    }
+    return 0;
+}
+
+static int reseed_noted(struct pg_db *p, struct sd_error *err)
+{
+    int rc = 0;
+    for (const char *at = p->reseed.buf; rc == 0 && *at;) {
+        const char *end = strchr(at, '\n');
+        rc = reseed_table(p, at, (size_t)(end - at), err);
+        at = end + 1;
+    }
+    strbuf_reset(&p->reseed);
+    return rc;
 }
 
 static int pg_exec(struct db *db, const char *sql, struct sd_error *err)
@@ -272,7 +390,21 @@ static int pg_exec(struct db *db, const char *sql, struct sd_error *err)
         if (rc)
             return rc;
     }
-    int rc = run(p, sql, err);
+    if (db->tx_depth && strcmp(sql, "COMMIT") == 0) {
+        int rc = reseed_noted(p, err);
+        if (rc)
+            return rc;
+    }
+    if (strcmp(sql, "ROLLBACK") == 0)
+        strbuf_reset(&p->reseed);
+    int gives_id = 0;
+    char *table = insert_table(sql, &gives_id);
+    int rc = table ? insert_before(p, table, gives_id, err) : 0;
+    if (rc == 0)
+        rc = run(p, sql, err);
+    if (rc == 0 && table)
+        rc = insert_after(p, table, gives_id, err);
+    free(table);
     /* A transaction that failed to start (the writer lock timed out) is not left open. */
     if (rc && !db->tx_depth && PQtransactionStatus(p->conn) == PQTRANS_INERROR)
         run(p, "ROLLBACK", NULL);
@@ -338,19 +470,6 @@ static int param_used(const char *sql, int n)
             return 1;
     }
     return 0;
-}
-
-/* Skips `word` (upper case) and the spaces after it in `p`, case-insensitively; NULL if absent. */
-static const char *skip_word(const char *p, const char *word)
-{
-    size_t len = strlen(word);
-    if (strncasecmp(p, word, len) != 0 || (p[len] >= 'a' && p[len] <= 'z') ||
-        (p[len] >= 'A' && p[len] <= 'Z') || (p[len] >= '0' && p[len] <= '9') || p[len] == '_')
-        return NULL;
-    p += len;
-    while (*p == ' ' || *p == '\n' || *p == '\t')
-        p++;
-    return p;
 }
 
 /*
@@ -457,11 +576,13 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out, stru
     ps->nparams = translate(sql, &text);
     ps->sql = strbuf_detach(&text, NULL);
     ps->values = xcalloc((size_t)ps->nparams + 1, sizeof(*ps->values));
+    ps->insert_table = insert_table(sql, &ps->gives_id);
     ps->common.db = db; /* db.c sets it too, after a success */
     int rc = db->tx_depth ? 0 : reconnect(pg_of(db), err);
     if (rc == 0)
         rc = prepare_on_server(ps, err);
     if (rc) {
+        free(ps->insert_table);
         free(ps->values);
         free(ps->sql);
         free(ps);
@@ -499,6 +620,7 @@ static void pg_finalize(struct db_stmt *st)
         snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
         PQclear(PQexec(p->conn, sql));
     }
+    free(ps->insert_table);
     free(ps->values);
     free(ps->sql);
     free(ps);
@@ -541,6 +663,8 @@ static int execute(struct pg_stmt *ps, struct sd_error *err)
         rc = prepare_on_server(ps, err);
     if (rc)
         return rc;
+    if (ps->insert_table && (rc = insert_before(p, ps->insert_table, ps->gives_id, err)) != 0)
+        return rc;
     PGresult *res = PQexecPrepared(p->conn, ps->name, ps->nparams,
                                    (const char *const *)ps->values, NULL, NULL, 0);
     ExecStatusType status = PQresultStatus(res);
@@ -552,7 +676,7 @@ static int execute(struct pg_stmt *ps, struct sd_error *err)
     note_changes(p, res);
     ps->res = res;
     ps->row = -1;
-    return 0;
+    return ps->insert_table ? insert_after(p, ps->insert_table, ps->gives_id, err) : 0;
 }
 
 static int pg_step(struct db_stmt *st, struct sd_error *err)

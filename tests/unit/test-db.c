@@ -1067,6 +1067,57 @@ static void test_placeholders(void **state)
     assert_int_equal(test_sql_int(db, "SELECT n FROM t WHERE id = 5"), 50);
 }
 
+static const char insert_id_sql[] = "INSERT INTO t(id, n) VALUES (?, ?)";
+static const char insert_n_sql[] = "INSERT INTO t(n) VALUES (?) RETURNING id";
+
+static int64_t insert_n(struct db *db, int64_t n)
+{
+    struct sd_error err = {0};
+    struct db_stmt *st = NULL;
+    assert_sd_ok(db_prepare(db, insert_n_sql, &st, &err), &err);
+    db_bind_int64(st, 1, n);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    int64_t id = db_column_int64(st, 0);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    return id;
+}
+
+/*
+ * A row inserted without an id gets the one after the table's largest, also
+ * after rows with ids given explicitly (the bulk import gives them), in a
+ * transaction or not.
+ */
+static void test_ids_after_explicit_ids(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    struct db_stmt *st = NULL;
+
+    assert_int_equal(insert_n(db, 1), 1);
+    assert_sd_ok(db_begin(db, &err), &err);
+    for (int64_t id = 10; id <= 12; id++) {
+        assert_sd_ok(db_prepare(db, insert_id_sql, &st, &err), &err);
+        db_bind_int64(st, 1, id);
+        db_bind_int64(st, 2, id * 100);
+        assert_int_equal(db_step(st, &err), DB_DONE);
+    }
+    assert_int_equal(insert_n(db, 2), 13); /* in the same transaction */
+    assert_sd_ok(db_commit(db, &err), &err);
+    assert_int_equal(insert_n(db, 3), 14);
+
+    /* Outside a transaction, through db_exec. */
+    test_exec(db, "INSERT INTO t(id, n) VALUES (40, 4)");
+    assert_int_equal(insert_n(db, 5), 41);
+
+    /* Rolled back: the ids were never taken. */
+    assert_sd_ok(db_begin(db, &err), &err);
+    test_exec(db, "INSERT INTO t(id, n) VALUES (90, 6)");
+    db_rollback(db);
+    assert_int_equal(insert_n(db, 7), 42);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), 9);
+}
+
 /* ---- one writer at a time, read snapshots ---- */
 
 static double seconds_since(const struct timespec *start)
@@ -1249,7 +1300,8 @@ static void test_pg_reconnect(void **state)
         DB_TEST(test_migrations_table), DB_TEST(test_migrate_empty),                               \
         DB_TEST(test_migrate_again_is_noop), DB_TEST(test_migrate_refuses_newer),                  \
         DB_TEST(test_migrate_refuses_newer_bare), DB_TEST(test_indexes_suspend),                   \
-        DB_TEST(test_placeholders), DB_TEST(test_one_writer), DB_TEST(test_read_snapshot)
+        DB_TEST(test_placeholders), DB_TEST(test_ids_after_explicit_ids),                          \
+        DB_TEST(test_one_writer), DB_TEST(test_read_snapshot)
 
 static int run_sqlite(void)
 {
