@@ -74,15 +74,11 @@ static int setup(void **state)
     *state = f;
     if (on_pg()) {
         struct sd_error err = {0};
-        struct db *db = NULL;
         snprintf(f->path, sizeof(f->path), "%s", pg_url);
-        if (db_open(&db, pg_url, DB_OPEN_EXISTING, &err) != 0 ||
-            db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err) != 0) {
+        if (test_pg_empty(pg_url, &err) != 0) {
             fprintf(stderr, "test-db: %s\n", err.message);
-            db_close(db);
             return -1;
         }
-        db_close(db);
     }
     return 0;
 }
@@ -1332,30 +1328,6 @@ static int run_pg(void)
     return failed;
 }
 
-/*
- * The run's own database on the server at `url` (libpq's URL form, its path
- * the database): pg_url names it. 0 or -1.
- */
-static int pg_database(const char *url, const char *verb, struct sd_error *err)
-{
-    char sql[128];
-    char name[64];
-    struct db *db = NULL;
-    const char *slash = strrchr(url, '/');
-    if (!slash || slash - url < 10 || strchr(slash, '?'))
-        return sd_error_set(err, SD_EINVAL, "SALESDESK_TEST_PG '%s': not postgresql://.../DBNAME",
-                            url);
-    snprintf(name, sizeof(name), "sd_test_db_%ld", (long)getpid());
-    snprintf(pg_url, sizeof(pg_url), "%.*s/%s", (int)(slash - url), url, name);
-    snprintf(sql, sizeof(sql), "%s DATABASE %s%s", verb, name,
-             strcmp(verb, "DROP") == 0 ? " WITH (FORCE)" : "");
-    int rc = db_open(&db, url, DB_OPEN_EXISTING, err);
-    if (rc == 0)
-        rc = db_exec(db, sql, err);
-    db_close(db);
-    return rc;
-}
-
 int main(void)
 {
     const char *url = getenv("SALESDESK_TEST_PG");
@@ -1365,12 +1337,12 @@ int main(void)
     pg_dir = getenv("SALESDESK_TEST_PG_DIR");
     if (pg_dir && !*pg_dir)
         pg_dir = NULL;
-    if (pg_database(url, "CREATE", &err) != 0) {
+    if (test_pg_database(url, "db", "CREATE", pg_url, &err) != 0) {
         fprintf(stderr, "test-db: %s\n", err.message);
         return 1;
     }
     int failed = run_pg();
-    if (pg_database(url, "DROP", &err) != 0) {
+    if (test_pg_database(url, "db", "DROP", pg_url, &err) != 0) {
         fprintf(stderr, "test-db: %s\n", err.message);
         failed++;
     }
