@@ -40,6 +40,9 @@
 
 /* Type oids (pg_type.h is a server header). */
 #define PG_BOOLOID 16
+#define PG_INT8OID 20
+#define PG_INT2OID 21
+#define PG_INT4OID 23
 #define PG_TEXTOID 25
 
 /*
@@ -519,49 +522,68 @@ static int prepare_as(struct pg_db *p, const char *name, const char *sql, int np
     return rc;
 }
 
-/* The types the server infers for the parameters of `sql` without its null tests, into types. */
-static int infer_types(struct pg_db *p, struct pg_stmt *ps, const char *probe_sql, Oid *types,
-                       struct sd_error *err)
+/*
+ * Prepares `sql` as `name` and reads back the types the server gave its
+ * parameters into types: 1 in *narrow when one is a smaller integer than
+ * int8, which it then widens (see prepare_on_server).
+ */
+static int prepare_typed(struct pg_db *p, const char *name, const char *sql, int nparams,
+                         Oid *types, int *narrow, struct sd_error *err)
 {
-    char probe[24];
-    snprintf(probe, sizeof(probe), "%s_types", ps->name);
-    for (int i = 0; i < ps->nparams; i++)
-        types[i] = param_used(probe_sql, i + 1) ? 0 : PG_TEXTOID;
-    int rc = prepare_as(p, probe, probe_sql, ps->nparams, types, err);
+    *narrow = 0;
+    int rc = prepare_as(p, name, sql, nparams, types, err);
     if (rc)
         return rc;
-    PGresult *res = PQdescribePrepared(p->conn, probe);
+    PGresult *res = PQdescribePrepared(p->conn, name);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail(p, res, "cannot prepare statement on", err);
-    for (int i = 0; rc == 0 && i < ps->nparams && i < PQnparams(res); i++)
+    for (int i = 0; rc == 0 && i < nparams && i < PQnparams(res); i++) {
         types[i] = PQparamtype(res, i);
+        if (types[i] == PG_INT2OID || types[i] == PG_INT4OID) {
+            types[i] = PG_INT8OID;
+            *narrow = 1;
+        }
+    }
     PQclear(res);
-    char sql[48];
-    snprintf(sql, sizeof(sql), "DEALLOCATE %s", probe);
-    PQclear(PQexec(p->conn, sql));
     return rc;
 }
 
+static void deallocate(struct pg_db *p, const char *name)
+{
+    char sql[48];
+    snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+    PQclear(PQexec(p->conn, sql));
+}
+
 /*
- * The server infers each parameter's type from where it stands. One that
- * stands nowhere (a statement that skips ?1 and ?2 because it shares its
- * binder with another) is declared text; one whose first use is a null test
- * takes the type its other uses give (without_null_tests).
+ * The server infers each parameter's type from where it stands, and the
+ * statement is prepared with the types it inferred, but:
+ * - one that stands nowhere (a statement that skips ?1 and ?2 because it
+ *   shares its binder with another) is declared text;
+ * - one whose first use is a null test ("?1 IS NULL OR region = ?1", the
+ *   store's optional filters) cannot be typed there; the statement without
+ *   its null tests (without_null_tests) tells its type;
+ * - an integer is int8 where the server would take int4 (a date column is
+ *   INTEGER): SQLite's integers are all 64-bit, and the callers bind
+ *   INT64_MAX as "no upper bound".
+ * The first two need a second statement, the last a second PQprepare; the
+ * cost is paid once per statement and connection.
  */
 static int prepare_on_server(struct pg_stmt *ps, struct sd_error *err)
 {
     struct pg_db *p = pg_of(ps->common.db);
     struct strbuf probe = STRBUF_INIT;
     Oid *types = xcalloc((size_t)ps->nparams + 1, sizeof(*types));
+    int probing = without_null_tests(ps->sql, &probe), narrow = 0;
+    const char *first = probing ? probe.buf : ps->sql;
     snprintf(ps->name, sizeof(ps->name), "s%u", ++p->statements);
-    int rc = 0;
-    if (without_null_tests(ps->sql, &probe))
-        rc = infer_types(p, ps, probe.buf, types, err);
-    else
-        for (int i = 0; i < ps->nparams; i++)
-            types[i] = param_used(ps->sql, i + 1) ? 0 : PG_TEXTOID;
-    if (rc == 0)
+    for (int i = 0; i < ps->nparams; i++)
+        types[i] = param_used(first, i + 1) ? 0 : PG_TEXTOID;
+    int rc = prepare_typed(p, ps->name, first, ps->nparams, types, &narrow, err);
+    if (rc == 0 && (probing || narrow)) {
+        deallocate(p, ps->name);
         rc = prepare_as(p, ps->name, ps->sql, ps->nparams, types, err);
+    }
     free(types);
     strbuf_release(&probe);
     if (rc == 0)
@@ -612,14 +634,8 @@ static void pg_reset(struct db_stmt *st)
 static void pg_finalize(struct db_stmt *st)
 {
     struct pg_stmt *ps = stmt_of(st);
-    struct pg_db *p = pg_of(st->db);
+    /* Statements are finalized when the connection closes, and the server forgets them then. */
     pg_reset(st);
-    /* The server forgets prepared statements with the connection; say so only on a live one. */
-    if (ps->generation == p->generation && PQstatus(p->conn) == CONNECTION_OK) {
-        char sql[32];
-        snprintf(sql, sizeof(sql), "DEALLOCATE %s", ps->name);
-        PQclear(PQexec(p->conn, sql));
-    }
     free(ps->insert_table);
     free(ps->values);
     free(ps->sql);

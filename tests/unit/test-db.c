@@ -1000,6 +1000,7 @@ static const char placeholders_sql[] =
 static const char optional_filters_sql[] =
     "SELECT count(*) FROM t WHERE (?1 IS NULL OR s = ?1) AND (?2 IS NULL OR n >= ?2)";
 static const char skips_first_sql[] = "UPDATE t SET n = ?3 WHERE id = ?2";
+static const char days_until_sql[] = "SELECT count(*) FROM days WHERE day <= ?";
 
 /*
  * ?NNN names a parameter, used as often as it stands; a bare ? is the one
@@ -1052,6 +1053,11 @@ static void test_placeholders(void **state)
         assert_int_equal(db_column_int64(st, 0), filters[i].rows);
         db_reset(st);
     }
+
+    /* An INTEGER column (dates) compared with a 64-bit value: INT64_MAX is "no upper bound". */
+    test_exec(db, "CREATE TABLE days(day INTEGER NOT NULL); INSERT INTO days VALUES (19000), (20000)");
+    assert_int_equal(test_sql_int_i(db, days_until_sql, INT64_MAX), 2);
+    assert_int_equal(test_sql_int_i(db, days_until_sql, 19999), 1);
 
     /* A statement may leave parameters out (a binder shared with another statement). */
     assert_sd_ok(db_prepare(db, skips_first_sql, &st, &err), &err);
