@@ -21,7 +21,10 @@
  * and a lost server connection (PostgreSQL: the next db_begin, db_begin_read
  * or statement outside a transaction connects again).
  * After a failed COMMIT the transaction is rolled back; the caller should
- * close the connection and reopen it before going on.
+ * close the connection and reopen it before going on. A statement that fails
+ * inside a transaction fails the whole transaction on PostgreSQL (SQLite undoes
+ * the statement alone): roll back, or wrap the statement in a savepoint when
+ * the transaction is to go on after it.
  */
 #ifndef SD_DB_DB_H
 #define SD_DB_DB_H

@@ -144,7 +144,10 @@ static int pg_accepts(const char *url, const char **target)
     return 0;
 }
 
-/* The URL with the password of "scheme://user:password@host" replaced by "***". */
+/*
+ * The URL with its password shown as "***": the one of "scheme://user:password@host",
+ * or the value of "password=" in a conninfo string or URL query.
+ */
 static char *hide_password(const char *url)
 {
     const char *auth = strstr(url, "://");
@@ -157,6 +160,17 @@ static char *hide_password(const char *url)
         strbuf_add(&sb, url, (size_t)(colon + 1 - url));
         strbuf_addstr(&sb, "***");
         strbuf_addstr(&sb, at);
+    }
+    char *key = strstr(sb.buf, "password=");
+    if (key) {
+        size_t start = (size_t)(key - sb.buf) + 9;
+        size_t end = start + strcspn(sb.buf + start, " &");
+        struct strbuf shown = STRBUF_INIT;
+        strbuf_add(&shown, sb.buf, start);
+        strbuf_addstr(&shown, "***");
+        strbuf_addstr(&shown, sb.buf + end);
+        strbuf_release(&sb);
+        return strbuf_detach(&shown, NULL);
     }
     return strbuf_detach(&sb, NULL);
 }
@@ -249,6 +263,9 @@ static int pg_open(struct db **out, const char *target, int flags, struct sd_err
     int rc = 0;
     if (!p->conn)
         rc = sd_error_set(err, SD_ENOMEM, "cannot connect to database '%s'", p->shown);
+    else if (PQstatus(p->conn) != CONNECTION_OK && strstr(PQerrorMessage(p->conn), "does not exist"))
+        rc = sd_error_set(err, SD_ENOTFOUND, "database '%s' does not exist (create it with createdb)",
+                          p->shown);
     else if (PQstatus(p->conn) != CONNECTION_OK)
         rc = fail(p, NULL, "cannot connect to database", err);
     else

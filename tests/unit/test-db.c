@@ -220,6 +220,11 @@ static void test_open_bad_urls(void **state)
                      &err);
     assert_contains(err.message, "postgres://sales:***@127.0.0.1:1/sales");
     assert_null(strstr(err.message, "secret"));
+    assert_sd_status(db_open(&db, "postgres:host=127.0.0.1 port=1 password=secret dbname=x", 0,
+                             &err),
+                     SD_EIO, &err);
+    assert_contains(err.message, "password=*** dbname=x");
+    assert_null(strstr(err.message, "secret"));
     assert_sd_status(db_open(&db, "http://example.com/x.db", 0, &err), SD_EINVAL, &err);
     assert_contains(err.message, "http://example.com/x.db");
     assert_null(db);
@@ -1212,6 +1217,20 @@ static void test_pg_read_only_transaction(void **state)
     assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), 1);
 }
 
+/* A database that does not exist on the server: SD_ENOTFOUND, naming it. */
+static void test_pg_missing_database(void **state)
+{
+    struct sd_error err = {0};
+    struct db *db = NULL;
+    char url[TEST_PATH_MAX + 16];
+
+    (void)state;
+    snprintf(url, sizeof(url), "%s_missing", pg_url);
+    assert_sd_status(db_open(&db, url, DB_OPEN_EXISTING, &err), SD_ENOTFOUND, &err);
+    assert_null(db);
+    assert_contains(err.message, url);
+}
+
 /* {{ID}}: ids the database numbers from 1, in the order rows were inserted, as SQLite's. */
 static void test_pg_ids(void **state)
 {
@@ -1323,6 +1342,7 @@ static int run_pg(void)
     const struct CMUnitTest tests[] = {
         PORTABLE_TESTS,
         DB_TEST(test_pg_read_only_transaction),
+        DB_TEST(test_pg_missing_database),
         DB_TEST(test_pg_ids),
     };
     const struct CMUnitTest restart_tests[] = {
