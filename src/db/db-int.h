@@ -53,6 +53,8 @@ struct db_ops {
     int64_t (*changes)(struct db *db);
     /* The dialect's text for a placeholder token in migrations ("ID", "WITHOUT_ROWID"). */
     const char *(*dialect)(const char *token);
+    /* Rewrites a migration's SQL, tokens expanded, for the dialect; NULL when none is needed. */
+    void (*migration_sql)(struct strbuf *sql);
     int (*bulk)(struct db *db, int on, struct sd_error *err);
     /*
      * Appends "DROP INDEX ...;" for the secondary indexes of `table` (NULL: of

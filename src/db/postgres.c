@@ -783,6 +783,37 @@ static const char *pg_dialect(const char *token)
     return NULL;
 }
 
+/*
+ * SQLite's INTEGER is 64-bit, PostgreSQL's 32: the schema's INTEGER columns
+ * (dates, counts, flags) become BIGINT, so that arithmetic on them (a day
+ * times 86400000 ms) and 64-bit values bound to them work as on SQLite. The
+ * word is replaced outside string literals and comments.
+ */
+static void pg_migration_sql(struct strbuf *sql)
+{
+    struct strbuf out = STRBUF_INIT;
+    const char *p = sql->buf;
+    while (*p) {
+        size_t len = 1;
+        if (*p == '\'') {
+            const char *end = strchr(p + 1, '\'');
+            len = end ? (size_t)(end + 1 - p) : strlen(p);
+        } else if (p[0] == '-' && p[1] == '-') {
+            len = strcspn(p, "\n");
+        } else if (strncmp(p, "INTEGER", 7) == 0 && (p == sql->buf || !is_name_char(p[-1])) &&
+                   !is_name_char(p[7])) {
+            strbuf_addstr(&out, "BIGINT");
+            p += 7;
+            continue;
+        }
+        strbuf_add(&out, p, len);
+        p += len;
+    }
+    strbuf_reset(sql);
+    strbuf_add(sql, out.buf, out.len);
+    strbuf_release(&out);
+}
+
 /* Secondary indexes: those no primary key or unique constraint owns. */
 static const char list_indexes_sql[] =
     "SELECT indexname, indexdef FROM pg_indexes i "
@@ -844,6 +875,7 @@ const struct db_ops db_postgres_ops = {
     .column_text = pg_column_text,
     .changes = pg_changes,
     .dialect = pg_dialect,
+    .migration_sql = pg_migration_sql,
     .bulk = pg_bulk,
     .list_indexes = pg_list_indexes,
     .build_indexes = pg_build_indexes,

@@ -873,6 +873,22 @@ static void test_migrate_again_is_noop(void **state)
                      (int64_t)db_migrations_count);
 }
 
+/* The schema's INTEGER columns hold 64-bit values and compute in 64 bits (a day in ms). */
+static void test_migrated_integers(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_fresh(f);
+    struct sd_error err = {0};
+
+    assert_sd_ok(db_migrate(db, NULL, NULL, &err), &err);
+    test_exec(db, "INSERT INTO fx_rates(currency, day, rate_to_base) VALUES ('EUR', 20000, 1), "
+                  "('USD', 5000000000, 1)");
+    assert_int_equal(test_sql_int(db, "SELECT day * 86400000 FROM fx_rates WHERE currency = 'EUR'"),
+                     INT64_C(1728000000000));
+    assert_int_equal(test_sql_int(db, "SELECT day FROM fx_rates WHERE currency = 'USD'"),
+                     INT64_C(5000000000));
+}
+
 static const char future_version_sql[] =
     "INSERT INTO schema_version(version, name, applied_at) VALUES (?, 'from the future', 0)";
 
@@ -1320,7 +1336,8 @@ static void test_pg_reconnect(void **state)
         DB_TEST(test_savepoints), DB_TEST(test_savepoint_bad_name),                                \
         DB_TEST(test_migrations_table), DB_TEST(test_migrate_empty),                               \
         DB_TEST(test_migrate_again_is_noop), DB_TEST(test_migrate_refuses_newer),                  \
-        DB_TEST(test_migrate_refuses_newer_bare), DB_TEST(test_indexes_suspend),                   \
+        DB_TEST(test_migrate_refuses_newer_bare), DB_TEST(test_migrated_integers),                 \
+        DB_TEST(test_indexes_suspend),                                                             \
         DB_TEST(test_placeholders), DB_TEST(test_ids_after_explicit_ids),                          \
         DB_TEST(test_one_writer), DB_TEST(test_read_snapshot)
 
