@@ -116,19 +116,31 @@ static int map_sqlstate(const char *state)
     return SD_EDB;
 }
 
-/* Fills err from `res` (may be NULL) or the connection; returns the mapped status. */
+/*
+ * Fills err from `res` (may be NULL) or the connection; returns the mapped
+ * status. libpq's messages run over several lines (a failed connection lists
+ * every address it tried, with hints): they become one line.
+ */
 static int fail(struct pg_db *p, const PGresult *res, const char *what, struct sd_error *err)
 {
     const char *msg = res ? PQresultErrorMessage(res) : "";
     if (!*msg)
         msg = PQerrorMessage(p->conn);
-    int len = (int)strlen(msg);
-    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        len--;
+    struct strbuf line = STRBUF_INIT;
+    for (const char *c = msg; *c; c++) {
+        if (*c == '\n' && c[1] && line.len)
+            strbuf_addstr(&line, "; ");
+        else if (*c != '\n' && *c != '\t')
+            strbuf_addch(&line, *c);
+    }
+    while (line.len && (line.buf[line.len - 1] == ' ' || line.buf[line.len - 1] == ';'))
+        strbuf_setlen(&line, line.len - 1);
     int rc = PQstatus(p->conn) == CONNECTION_BAD
                  ? SD_EIO
                  : map_sqlstate(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
-    return sd_error_set(err, rc, "%s '%s': %.*s", what, p->shown, len, msg);
+    rc = sd_error_set(err, rc, "%s '%s': %s", what, p->shown, line.buf);
+    strbuf_release(&line);
+    return rc;
 }
 
 static int pg_accepts(const char *url, const char **target)
