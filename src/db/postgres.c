@@ -32,11 +32,11 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-/* The busy timeout, as sqlite.c's SQLITE_BUSY_TIMEOUT_MS: how long db_begin waits for the writer. */
+/* The busy timeout (sqlite.c: SQLITE_BUSY_TIMEOUT_MS): how long db_begin waits to write. */
 #define PG_LOCK_TIMEOUT "'5s'"
 /* Reconnecting: this many attempts, the first at once, then waits doubling from PG_RETRY_MS. */
 #define PG_RECONNECT_TRIES 8
-#define PG_RETRY_MS 50
+#define PG_RETRY_MS        50
 
 /* Type oids (pg_type.h is a server header). */
 #define PG_BOOLOID 16
@@ -76,15 +76,15 @@ struct pg_db {
 
 struct pg_stmt {
     struct db_stmt common;
-    char *sql;             /* the statement with $N placeholders */
+    char *sql; /* the statement with $N placeholders */
     char name[16];
-    unsigned generation;   /* the connection it was prepared on */
+    unsigned generation; /* the connection it was prepared on */
     int nparams;
-    char **values;         /* the bound parameters as text; NULL is SQL NULL */
-    PGresult *res;         /* the rows, once stepped */
-    int row;               /* the current row of res */
-    char *insert_table;    /* the table of an INSERT, else NULL */
-    int gives_id;          /* the INSERT names the id column */
+    char **values;      /* the bound parameters as text; NULL is SQL NULL */
+    PGresult *res;      /* the rows, once stepped */
+    int row;            /* the current row of res */
+    char *insert_table; /* the table of an INSERT, else NULL */
+    int gives_id;       /* the INSERT names the id column */
 };
 
 static struct pg_db *pg_of(struct db *db)
@@ -275,9 +275,10 @@ static int pg_open(struct db **out, const char *target, int flags, struct sd_err
     int rc = 0;
     if (!p->conn)
         rc = sd_error_set(err, SD_ENOMEM, "cannot connect to database '%s'", p->shown);
-    else if (PQstatus(p->conn) != CONNECTION_OK && strstr(PQerrorMessage(p->conn), "does not exist"))
-        rc = sd_error_set(err, SD_ENOTFOUND, "database '%s' does not exist (create it with createdb)",
-                          p->shown);
+    else if (PQstatus(p->conn) != CONNECTION_OK &&
+             strstr(PQerrorMessage(p->conn), "does not exist"))
+        rc = sd_error_set(err, SD_ENOTFOUND,
+                          "database '%s' does not exist (create it with createdb)", p->shown);
     else if (PQstatus(p->conn) != CONNECTION_OK)
         rc = fail(p, NULL, "cannot connect to database", err);
     else
@@ -301,12 +302,16 @@ static void pg_close(struct db *db)
     free(p);
 }
 
+static int is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 /* Skips `word` (upper case) and the spaces after it in `p`, case-insensitively; NULL if absent. */
 static const char *skip_word(const char *p, const char *word)
 {
     size_t len = strlen(word);
-    if (strncasecmp(p, word, len) != 0 || (p[len] >= 'a' && p[len] <= 'z') ||
-        (p[len] >= 'A' && p[len] <= 'Z') || (p[len] >= '0' && p[len] <= '9') || p[len] == '_')
+    if (strncasecmp(p, word, len) != 0 || is_name_char(p[len]))
         return NULL;
     p += len;
     while (*p == ' ' || *p == '\n' || *p == '\t')
@@ -323,10 +328,6 @@ static const char *skip_word(const char *p, const char *word)
  * id before the next INSERT that leaves the id out, and before COMMIT (at
  * once outside a transaction).
  */
-static int is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
 
 /*
  * The table of "INSERT INTO table(...)", else NULL (the caller frees it);
@@ -710,8 +711,8 @@ static int execute(struct pg_stmt *ps, struct sd_error *err)
         return rc;
     if (ps->insert_table && (rc = insert_before(p, ps->insert_table, ps->gives_id, err)) != 0)
         return rc;
-    PGresult *res = PQexecPrepared(p->conn, ps->name, ps->nparams,
-                                   (const char *const *)ps->values, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(p->conn, ps->name, ps->nparams, (const char *const *)ps->values,
+                                   NULL, NULL, 0);
     ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         rc = fail(p, res, "database", err);
@@ -865,8 +866,7 @@ static int pg_build_indexes(struct db *db, const char *creates, struct sd_error 
  */
 static int pg_bulk(struct db *db, int on, struct sd_error *err)
 {
-    return run(pg_of(db), on ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
-               err);
+    return run(pg_of(db), on ? "SET synchronous_commit = off" : "SET synchronous_commit = on", err);
 }
 
 const struct db_ops db_postgres_ops = {

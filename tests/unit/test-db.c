@@ -220,9 +220,9 @@ static void test_open_bad_urls(void **state)
                      &err);
     assert_contains(err.message, "postgres://sales:***@127.0.0.1:1/sales");
     assert_null(strstr(err.message, "secret"));
-    assert_sd_status(db_open(&db, "postgres:host=127.0.0.1 port=1 password=secret dbname=x", 0,
-                             &err),
-                     SD_EIO, &err);
+    assert_sd_status(
+        db_open(&db, "postgres:host=127.0.0.1 port=1 password=secret dbname=x", 0, &err), SD_EIO,
+        &err);
     assert_contains(err.message, "password=*** dbname=x");
     assert_null(strstr(err.message, "secret"));
     assert_sd_status(db_open(&db, "http://example.com/x.db", 0, &err), SD_EINVAL, &err);
@@ -772,10 +772,11 @@ static void test_savepoint_bad_name(void **state)
     assert_sd_status(db_rollback_to(db, "x'", &err), SD_EINVAL, &err);
     assert_sd_status(db_release(db, "a b", &err), SD_EINVAL, &err);
     db_rollback(db);
-    assert_int_equal(test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE name = 't'",
-                                           "SELECT count(*) FROM pg_tables "
-                                           "WHERE schemaname = current_schema() AND tablename = 't'")),
-                     1);
+    assert_int_equal(
+        test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE name = 't'",
+                              "SELECT count(*) FROM pg_tables "
+                              "WHERE schemaname = current_schema() AND tablename = 't'")),
+        1);
 }
 
 /* ---- migrations ---- */
@@ -823,14 +824,15 @@ static void test_migrate_empty(void **state)
                      (int64_t)db_migrations_count);
     assert_int_equal(test_sql_int(db, "SELECT max(version) FROM schema_version"),
                      db_schema_latest());
-    assert_int_equal(test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-                                           "AND name IN ('settings', 'change_log', 'accounts', "
-                                           "'orders', 'order_lines', 'invoices', 'fx_rates')",
-                                           "SELECT count(*) FROM pg_tables "
-                                           "WHERE schemaname = current_schema() "
-                                           "AND tablename IN ('settings', 'change_log', 'accounts', "
-                                           "'orders', 'order_lines', 'invoices', 'fx_rates')")),
-                     7);
+    assert_int_equal(
+        test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                              "AND name IN ('settings', 'change_log', 'accounts', "
+                              "'orders', 'order_lines', 'invoices', 'fx_rates')",
+                              "SELECT count(*) FROM pg_tables "
+                              "WHERE schemaname = current_schema() "
+                              "AND tablename IN ('settings', 'change_log', 'accounts', "
+                              "'orders', 'order_lines', 'invoices', 'fx_rates')")),
+        7);
     /* The schema's foreign keys hold on this connection. */
     assert_sd_status(db_exec(db,
                              "INSERT INTO orders(ext_id, account_id, order_date, status, "
@@ -986,11 +988,12 @@ static void test_indexes_suspend(void **state)
     assert_sd_ok(db_indexes_suspend(db, "t", &err), &err);
     assert_int_equal(test_sql_int(db, indexes_of_t_sql()), keys);
     /* Other tables and unique constraints keep theirs. */
-    assert_int_equal(test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
-                                           "AND tbl_name = 'u'",
-                                           "SELECT count(*) FROM pg_indexes "
-                                           "WHERE schemaname = current_schema() AND tablename = 'u'")),
-                     2 + keys);
+    assert_int_equal(
+        test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                              "AND tbl_name = 'u'",
+                              "SELECT count(*) FROM pg_indexes "
+                              "WHERE schemaname = current_schema() AND tablename = 'u'")),
+        2 + keys);
     test_exec(db, "INSERT INTO t(id, n, s) VALUES (1, 5, 'x'), (2, 6, 'y')");
     assert_sd_ok(db_commit(db, &err), &err);
     assert_int_equal(test_sql_int(db, indexes_of_t_sql()), 2 + keys);
@@ -1006,10 +1009,11 @@ static void test_indexes_suspend(void **state)
     assert_sd_ok(db_begin(db, &err), &err);
     assert_sd_ok(db_commit(db, &err), &err);
     /* t_n, t_s, u_id and u's unique constraint */
-    assert_int_equal(test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE type = 'index'",
-                                           "SELECT count(*) FROM pg_indexes "
-                                           "WHERE schemaname = current_schema()")),
-                     4 + 2 * keys);
+    assert_int_equal(
+        test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema WHERE type = 'index'",
+                              "SELECT count(*) FROM pg_indexes "
+                              "WHERE schemaname = current_schema()")),
+        4 + 2 * keys);
 }
 
 /* ---- placeholders ---- */
@@ -1076,7 +1080,8 @@ static void test_placeholders(void **state)
     }
 
     /* An INTEGER column (dates) compared with a 64-bit value: INT64_MAX is "no upper bound". */
-    test_exec(db, "CREATE TABLE days(day INTEGER NOT NULL); INSERT INTO days VALUES (19000), (20000)");
+    test_exec(db,
+              "CREATE TABLE days(day INTEGER NOT NULL); INSERT INTO days VALUES (19000), (20000)");
     assert_int_equal(test_sql_int_i(db, days_until_sql, INT64_MAX), 2);
     assert_int_equal(test_sql_int_i(db, days_until_sql, 19999), 1);
 
@@ -1327,17 +1332,16 @@ static void test_pg_reconnect(void **state)
 
 /* The cases that run on both backends. */
 #define PORTABLE_TESTS                                                                             \
-    DB_TEST(test_open_readonly), DB_TEST(test_bind_and_columns),                                   \
-        DB_TEST(test_optional_sentinels), DB_TEST(test_changes), DB_TEST(test_statement_cache),   \
-        DB_TEST(test_prepare_error), DB_TEST(test_done_resets),                                    \
-        DB_TEST(test_prepare_returns_reset_statement), DB_TEST(test_constraint_violations),        \
-        DB_TEST(test_foreign_keys_enforced), DB_TEST(test_rollback_discards),                      \
-        DB_TEST(test_commit_keeps), DB_TEST(test_begin_twice), DB_TEST(test_close_rolls_back),     \
-        DB_TEST(test_savepoints), DB_TEST(test_savepoint_bad_name),                                \
-        DB_TEST(test_migrations_table), DB_TEST(test_migrate_empty),                               \
-        DB_TEST(test_migrate_again_is_noop), DB_TEST(test_migrate_refuses_newer),                  \
-        DB_TEST(test_migrate_refuses_newer_bare), DB_TEST(test_migrated_integers),                 \
-        DB_TEST(test_indexes_suspend),                                                             \
+    DB_TEST(test_open_readonly), DB_TEST(test_bind_and_columns), DB_TEST(test_optional_sentinels), \
+        DB_TEST(test_changes), DB_TEST(test_statement_cache), DB_TEST(test_prepare_error),         \
+        DB_TEST(test_done_resets), DB_TEST(test_prepare_returns_reset_statement),                  \
+        DB_TEST(test_constraint_violations), DB_TEST(test_foreign_keys_enforced),                  \
+        DB_TEST(test_rollback_discards), DB_TEST(test_commit_keeps), DB_TEST(test_begin_twice),    \
+        DB_TEST(test_close_rolls_back), DB_TEST(test_savepoints),                                  \
+        DB_TEST(test_savepoint_bad_name), DB_TEST(test_migrations_table),                          \
+        DB_TEST(test_migrate_empty), DB_TEST(test_migrate_again_is_noop),                          \
+        DB_TEST(test_migrate_refuses_newer), DB_TEST(test_migrate_refuses_newer_bare),             \
+        DB_TEST(test_migrated_integers), DB_TEST(test_indexes_suspend),                            \
         DB_TEST(test_placeholders), DB_TEST(test_ids_after_explicit_ids),                          \
         DB_TEST(test_one_writer), DB_TEST(test_read_snapshot)
 

@@ -1457,12 +1457,13 @@ static void test_import_jobs(void **state)
 
 /* The cases that run on both backends: all but opening files. */
 #define PORTABLE_TESTS                                                                             \
-    STORE_TEST(test_entity_names), STORE_TEST(test_team_upsert), STORE_TEST(test_rep_upsert),     \
+    STORE_TEST(test_entity_names), STORE_TEST(test_team_upsert), STORE_TEST(test_rep_upsert),      \
         STORE_TEST(test_account_upsert), STORE_TEST(test_product_upsert),                          \
         STORE_TEST(test_upsert_needs_key), STORE_TEST(test_rollback_discards_changes),             \
         STORE_TEST(test_order_upsert_lines), STORE_TEST(test_order_upsert_single_line),            \
-        STORE_TEST(test_order_net_after_unchanged_upsert), STORE_TEST(test_order_duplicate_line_no), \
-        STORE_TEST(test_resolve), STORE_TEST(test_order_view_totals), STORE_TEST(test_account_view), \
+        STORE_TEST(test_order_net_after_unchanged_upsert),                                         \
+        STORE_TEST(test_order_duplicate_line_no), STORE_TEST(test_resolve),                        \
+        STORE_TEST(test_order_view_totals), STORE_TEST(test_account_view),                         \
         STORE_TEST(test_quota_set), STORE_TEST(test_fx_set), STORE_TEST(test_stock_set),           \
         STORE_TEST(test_change_log_ops_for_new_rows), STORE_TEST(test_settings),                   \
         STORE_TEST(test_order_list), STORE_TEST(test_account_list), STORE_TEST(test_import_jobs)
