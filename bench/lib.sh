@@ -41,14 +41,11 @@ bench_init() {
         done
     fi
     [ -x "$pg_bin/initdb" ] ||
-        { echo "bench: PostgreSQL server missing (scripts/install-deps --bench)" >&2; exit 2; }
+        { echo "bench: PostgreSQL server missing (scripts/install-deps)" >&2; exit 2; }
     base=${BENCH_IMPORT_DIR:-/tmp/bench-import}
     duck_mod=$base/duckdb/node_modules/@duckdb/node-api
     mkdir -p "$base"
     chmod 755 "$base"
-    # PostgreSQL refuses to run as root: then its commands run as the postgres user.
-    as_pg=()
-    [ "$(id -u)" -ne 0 ] || as_pg=(runuser -u postgres --)
 }
 
 # The cache key of a demo: what decides its content (generator and schema).
@@ -143,36 +140,20 @@ CHECKPOINT;
 EOF
 }
 
+# The cluster is scripts/pg-cluster's (the tests use the same one); $BENCH_PG_CONF
+# adds postgresql.conf lines.
 bench_pg_start() { # DIR
-    local pgdata=$1
-    pg_port=55432
-    while ss -Hltn "( sport = :$pg_port )" 2>/dev/null | grep -q . ||
-        [ -e "/tmp/.s.PGSQL.$pg_port" ] || [ -e "/var/run/postgresql/.s.PGSQL.$pg_port" ]; do
-        pg_port=$((pg_port + 1))
-    done
-    mkdir -p "$pgdata"
-    [ "$(id -u)" -ne 0 ] || chown postgres: "$pgdata"
-    "${as_pg[@]}" "$pg_bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --no-locale \
-        --no-sync >"$pgdata.initdb.log" 2>&1 || { cat "$pgdata.initdb.log" >&2; exit 1; }
-    cat >>"$pgdata/postgresql.conf" <<EOF
-port = $pg_port
-listen_addresses = ''
-unix_socket_directories = '$pgdata'
-${BENCH_PG_CONF:-}
-EOF
-    "${as_pg[@]}" "$pg_bin/pg_ctl" start -D "$pgdata" -l "$pgdata/server.log" -w >/dev/null ||
-        { cat "$pgdata/server.log" >&2; exit 1; }
-    psql=("$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pgdata" -p "$pg_port" -U postgres
+    local url
+    url=$(PG_BIN=$pg_bin PG_CLUSTER_CONF=${BENCH_PG_CONF:-} "$top/scripts/pg-cluster" start "$1") ||
+        exit 1
+    pg_port=${url##*:}
+    pg_port=${pg_port%%/*}
+    psql=("$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$1" -p "$pg_port" -U postgres
         -d postgres)
 }
 
 bench_pg_stop() { # DIR
-    local pgdata=$1 pid
-    [ -f "$pgdata/postmaster.pid" ] || return 0
-    "${as_pg[@]}" "$pg_bin/pg_ctl" stop -D "$pgdata" -m fast -w >/dev/null 2>&1 || {
-        pid=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null || true)
-        [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
-    }
+    PG_BIN=$pg_bin "$top/scripts/pg-cluster" stop "$1"
 }
 
 bench_have_duckdb() {

@@ -59,6 +59,8 @@ struct db_ops {
     int64_t (*changes)(struct db *db);
     /* The dialect's text for a placeholder token in migrations ("ID", "WITHOUT_ROWID"). */
     const char *(*dialect)(const char *token);
+    /* Rewrites a migration's SQL, tokens expanded, for the dialect; NULL when none is needed. */
+    void (*migration_sql)(struct strbuf *sql);
     int (*bulk)(struct db *db, int on, struct sd_error *err);
     /*
      * Appends "DROP INDEX ...;" for the secondary indexes of `table` (NULL: of
@@ -78,6 +80,7 @@ struct db_ops {
 };
 
 extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_postgres_ops;
 
 /* Drivers call these from open/close to set up and tear down the common part. */
 void db_common_init(struct db *db, const struct db_ops *ops, const char *url);

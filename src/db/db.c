@@ -13,17 +13,14 @@
 #include "base/xalloc.h"
 #include "base/banned.h"
 
-static const struct db_ops *const drivers[] = {&db_sqlite_ops};
+/* PostgreSQL first: SQLite takes any path, and "postgres:key=value" has no "://". */
+static const struct db_ops *const drivers[] = {&db_postgres_ops, &db_sqlite_ops};
 
 int db_open(struct db **out, const char *url, int flags, struct sd_error *err)
 {
     *out = NULL;
     if (!url || !*url)
         return sd_error_set(err, SD_EINVAL, "no database given (use --db or SALESDESK_DB)");
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-        return sd_error_set(err, SD_EINVAL,
-                            "'%s': this build has no PostgreSQL driver; use a SQLite file path",
-                            url);
     for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
         const char *target = NULL;
         if (drivers[i]->accepts(url, &target))

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * db: driver-neutral SQL access. A `struct db` is one connection, opened from a
- * URL: a file path or "sqlite:PATH" selects the embedded SQLite driver. SQL
- * text uses `?` placeholders (drivers translate them where needed) and the
- * portable subset described in docs/ARCHITECTURE.md.
+ * URL: a file path or "sqlite:PATH" selects the embedded SQLite driver,
+ * "postgresql://..." or "postgres://..." (libpq's URL) or "postgres:KEY=VALUE
+ * ..." (libpq's conninfo) the PostgreSQL driver. SQL text uses `?` and `?NNN`
+ * placeholders (drivers translate them where needed) and the portable subset
+ * described in docs/ARCHITECTURE.md.
  *
  * Threads: a connection belongs to one thread at a time; open one per thread.
  *
@@ -15,9 +17,14 @@
  * Errors: every call that can fail returns 0 or a negative SD_E... status and
  * fills `err`: SD_ECONFLICT for unique/foreign-key/check violations, SD_EBUSY
  * when locked past the busy timeout, SD_EPERM for read-only files, SD_EDB for a
- * file that is not a database or is corrupt, SD_EIO for disk full and I/O.
+ * file that is not a database or is corrupt, SD_EIO for disk full and I/O
+ * and a lost server connection (PostgreSQL: the next db_begin, db_begin_read
+ * or statement outside a transaction connects again).
  * After a failed COMMIT the transaction is rolled back; the caller should
- * close the connection and reopen it before going on.
+ * close the connection and reopen it before going on. A statement that fails
+ * inside a transaction fails the whole transaction on PostgreSQL (SQLite undoes
+ * the statement alone): roll back, or wrap the statement in a savepoint when
+ * the transaction is to go on after it.
  */
 #ifndef SD_DB_DB_H
 #define SD_DB_DB_H
@@ -46,7 +53,7 @@ enum { DB_DONE = 0, DB_ROW = 1 };
 int db_open(struct db **out, const char *url, int flags, struct sd_error *err);
 /* Finalizes cached statements, rolls back an open transaction, closes. NULL is fine. */
 void db_close(struct db *db);
-/* The driver's name: "sqlite". */
+/* The driver's name: "sqlite" or "postgresql". */
 const char *db_driver_name(const struct db *db);
 
 /* Runs one or more statements without results (schema scripts, pragmas). */

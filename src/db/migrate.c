@@ -3,7 +3,9 @@
  * migrate: numbered schema migrations compiled into the binary (the SQL files
  * in src/db/migrations/, embedded at build time). Migration SQL is portable;
  * the few dialect differences are written as {{TOKEN}} and expanded by the
- * driver (see db_ops.dialect). The schema_version table records what ran.
+ * driver (see db_ops.dialect), and a driver may rewrite what else differs
+ * (db_ops.migration_sql: PostgreSQL's INTEGER is 32-bit). The schema_version
+ * table records what ran.
  */
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +97,8 @@ static int apply_one(struct db *db, const struct db_migration *m, struct sd_erro
 {
     struct strbuf sql = STRBUF_INIT;
     int rc = expand(db, m->sql, &sql, err);
+    if (rc == 0 && db->ops->migration_sql)
+        db->ops->migration_sql(&sql);
     if (rc == 0)
         rc = db_exec(db, sql.buf, err);
     strbuf_release(&sql);

@@ -309,6 +309,8 @@ static const char *sqlite_dialect(const char *token)
         return "INTEGER PRIMARY KEY";
     if (strcmp(token, "WITHOUT_ROWID") == 0)
         return "WITHOUT ROWID";
+    if (strcmp(token, "RESEED_IDS") == 0)
+        return ""; /* an INTEGER PRIMARY KEY continues after the largest id by itself */
     return NULL;
 }
 

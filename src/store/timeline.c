@@ -36,14 +36,16 @@ const char *timeline_kind_name(enum timeline_kind k)
  * n1, n2, day, and the number of events in all. (at, kind, row_id) names an
  * event, except the stages one opportunity entered on one day, told apart by
  * the stage (text): the order ends with it, and the keyset cursor ?3..?6 is
- * the last event's (at, kind, row_id, text).
+ * the last event's (at, kind, row_id, text). The first SELECT types its NULL
+ * columns: PostgreSQL takes a UNION's column types from its first SELECTs.
  */
 static const char timeline_sql[] =
     "SELECT kind, at, dated, row_id, ref, text, text2, text3, currency, amount, n1, n2, day, "
     "total FROM (SELECT *, count(*) OVER () AS total FROM ("
     "SELECT 0 AS kind, s.entered_date * 86400000 AS at, 1 AS dated, p.id AS row_id, "
-    "p.ext_id AS ref, s.stage AS text, p.name AS text2, NULL AS text3, p.currency AS currency, "
-    "p.amount AS amount, NULL AS n1, NULL AS n2, NULL AS day "
+    "p.ext_id AS ref, s.stage AS text, p.name AS text2, CAST(NULL AS TEXT) AS text3, "
+    "p.currency AS currency, p.amount AS amount, CAST(NULL AS BIGINT) AS n1, "
+    "CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS day "
     "FROM opportunities p JOIN opportunity_stages s ON s.opportunity_id = p.id "
     "WHERE p.account_id = ?1 "
     "UNION ALL SELECT 1, o.order_date * 86400000, 1, o.id, o.ext_id, o.status, NULL, NULL, "

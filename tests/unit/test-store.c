@@ -33,6 +33,9 @@
 
 #include "base/banned.h"
 
+/* The PostgreSQL database of this run (SALESDESK_TEST_PG), "" on SQLite. */
+static char pg_url[TEST_PATH_MAX];
+
 struct fixture {
     char dir[TEST_PATH_MAX];
     char path[TEST_PATH_MAX]; /* a migrated database */
@@ -53,7 +56,13 @@ static int setup(void **state)
     test_path(f->path, f->dir, "store.db");
     arena_init(&f->arena, 0);
     *state = f;
-    int rc = db_open(&db, f->path, DB_OPEN_CREATE, &err);
+    int rc = 0;
+    if (pg_url[0]) {
+        snprintf(f->path, sizeof(f->path), "%s", pg_url);
+        rc = test_pg_empty(pg_url, &err);
+    }
+    if (rc == 0)
+        rc = db_open(&db, f->path, DB_OPEN_CREATE, &err);
     if (rc == 0)
         rc = db_migrate(db, NULL, NULL, &err);
     db_close(db);
@@ -1113,10 +1122,15 @@ static void test_stock_set(void **state)
     assert_sd_ok(store_stock_set(f->db, &east, &w, &err), &err);
     check_write(w, STORE_INSERTED, "second warehouse");
     assert_int_equal(change_count(f->db), base + 3);
-    /* A product that does not exist: the foreign key holds. */
-    struct stock_level ghost = {.product_id = product + 1000, .warehouse = "MAIN", .on_hand = 1};
-    assert_sd_status(store_stock_set(f->db, &ghost, &w, &err), SD_ECONFLICT, &err);
     commit(f->db);
+    /*
+     * A product that does not exist: the foreign key holds. (Its own transaction:
+     * PostgreSQL aborts a whole transaction on a failed statement.)
+     */
+    struct stock_level ghost = {.product_id = product + 1000, .warehouse = "MAIN", .on_hand = 1};
+    begin(f->db);
+    assert_sd_status(store_stock_set(f->db, &ghost, &w, &err), SD_ECONFLICT, &err);
+    db_rollback(f->db);
 
     assert_int_equal(test_sql_int(f->db, "SELECT count(*) FROM stock"), 2);
     assert_int_equal(test_sql_int_s(f->db, stock_sql, "MAIN"), 100012);
@@ -1441,32 +1455,37 @@ static void test_import_jobs(void **state)
 
 #define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* The cases that run on both backends: all but opening files. */
+#define PORTABLE_TESTS                                                                             \
+    STORE_TEST(test_entity_names), STORE_TEST(test_team_upsert), STORE_TEST(test_rep_upsert),      \
+        STORE_TEST(test_account_upsert), STORE_TEST(test_product_upsert),                          \
+        STORE_TEST(test_upsert_needs_key), STORE_TEST(test_rollback_discards_changes),             \
+        STORE_TEST(test_order_upsert_lines), STORE_TEST(test_order_upsert_single_line),            \
+        STORE_TEST(test_order_net_after_unchanged_upsert),                                         \
+        STORE_TEST(test_order_duplicate_line_no), STORE_TEST(test_resolve),                        \
+        STORE_TEST(test_order_view_totals), STORE_TEST(test_account_view),                         \
+        STORE_TEST(test_quota_set), STORE_TEST(test_fx_set), STORE_TEST(test_stock_set),           \
+        STORE_TEST(test_change_log_ops_for_new_rows), STORE_TEST(test_settings),                   \
+        STORE_TEST(test_order_list), STORE_TEST(test_account_list), STORE_TEST(test_import_jobs)
+
+/* With SALESDESK_TEST_PG set (see test-util.h), the portable cases run on PostgreSQL. */
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        STORE_TEST(test_store_open),
-        STORE_TEST(test_entity_names),
-        STORE_TEST(test_team_upsert),
-        STORE_TEST(test_rep_upsert),
-        STORE_TEST(test_account_upsert),
-        STORE_TEST(test_product_upsert),
-        STORE_TEST(test_upsert_needs_key),
-        STORE_TEST(test_rollback_discards_changes),
-        STORE_TEST(test_order_upsert_lines),
-        STORE_TEST(test_order_upsert_single_line),
-        STORE_TEST(test_order_net_after_unchanged_upsert),
-        STORE_TEST(test_order_duplicate_line_no),
-        STORE_TEST(test_resolve),
-        STORE_TEST(test_order_view_totals),
-        STORE_TEST(test_account_view),
-        STORE_TEST(test_quota_set),
-        STORE_TEST(test_fx_set),
-        STORE_TEST(test_stock_set),
-        STORE_TEST(test_change_log_ops_for_new_rows),
-        STORE_TEST(test_settings),
-        STORE_TEST(test_order_list),
-        STORE_TEST(test_account_list),
-        STORE_TEST(test_import_jobs),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const char *server = getenv("SALESDESK_TEST_PG");
+    struct sd_error err = {0};
+    if (!server || !*server) {
+        const struct CMUnitTest tests[] = {STORE_TEST(test_store_open), PORTABLE_TESTS};
+        return cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+    }
+    const struct CMUnitTest tests[] = {PORTABLE_TESTS};
+    if (test_pg_database(server, "store", "CREATE", pg_url, &err) != 0) {
+        fprintf(stderr, "test-store: %s\n", err.message);
+        return 1;
+    }
+    int failed = cmocka_run_group_tests_name("postgresql", tests, NULL, NULL);
+    if (test_pg_database(server, "store", "DROP", pg_url, &err) != 0) {
+        fprintf(stderr, "test-store: %s\n", err.message);
+        failed++;
+    }
+    return failed;
 }

@@ -181,4 +181,43 @@ static inline void test_sql_text_i(struct db *db, const char *sql, int64_t param
     db_reset(st);
 }
 
+/*
+ * PostgreSQL runs. A test that runs on PostgreSQL too takes the server from
+ * SALESDESK_TEST_PG (libpq's URL, ending in /DBNAME) and works in a database
+ * of its own beside DBNAME: test_pg_database makes it (verb "CREATE") or drops
+ * it ("DROP"), named sd_test_PROGRAM_PID, its URL written into url
+ * (TEST_PATH_MAX bytes). 0 or a negative status, with err filled.
+ */
+static inline int test_pg_database(const char *server, const char *program, const char *verb,
+                                   char *url, struct sd_error *err)
+{
+    char sql[160];
+    char name[64];
+    struct db *db = NULL;
+    const char *slash = strrchr(server, '/');
+    if (!slash || slash - server < 10 || strchr(slash, '?'))
+        return sd_error_set(err, SD_EINVAL, "SALESDESK_TEST_PG '%s': not postgresql://.../DBNAME",
+                            server);
+    snprintf(name, sizeof(name), "sd_test_%s_%ld", program, (long)getpid());
+    snprintf(url, TEST_PATH_MAX, "%.*s/%s", (int)(slash - server), server, name);
+    snprintf(sql, sizeof(sql), "%s DATABASE %s%s", verb, name,
+             strcmp(verb, "DROP") == 0 ? " WITH (FORCE)" : "");
+    int rc = db_open(&db, server, DB_OPEN_EXISTING, err);
+    if (rc == 0)
+        rc = db_exec(db, sql, err);
+    db_close(db);
+    return rc;
+}
+
+/* Empties the database at url (a PostgreSQL one): its public schema made again. */
+static inline int test_pg_empty(const char *url, struct sd_error *err)
+{
+    struct db *db = NULL;
+    int rc = db_open(&db, url, DB_OPEN_EXISTING, err);
+    if (rc == 0)
+        rc = db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", err);
+    db_close(db);
+    return rc;
+}
+
 #endif

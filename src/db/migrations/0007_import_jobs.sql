@@ -40,6 +40,8 @@ INSERT INTO import_jobs_new (id, kind, source, files, idempotency_key, status, u
 SELECT id, kind, source, files, idempotency_key, status, user_id, started_at, started_at,
        finished_at, rows_read, inserted, updated, unchanged, rejected, error
 FROM import_jobs;
+-- The copied ids are explicit: the new table's numbering continues after them.
+{{RESEED_IDS}}
 
 DROP TABLE import_jobs;
 ALTER TABLE import_jobs_new RENAME TO import_jobs;
