@@ -48,7 +48,10 @@ struct cli_args {
 };
 
 /* Options several commands share, for their option tables. */
-#define CLI_OPT_DB {"db", "URL", "database: a SQLite file path (default ./salesdesk.db, or $SALESDESK_DB)"}
+#define CLI_OPT_DB                                                                                 \
+    {"db", "URL",                                                                                  \
+     "database: a SQLite file path or a postgresql:// URL (default ./salesdesk.db, or "           \
+     "$SALESDESK_DB)"}
 #define CLI_OPT_JSON {"json", NULL, "print JSON instead of text"}
 
 /* The command table (main.c) and its size. */

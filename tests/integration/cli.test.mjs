@@ -31,7 +31,7 @@ function commandNames() {
 
 test('every command has --help, and README.md tours every command', () => {
   const names = commandNames();
-  assert.deepEqual(names, ['init', 'demo', 'import', 'order', 'account', 'queue', 'request', 'note', 'trend', 'kpi',
+  assert.deepEqual(names, ['init', 'backup', 'demo', 'import', 'order', 'account', 'queue', 'request', 'note', 'trend', 'kpi',
     'alerts', 'serve', 'user']);
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const name of names) {
