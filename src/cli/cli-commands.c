@@ -208,20 +208,6 @@ const struct cli_command cli_commands[] = {
         .run = cmd_init,
     },
     {
-        .name = "copy",
-        .summary = "copy a whole store into another (SQLite to PostgreSQL and back), verified",
-        .details = "Copies every table (entities, users, sessions and tokens, audit log, change "
-                   "log, import jobs, settings, KPIs) with their ids into the --to store, "
-                   "which is created or migrated first; both must be at this binary's schema "
-                   "version. A target that holds any row is refused unless --force, which "
-                   "replaces its rows. The source is read on one snapshot, the target written "
-                   "in one transaction that commits only when every table has the same row "
-                   "count and the same sum of each integer column on both sides; the checks "
-                   "are printed, and a difference exits 1 with nothing written.",
-        .options = copy_options,
-        .run = cmd_copy,
-    },
-    {
         .name = "demo",
         .summary = "create a demo database: a synthetic company with planted problems",
         .details = "Builds a deterministic company (same seed and day, same data): teams, reps, "
@@ -392,6 +378,20 @@ const struct cli_command cli_commands[] = {
         .max_args = 2,
         .options = user_options,
         .run = cmd_user,
+    },
+    {
+        .name = "copy",
+        .summary = "copy a whole store into another (SQLite to PostgreSQL and back), verified",
+        .details = "Copies every table (entities, users, sessions and tokens, audit log, change "
+                   "log, import jobs, settings, KPIs) with their ids into the --to store, "
+                   "which is created or migrated first; both must be at this binary's schema "
+                   "version. A target that holds any row is refused unless --force, which "
+                   "replaces its rows. The source is read on one snapshot, the target written "
+                   "in one transaction that commits only when every table has the same row "
+                   "count and the same sum of each integer column on both sides; the checks "
+                   "are printed, and a difference exits 1 with nothing written.",
+        .options = copy_options,
+        .run = cmd_copy,
     },
 };
 
