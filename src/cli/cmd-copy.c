@@ -102,10 +102,11 @@ int cmd_copy(const struct cli_args *args)
         rc = db_migrate(to, NULL, NULL, &err);
     if (rc == 0)
         rc = store_copy(from, to, cli_flag(args, "force"), &report, &err);
+    /* The checks are shown when they ran to the end: all equal, or what differs. */
     int exit_code = CLI_EXIT_OK;
-    if (report.count && cli_flag(args, "json"))
+    if ((rc == 0 || report.differs) && cli_flag(args, "json"))
         exit_code = print_json(&report, db_driver_name(from), db_driver_name(to), rc == 0);
-    else if (report.count)
+    else if (rc == 0 || report.differs)
         print_text(&report, db_driver_name(from), db_driver_name(to));
     store_copy_report_release(&report);
     db_close(to);

@@ -101,6 +101,10 @@ static int columns_read(struct db_stmt *st, const struct copy_table *t, struct c
     for (int i = 0; i < c->count; i++) {
         c->names[i] = xstrdup(db_column_name(st, i));
         c->kinds[i] = db_column_kind(st, i);
+        /* The names go into SQL text: only the schema's plain ones. */
+        if (strspn(c->names[i], "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(c->names[i]))
+            return sd_error_set(err, SD_EINVAL, "column '%s.%s' has a name copy does not take",
+                                t->name, c->names[i]);
         if (c->kinds[i] == DB_KIND_OTHER)
             return sd_error_set(err, SD_EINVAL, "column '%s.%s' is neither integer nor text",
                                 t->name, c->names[i]);

@@ -8,7 +8,8 @@
 // equal on all three; both SQLite files hold exactly the same rows; `kpi
 // --json` answers the same on all three. A non-empty target is refused and
 // left as it was; --force replaces it. Sources at another schema version are
-// refused.
+// refused. A copy that comes out different (a trigger in the target skews a
+// column) is rolled back and the report names the column.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -203,4 +204,21 @@ test('a source at another schema version is refused, naming the fix', () => {
 
   const same = copy(source, source);
   assert.equal(same.code, 2);
+});
+
+test('a copy that does not come out equal is not committed, and the report says where it differs', () => {
+  // A trigger in the target adds 1 to the quantity of every first order line as it arrives.
+  const target = path.join(dir, 'skewed.db');
+  assert.equal(run(['init', '--db', target]).code, 0);
+  sql(target, 'CREATE TRIGGER skew AFTER INSERT ON order_lines WHEN NEW.line_no = 1 BEGIN ' +
+    'UPDATE order_lines SET qty = qty + 1 WHERE order_id = NEW.order_id AND line_no = 1; END');
+  const [{ orders, qty }] = sql(source, 'SELECT (SELECT count(*) FROM order_lines WHERE line_no = 1) AS orders, ' +
+    '(SELECT sum(qty) FROM order_lines) AS qty');
+  const r = copy(source, target);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^order_lines +\d+ +\d+ +\d+ +DIFFERS$/m);
+  assert.match(r.stdout, new RegExp(`order_lines\\.qty: sum ${qty} in the source, ${BigInt(qty) + BigInt(orders)} in the target`));
+  assert.equal((r.stdout.match(/DIFFERS/g) || []).length, 1);
+  assert.match(r.stderr, /the copy differs from the source in 1 table\(s\); nothing was written/);
+  for (const t of tables) assert.deepEqual(sql(target, `SELECT count(*) AS n FROM ${t.name}`), [{ n: '0' }], t.name);
 });
