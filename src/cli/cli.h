@@ -126,5 +126,6 @@ int cmd_queue(const struct cli_args *args);
 int cmd_note(const struct cli_args *args);
 int cmd_serve(const struct cli_args *args);
 int cmd_user(const struct cli_args *args);
+int cmd_copy(const struct cli_args *args);
 
 #endif

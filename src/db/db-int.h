@@ -57,6 +57,9 @@ struct db_ops {
     int64_t (*column_int64)(struct db_stmt *st, int col);
     const char *(*column_text)(struct db_stmt *st, int col);
     int64_t (*changes)(struct db *db);
+    int (*column_count)(struct db_stmt *st);
+    const char *(*column_name)(struct db_stmt *st, int col);
+    enum db_kind (*column_kind)(struct db_stmt *st, int col);
     /* The dialect's text for a placeholder token in migrations ("ID", "WITHOUT_ROWID"). */
     const char *(*dialect)(const char *token);
     /* Rewrites a migration's SQL, tokens expanded, for the dialect; NULL when none is needed. */
@@ -74,6 +77,8 @@ struct db_ops {
     int (*backup)(struct db *db, const char *path, struct sd_error *err);
     /* SQL with one text parameter, a table name, answering one row: 1 if it exists, else 0. */
     const char *table_exists_sql;
+    /* SQL answering the names of the schema's tables, one per row, in name order. */
+    const char *table_names_sql;
     /* SQL that starts a write transaction. */
     const char *begin_sql;
     const char *begin_read_sql; /* a read-only transaction on one snapshot */

@@ -205,6 +205,56 @@ char *db_column_strdup(struct db_stmt *st, int col)
     return xstrdup(db_column_text(st, col));
 }
 
+int db_prepare_own(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err)
+{
+    int rc = db->ops->prepare(db, sql, out, err);
+    if (rc == 0) {
+        (*out)->db = db;
+        (*out)->sql_key = NULL;
+    }
+    return rc;
+}
+
+void db_finalize(struct db_stmt *st)
+{
+    if (st)
+        st->db->ops->finalize(st);
+}
+
+int db_column_count(struct db_stmt *st)
+{
+    return st->db->ops->column_count(st);
+}
+
+const char *db_column_name(struct db_stmt *st, int col)
+{
+    return st->db->ops->column_name(st, col);
+}
+
+enum db_kind db_column_kind(struct db_stmt *st, int col)
+{
+    return st->db->ops->column_kind(st, col);
+}
+
+int db_table_names(struct db *db, struct strbuf *names, struct sd_error *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = db_prepare(db, db->ops->table_names_sql, &st, err);
+    while (rc == 0 && (rc = db_step(st, err)) == DB_ROW) {
+        const char *name = db_column_text(st, 0);
+        if (strcmp(name, "schema_version") != 0)
+            strbuf_addf(names, "%s\n", name);
+        rc = 0;
+    }
+    return rc == DB_DONE ? 0 : rc;
+}
+
+int db_reseed_ids(struct db *db, struct sd_error *err)
+{
+    const char *sql = db->ops->dialect("RESEED_IDS");
+    return sql && *sql ? db_exec(db, sql, err) : 0;
+}
+
 int64_t db_changes(struct db *db)
 {
     return db->ops->changes(db);

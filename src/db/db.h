@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/strbuf.h"
 
 struct db;
 struct db_stmt;
@@ -93,6 +94,31 @@ int32_t db_column_opt_date(struct db_stmt *st, int col);
 const char *db_column_text(struct db_stmt *st, int col);
 /* Heap copy of a column's text (free() it), or NULL for SQL NULL. */
 char *db_column_strdup(struct db_stmt *st, int col);
+
+/*
+ * Generic readers (salesdesk copy), for SQL the caller builds: db_prepare_own
+ * prepares `sql` outside the cache (the text may be freed at once); the
+ * statement is the caller's, released with db_finalize before db_close.
+ * While a row is current (db_step gave DB_ROW) a statement tells its column
+ * count, a column's name and its declared kind (SQLite: by the declared type's
+ * affinity; PostgreSQL: by the result's type).
+ */
+enum db_kind { DB_KIND_INTEGER, DB_KIND_TEXT, DB_KIND_OTHER };
+int db_prepare_own(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err);
+void db_finalize(struct db_stmt *st);
+int db_column_count(struct db_stmt *st);
+const char *db_column_name(struct db_stmt *st, int col);
+enum db_kind db_column_kind(struct db_stmt *st, int col);
+/*
+ * Appends the names of the database's tables to `names`, one per line in name
+ * order, leaving out schema_version and the driver's own tables.
+ */
+int db_table_names(struct db *db, struct strbuf *names, struct sd_error *err);
+/*
+ * After rows were written with explicit ids: every identity continues after
+ * its table's largest value (PostgreSQL; SQLite does so by itself).
+ */
+int db_reseed_ids(struct db *db, struct sd_error *err);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t db_changes(struct db *db);

@@ -767,6 +767,29 @@ static int64_t pg_column_int64(struct db_stmt *st, int col)
     return text ? strtoll(text, NULL, 10) : 0;
 }
 
+static int pg_column_count(struct db_stmt *st)
+{
+    struct pg_stmt *ps = stmt_of(st);
+    return ps->res ? PQnfields(ps->res) : 0;
+}
+
+static const char *pg_column_name(struct db_stmt *st, int col)
+{
+    struct pg_stmt *ps = stmt_of(st);
+    return ps->res ? PQfname(ps->res, col) : NULL;
+}
+
+static enum db_kind pg_column_kind(struct db_stmt *st, int col)
+{
+    struct pg_stmt *ps = stmt_of(st);
+    Oid type = ps->res ? PQftype(ps->res, col) : 0;
+    if (type == PG_INT8OID || type == PG_INT4OID || type == PG_INT2OID)
+        return DB_KIND_INTEGER;
+    if (type == PG_TEXTOID)
+        return DB_KIND_TEXT;
+    return DB_KIND_OTHER;
+}
+
 static int64_t pg_changes(struct db *db)
 {
     return pg_of(db)->changes;
@@ -886,6 +909,9 @@ const struct db_ops db_postgres_ops = {
     .column_int64 = pg_column_int64,
     .column_text = pg_column_text,
     .changes = pg_changes,
+    .column_count = pg_column_count,
+    .column_name = pg_column_name,
+    .column_kind = pg_column_kind,
     .dialect = pg_dialect,
     .migration_sql = pg_migration_sql,
     .bulk = pg_bulk,
@@ -893,6 +919,8 @@ const struct db_ops db_postgres_ops = {
     .build_indexes = pg_build_indexes,
     .table_exists_sql = "SELECT count(*) FROM pg_tables "
                         "WHERE schemaname = current_schema() AND tablename = ?",
+    .table_names_sql = "SELECT tablename FROM pg_tables "
+                       "WHERE schemaname = current_schema() ORDER BY tablename",
     .begin_sql = "BEGIN; SET LOCAL lock_timeout = " PG_LOCK_TIMEOUT
                  "; SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")",
     .begin_read_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",

@@ -248,6 +248,30 @@ static const char *sqlite_column_text(struct db_stmt *st, int col)
     return (const char *)sqlite3_column_text(stmt_of(st), col);
 }
 
+static int sqlite_column_count(struct db_stmt *st)
+{
+    return sqlite3_column_count(stmt_of(st));
+}
+
+static const char *sqlite_column_name(struct db_stmt *st, int col)
+{
+    return sqlite3_column_name(stmt_of(st), col);
+}
+
+/* SQLite's affinity rules (datatype3.html 3.1) on the declared type. */
+static enum db_kind sqlite_column_kind(struct db_stmt *st, int col)
+{
+    const char *type = sqlite3_column_decltype(stmt_of(st), col);
+    if (!type)
+        return DB_KIND_OTHER;
+    if (sqlite3_strlike("%INT%", type, 0) == 0)
+        return DB_KIND_INTEGER;
+    if (sqlite3_strlike("%CHAR%", type, 0) == 0 || sqlite3_strlike("%CLOB%", type, 0) == 0 ||
+        sqlite3_strlike("%TEXT%", type, 0) == 0)
+        return DB_KIND_TEXT;
+    return DB_KIND_OTHER;
+}
+
 static int64_t sqlite_changes(struct db *db)
 {
     return sqlite3_changes64(handle_of(db));
@@ -425,6 +449,9 @@ const struct db_ops db_sqlite_ops = {
     .column_int64 = sqlite_column_int64,
     .column_text = sqlite_column_text,
     .changes = sqlite_changes,
+    .column_count = sqlite_column_count,
+    .column_name = sqlite_column_name,
+    .column_kind = sqlite_column_kind,
     .dialect = sqlite_dialect,
     .bulk = sqlite_bulk,
     .list_indexes = sqlite_list_indexes,
@@ -432,6 +459,8 @@ const struct db_ops db_sqlite_ops = {
     .backup = sqlite_backup,
     .table_exists_sql =
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
+    .table_names_sql = "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                       "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     .begin_sql = "BEGIN IMMEDIATE",
     .begin_read_sql = "BEGIN DEFERRED",
 };

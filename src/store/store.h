@@ -883,4 +883,36 @@ int store_visible_to_rep(struct db *db, enum store_entity e, int64_t id, int64_t
 int store_rep_open_orders(struct db *db, struct arena *arena, int64_t rep_id, int64_t **ids,
                           size_t *n, struct sd_error *err);
 
+/*
+ * Copy (salesdesk copy): every row of every table of `from` into `to`, both at
+ * this binary's schema version, ids as they are. `from` is read on one
+ * snapshot, `to` written in one transaction. A target holding rows is refused
+ * (SD_ECONFLICT) unless `force`, which deletes them first in the same
+ * transaction. Before it commits, each table is checked on both sides by SQL:
+ * the row count and the exact sum of every integer column; when anything
+ * differs nothing is committed (SD_EDB) and the report says what. A table
+ * either database holds that copy does not know is refused (SD_EINVAL).
+ * The report is filled as far as the copy got (store_copy_report_release it).
+ */
+struct store_copy_sum {
+    char column[64];
+    char value[2][48]; /* the exact sum as a decimal, in from and in to */
+};
+struct store_copy_table {
+    const char *name;
+    int64_t rows[2];              /* in from and in to */
+    struct store_copy_sum *sums;  /* the integer columns (none when the table is empty) */
+    size_t nsums;
+    int differs;
+};
+struct store_copy_report {
+    struct store_copy_table *tables; /* in copy order */
+    size_t count;
+    int differs;          /* tables whose count or a sum differs */
+    int64_t rows_removed; /* rows the target held (with force) */
+};
+int store_copy(struct db *from, struct db *to, int force, struct store_copy_report *report,
+               struct sd_error *err);
+void store_copy_report_release(struct store_copy_report *report);
+
 #endif

@@ -32,13 +32,13 @@ function commandNames() {
 test('every command has --help, and README.md tours every command', () => {
   const names = commandNames();
   assert.deepEqual(names, ['init', 'backup', 'demo', 'import', 'order', 'account', 'queue', 'request', 'note', 'trend', 'kpi',
-    'alerts', 'serve', 'user']);
+    'alerts', 'serve', 'user', 'copy']);
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const name of names) {
     const r = run([name, '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`^usage: salesdesk ${name}`));
-    assert.match(r.stdout, /--db URL/);
+    assert.match(r.stdout, name === 'copy' ? /--from URL/ : /--db URL/);
     assert.match(readme, new RegExp(`salesdesk ${name}\\b`), `README.md mentions 'salesdesk ${name}'`);
   }
 });

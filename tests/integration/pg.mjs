@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// PostgreSQL for the integration tests: the throwaway cluster CTest starts for
+// the run (fixture pg-cluster, scripts/pg-cluster; its URL in
+// $SALESDESK_TEST_PG_DIR/url), or a server named by $SALESDESK_TEST_PG. Each
+// test gets databases of its own, dropped when the file's tests are done, and
+// reads them with the psql shell, independently of the code under test.
+import { after } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+function serverUrl() {
+  if (process.env.SALESDESK_TEST_PG) return process.env.SALESDESK_TEST_PG;
+  const dir = process.env.SALESDESK_TEST_PG_DIR;
+  if (!dir) throw new Error('no PostgreSQL: run through ctest (fixture pg-cluster) or set SALESDESK_TEST_PG');
+  return readFileSync(path.join(dir, 'url'), 'utf8').trim();
+}
+
+/** Runs psql on `url`; returns its rows as arrays of text (NULL as ''). */
+export function psql(url, query) {
+  const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', query],
+    { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout === '' ? [] : r.stdout.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+}
+
+const made = [];
+let serial = 0;
+after(() => { for (const db of made) psql(serverUrl(), `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); });
+
+/** A new, empty database on the test server; its URL. Dropped after the file's tests. */
+export function pgDatabase(name) {
+  const server = serverUrl();
+  const db = `sd_${name.replace(/[^a-z0-9]/g, '_')}_${process.pid}_${++serial}`;
+  psql(server, `CREATE DATABASE ${db}`);
+  made.push(db);
+  const url = new URL(server);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
