@@ -444,11 +444,7 @@ size_t ts_format(int64_t ms, char *buf)
     struct civil c = civil_from_days(floor_div(ms, MS_PER_DAY));
     int64_t in_day = floor_mod(ms, MS_PER_DAY);
     if (c.year >= 0 && c.year <= 9999) {
-        put_digits(buf, c.year, 4);
-        buf[4] = '-';
-        put_digits(buf + 5, c.month, 2);
-        buf[7] = '-';
-        put_digits(buf + 8, c.day, 2);
+        date_format((int32_t)floor_div(ms, MS_PER_DAY), buf); /* the first 10 characters */
         buf[10] = 'T';
         put_digits(buf + 11, (int)(in_day / 3600000), 2);
         buf[13] = ':';
