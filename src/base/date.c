@@ -266,6 +266,16 @@ int date_parse(const char *s, size_t len, int32_t *out, struct sd_error *err)
     return 0;
 }
 
+/* Writes "YYYY-MM-DD" (10 characters, no NUL) of a day in years 0 to 9999. */
+static void put_civil(char *buf, struct civil c)
+{
+    put_digits(buf, c.year, 4);
+    buf[4] = '-';
+    put_digits(buf + 5, c.month, 2);
+    buf[7] = '-';
+    put_digits(buf + 8, c.day, 2);
+}
+
 size_t date_format(int32_t days, char *buf)
 {
     struct civil c = civil_from_days(days);
@@ -273,11 +283,7 @@ size_t date_format(int32_t days, char *buf)
         int written = snprintf(buf, DATE_TEXT_MAX, "%04d-%02d-%02d", c.year, c.month, c.day);
         return written_len(written, DATE_TEXT_MAX);
     }
-    put_digits(buf, c.year, 4);
-    buf[4] = '-';
-    put_digits(buf + 5, c.month, 2);
-    buf[7] = '-';
-    put_digits(buf + 8, c.day, 2);
+    put_civil(buf, c);
     buf[10] = '\0';
     return 10;
 }
@@ -444,7 +450,7 @@ size_t ts_format(int64_t ms, char *buf)
     struct civil c = civil_from_days(floor_div(ms, MS_PER_DAY));
     int64_t in_day = floor_mod(ms, MS_PER_DAY);
     if (c.year >= 0 && c.year <= 9999) {
-        date_format((int32_t)floor_div(ms, MS_PER_DAY), buf); /* the first 10 characters */
+        put_civil(buf, c);
         buf[10] = 'T';
         put_digits(buf + 11, (int)(in_day / 3600000), 2);
         buf[13] = ':';
