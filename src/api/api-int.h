@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "base/json.h"
@@ -272,6 +273,8 @@ int api_engine_start(struct api_server *srv, const char *db_url, struct sd_error
 void api_engine_free(struct api_engine *e);
 /* "loading", "ready" or "failed" (for /healthz). */
 const char *api_engine_state(struct api_engine *e);
+/* The time `ms` from now on CLOCK_REALTIME, for pthread_cond_timedwait. */
+struct timespec api_deadline_in(int64_t ms);
 /*
  * 0 with the facts read-locked (caught up first), a negative status, or
  * API_ANSWERED when the engine is not built: waited up to 5 s for a build in
@@ -353,14 +356,19 @@ struct api_job_progress {
     int64_t elapsed_ms; /* since the job started */
     int64_t phase_ms;   /* since this kind's reading or writing began */
 };
-/* Marks jobs a stopped server left queued or running as failed, then starts the job thread. */
+/*
+ * Takes this server's lease, marks failed what servers no longer alive left
+ * queued or running, then starts the job thread.
+ */
 int api_jobs_start(const char *db_url, struct api_jobs **out, struct sd_error *err);
 /* Queues `job` (consumed when 0 is returned); SD_EBUSY when stopping or the queue is full. */
 int api_jobs_submit(struct api_jobs *jobs, struct api_job *job, struct sd_error *err);
 /* Refuses new jobs and tells the running import to stop (it rolls back). */
 void api_jobs_stop_begin(struct api_jobs *jobs);
-/* Stops (see above), waits for the thread, marks the jobs left failed, frees. NULL is fine. */
+/* Stops (see above), waits for the thread, marks its jobs left failed, frees. NULL is fine. */
 void api_jobs_stop(struct api_jobs *jobs);
+/* This server's lease key (db.h), the `instance` of the jobs it queues. */
+int64_t api_jobs_instance(const struct api_jobs *jobs);
 void api_job_free(struct api_job *job);
 /* 1 and *out when job `id` is running now, else 0. */
 int api_jobs_progress(struct api_jobs *jobs, int64_t id, struct api_job_progress *out);

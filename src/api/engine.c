@@ -89,8 +89,7 @@ static void set_state(struct api_engine *e, enum engine_state state)
     pthread_mutex_unlock(&e->state_lock);
 }
 
-/* The time `ms` from now on CLOCK_REALTIME, for pthread_cond_timedwait. */
-static struct timespec deadline_in(int64_t ms)
+struct timespec api_deadline_in(int64_t ms)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
@@ -148,7 +147,7 @@ static void *build(void *arg)
         log_error("engine: building the facts failed (trying again in %" PRId64 " s): %s",
                   wait_ms / 1000, err.message);
         set_state(e, ENGINE_FAILED);
-        struct timespec until = deadline_in(wait_ms);
+        struct timespec until = api_deadline_in(wait_ms);
         pthread_mutex_lock(&e->state_lock);
         while (!atomic_load(&e->stop) &&
                pthread_cond_timedwait(&e->state_changed, &e->state_lock, &until) == 0)
@@ -206,7 +205,7 @@ void api_engine_free(struct api_engine *e)
 /* The engine's state, after waiting up to `wait_ms` for a build in progress. */
 static enum engine_state engine_state(struct api_engine *e, int64_t wait_ms)
 {
-    struct timespec until = deadline_in(wait_ms);
+    struct timespec until = api_deadline_in(wait_ms);
     pthread_mutex_lock(&e->state_lock);
     while (e->state == ENGINE_LOADING && wait_ms > 0 &&
            pthread_cond_timedwait(&e->state_changed, &e->state_lock, &until) == 0)

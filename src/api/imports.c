@@ -255,7 +255,8 @@ int api_imports_create(struct api_call *c, struct sd_error *err)
                                 .actor = api_actor_name(c), .mapping = u.map,
                                 .format = format_names[u.format], .dry_run = u.dry_run,
                                 .upload_bytes = c->req->spool_len, .created_at = ts_now_ms(),
-                                .started_at = INT_NONE, .finished_at = INT_NONE};
+                                .started_at = INT_NONE, .finished_at = INT_NONE,
+                                .instance = api_jobs_instance(c->app->jobs)};
     int fd = fcntl(c->req->spool_fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0)
         return sd_error_set(err, SD_EIO, "cannot keep the upload");

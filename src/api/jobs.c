@@ -11,16 +11,23 @@
  * Progress of the running job (rows read, rows written of how many) lives
  * here, in memory, for GET /api/v1/imports/{id}; everything else is in the
  * store. Stopping (SIGTERM): the running import is told to stop and rolls
- * back (it is marked failed), the jobs still waiting are marked failed, and
- * a server that died without stopping marks what it left behind when it
- * starts again.
+ * back (it is marked failed) and the jobs still waiting are marked failed.
+ *
+ * Several servers may share one store. Each job row names the server that
+ * queued it (import_jobs.instance: the lease key this server holds for its
+ * lifetime, db.h), and only that server runs it or, stopping, ends it. What a
+ * server that died left queued or running (its lease is free once it is
+ * gone) is marked failed by the next server to start, and by every running
+ * server within JOBS_SWEEP_MS.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "api/api-int.h"
@@ -32,6 +39,8 @@
 #include "base/banned.h"
 
 #define JOBS_QUEUE_MAX 32
+#define JOBS_SWEEP_MS 10000 /* how often a server looks for jobs a dead server left */
+#define LEASE_TRIES 8       /* random lease keys tried before giving up */
 
 static const char interrupted_msg[] =
     "interrupted: the server stopped before the import finished; nothing was applied";
@@ -41,11 +50,14 @@ static const char *const outcome_names[N_OUTCOMES] = {"succeeded", "rejected", "
 
 struct api_jobs {
     char *db_url;
+    struct db *lease_db; /* holds this server's lease while it runs; the sweeps' connection */
+    int64_t instance;    /* the lease key */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct api_job *head, *tail; /* waiting, oldest first */
     unsigned queued;
+    int submitted; /* jobs were queued: stopping has rows of its own to end */
     int stopping;
     atomic_int stop; /* tells the running import to stop */
     /* the running job, under lock */
@@ -207,11 +219,20 @@ static void run_job(struct api_jobs *jobs, struct api_job *job)
 
 /* ---- the thread and its queue ---- */
 
+static void sweep_orphans(struct api_jobs *jobs);
+
+/* The next job; NULL when stopping. Idle, it looks for dead servers' jobs now and then. */
 static struct api_job *next_job(struct api_jobs *jobs)
 {
     pthread_mutex_lock(&jobs->lock);
-    while (!jobs->head && !jobs->stopping)
-        pthread_cond_wait(&jobs->wake, &jobs->lock);
+    while (!jobs->head && !jobs->stopping) {
+        struct timespec until = api_deadline_in(JOBS_SWEEP_MS);
+        if (pthread_cond_timedwait(&jobs->wake, &jobs->lock, &until) != ETIMEDOUT)
+            continue;
+        pthread_mutex_unlock(&jobs->lock);
+        sweep_orphans(jobs);
+        pthread_mutex_lock(&jobs->lock);
+    }
     struct api_job *job = jobs->stopping ? NULL : jobs->head;
     if (job) {
         jobs->head = job->next;
@@ -234,39 +255,69 @@ static void *job_thread(void *arg)
     return NULL;
 }
 
-/* Marks every job still queued or running as failed (interrupted). */
-static int interrupt_left_over(const char *db_url, struct sd_error *err)
+/* Marks failed what servers no longer alive left queued or running. */
+static void sweep_orphans(struct api_jobs *jobs)
 {
-    struct db *db = NULL;
+    struct sd_error err = {0};
     int64_t n = 0;
-    int rc = store_open(&db, db_url, DB_OPEN_EXISTING, err);
-    if (rc == 0)
-        rc = store_import_jobs_interrupt(db, ts_now_ms(), interrupted_msg, &n, err);
-    db_close(db);
-    if (rc == 0 && n > 0)
-        log_warn("%lld import job%s left unfinished by an earlier run marked failed",
+    if (store_import_jobs_orphans(jobs->lease_db, ts_now_ms(), interrupted_msg, jobs->instance,
+                                  &n, &err) != 0)
+        log_warn("looking for import jobs a stopped server left: %s", err.message);
+    else if (n > 0)
+        log_warn("%lld import job%s left unfinished by a stopped server marked failed",
                  (long long)n, n == 1 ? "" : "s");
-    return rc;
+}
+
+/* This server's lease: a random key no other live server holds. */
+static int take_lease(struct api_jobs *jobs, struct sd_error *err)
+{
+    int rc = store_open(&jobs->lease_db, jobs->db_url, DB_OPEN_EXISTING, err);
+    for (int i = 0; rc == 0 && i < LEASE_TRIES; i++) {
+        uint32_t key = 0;
+        if (getrandom(&key, sizeof(key), 0) != (ssize_t)sizeof(key))
+            return sd_error_set(err, SD_ERR, "no random bytes for the server's lease");
+        jobs->instance = (int64_t)(key & 0x7fffffff) + 1;
+        if (jobs->instance > INT32_MAX)
+            jobs->instance = INT32_MAX;
+        rc = db_lease_take(jobs->lease_db, jobs->instance, err);
+        if (rc != SD_EBUSY)
+            return rc;
+        rc = 0;
+    }
+    return rc ? rc : sd_error_set(err, SD_EBUSY, "no free lease key for this server");
+}
+
+static void jobs_free(struct api_jobs *jobs)
+{
+    db_close(jobs->lease_db);
+    pthread_cond_destroy(&jobs->wake);
+    pthread_mutex_destroy(&jobs->lock);
+    free(jobs->db_url);
+    free(jobs);
 }
 
 int api_jobs_start(const char *db_url, struct api_jobs **out, struct sd_error *err)
 {
-    int rc = interrupt_left_over(db_url, err);
-    if (rc)
-        return rc;
     struct api_jobs *jobs = xcalloc(1, sizeof(*jobs));
     jobs->db_url = xstrdup(db_url);
     pthread_mutex_init(&jobs->lock, NULL);
     pthread_cond_init(&jobs->wake, NULL);
-    if (pthread_create(&jobs->thread, NULL, job_thread, jobs) != 0) {
-        pthread_cond_destroy(&jobs->wake);
-        pthread_mutex_destroy(&jobs->lock);
-        free(jobs->db_url);
-        free(jobs);
-        return sd_error_set(err, SD_ERR, "cannot start the import job thread");
+    int rc = take_lease(jobs, err);
+    if (rc == 0)
+        sweep_orphans(jobs);
+    if (rc == 0 && pthread_create(&jobs->thread, NULL, job_thread, jobs) != 0)
+        rc = sd_error_set(err, SD_ERR, "cannot start the import job thread");
+    if (rc) {
+        jobs_free(jobs);
+        return rc;
     }
     *out = jobs;
     return 0;
+}
+
+int64_t api_jobs_instance(const struct api_jobs *jobs)
+{
+    return jobs->instance;
 }
 
 int api_jobs_submit(struct api_jobs *jobs, struct api_job *job, struct sd_error *err)
@@ -285,6 +336,7 @@ int api_jobs_submit(struct api_jobs *jobs, struct api_job *job, struct sd_error 
             jobs->head = job;
         jobs->tail = job;
         jobs->queued++;
+        jobs->submitted = 1;
         pthread_cond_signal(&jobs->wake);
     }
     pthread_mutex_unlock(&jobs->lock);
@@ -315,12 +367,11 @@ void api_jobs_stop(struct api_jobs *jobs)
         job = next;
     }
     struct sd_error err = {0};
-    if (interrupt_left_over(jobs->db_url, &err))
+    int64_t n = 0;
+    if (jobs->submitted && store_import_jobs_interrupt(jobs->lease_db, ts_now_ms(),
+                                                       interrupted_msg, jobs->instance, &n, &err))
         log_error("marking the waiting import jobs failed: %s", err.message);
-    pthread_cond_destroy(&jobs->wake);
-    pthread_mutex_destroy(&jobs->lock);
-    free(jobs->db_url);
-    free(jobs);
+    jobs_free(jobs);
 }
 
 int api_jobs_progress(struct api_jobs *jobs, int64_t id, struct api_job_progress *out)

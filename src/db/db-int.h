@@ -27,6 +27,7 @@ struct db {
     char *url;
     int tx_depth; /* 0 outside a transaction */
     int failed;   /* a COMMIT failed: the connection must be closed (db_failed) */
+    int64_t lease; /* the lease this connection holds (db_lease_take), 0: none */
     struct db_stmt_cache_slot *cache;
     size_t cache_cap; /* power of two */
     size_t cache_count;
@@ -75,6 +76,9 @@ struct db_ops {
     int (*build_indexes)(struct db *db, const char *creates, struct sd_error *err);
     /* Copies the database to a new file (db_backup); NULL: the driver has none. */
     int (*backup)(struct db *db, const char *path, struct sd_error *err);
+    /* db_lease_take and db_lease_held (db.h). */
+    int (*lease_take)(struct db *db, int64_t key, struct sd_error *err);
+    int (*lease_held)(struct db *db, int64_t key, int *held, struct sd_error *err);
     /* SQL with one text parameter, a table name, answering one row: 1 if it exists, else 0. */
     const char *table_exists_sql;
     /* SQL answering the names of the schema's tables, one per row, in name order. */

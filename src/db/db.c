@@ -333,6 +333,33 @@ int db_backup(struct db *db, const char *path, struct sd_error *err)
     return db->ops->backup(db, path, err);
 }
 
+static int lease_key_check(int64_t key, struct sd_error *err)
+{
+    if (key < 1 || key > INT32_MAX)
+        return sd_error_set(err, SD_EINVAL, "lease key %lld is out of range", (long long)key);
+    return 0;
+}
+
+int db_lease_take(struct db *db, int64_t key, struct sd_error *err)
+{
+    int rc = lease_key_check(key, err);
+    if (rc == 0 && db->lease)
+        rc = sd_error_set(err, SD_EINVAL, "this connection holds lease %lld already",
+                          (long long)db->lease);
+    if (rc == 0)
+        rc = db->ops->lease_take(db, key, err);
+    if (rc == 0)
+        db->lease = key;
+    return rc;
+}
+
+int db_lease_held(struct db *db, int64_t key, int *held, struct sd_error *err)
+{
+    *held = 0;
+    int rc = lease_key_check(key, err);
+    return rc ? rc : db->ops->lease_held(db, key, held, err);
+}
+
 int db_failed(const struct db *db)
 {
     return db->failed;

@@ -173,6 +173,19 @@ int db_indexes_restore(struct db *db, struct sd_error *err);
  */
 int db_backup(struct db *db, const char *path, struct sd_error *err);
 
+/*
+ * Leases: how processes sharing one store tell which of them are alive. A
+ * connection holds lease `key` (1 .. 2^31 - 1) from db_lease_take until it is
+ * closed or its process ends, killed or not: the operating system or the
+ * database server lets go of it (SQLite: an open-file-description lock in the
+ * file DATABASE-lease beside the store; PostgreSQL: a session advisory lock,
+ * taken again after a reconnect). A connection holds one lease at most.
+ * SD_EBUSY when another connection holds the key. db_lease_held sets *held to 1 when a connection other than `db` holds
+ * `key`, 0 when none does.
+ */
+int db_lease_take(struct db *db, int64_t key, struct sd_error *err);
+int db_lease_held(struct db *db, int64_t key, int *held, struct sd_error *err);
+
 /* Migrations: see migrate.c. */
 struct db_migration {
     int version;

@@ -62,6 +62,13 @@
  */
 #define WRITER_LOCK_KEY "5999160039267650353"
 
+/*
+ * Leases (db.h) are session advisory locks of the two-key form, so they never
+ * meet the writer lock: (LEASE_CLASS, key). LEASE_CLASS is "SDLS" as a
+ * big-endian int32.
+ */
+#define LEASE_CLASS "1396984915"
+
 struct pg_db {
     struct db common;
     PGconn *conn;
@@ -244,6 +251,8 @@ static void sleep_ms(long ms)
  * outside a transaction, where nothing of the caller's is lost with the old
  * connection.
  */
+static int lease_query(struct pg_db *p, const char *sql, int *answer, struct sd_error *err);
+
 static int reconnect(struct pg_db *p, struct sd_error *err)
 {
     long wait_ms = PG_RETRY_MS;
@@ -257,6 +266,14 @@ static int reconnect(struct pg_db *p, struct sd_error *err)
         PQreset(p->conn);
         if (PQstatus(p->conn) == CONNECTION_OK && session_setup(p, NULL) == 0) {
             p->generation++;
+            /* The lease ended with the old session: held again, unless another took it. */
+            char sql[120];
+            int taken = 0;
+            if (p->common.lease) {
+                snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" LEASE_CLASS ", %lld)",
+                         (long long)p->common.lease);
+                lease_query(p, sql, &taken, NULL);
+            }
             return 0;
         }
     }
@@ -892,6 +909,50 @@ static int pg_bulk(struct db *db, int on, struct sd_error *err)
     return run(pg_of(db), on ? "SET synchronous_commit = off" : "SET synchronous_commit = on", err);
 }
 
+/* Runs a lease query answering one boolean; that answer. */
+static int lease_query(struct pg_db *p, const char *sql, int *answer, struct sd_error *err)
+{
+    PGresult *res = PQexec(p->conn, sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        rc = fail(p, res, "database", err);
+    else
+        *answer = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return rc;
+}
+
+static int pg_lease_take(struct db *db, int64_t key, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(db);
+    char sql[120];
+    int taken = 0;
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(" LEASE_CLASS ", %lld)",
+             (long long)key);
+    int rc = db->tx_depth ? 0 : reconnect(p, err);
+    if (rc == 0)
+        rc = lease_query(p, sql, &taken, err);
+    if (rc == 0 && !taken)
+        rc = sd_error_set(err, SD_EBUSY, "lease %lld of database '%s' is held already",
+                          (long long)key, p->shown);
+    return rc;
+}
+
+/* Held by another session when this one cannot take it; taken, it is let go at once. */
+static int pg_lease_held(struct db *db, int64_t key, int *held, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(db);
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT CASE WHEN pg_try_advisory_lock(" LEASE_CLASS ", %lld) "
+             "THEN NOT pg_advisory_unlock(" LEASE_CLASS ", %lld) ELSE true END",
+             (long long)key, (long long)key);
+    int rc = db->tx_depth ? 0 : reconnect(p, err);
+    if (rc == 0)
+        rc = lease_query(p, sql, held, err);
+    return rc;
+}
+
 const struct db_ops db_postgres_ops = {
     .name = "postgresql",
     .accepts = pg_accepts,
@@ -917,6 +978,8 @@ const struct db_ops db_postgres_ops = {
     .bulk = pg_bulk,
     .list_indexes = pg_list_indexes,
     .build_indexes = pg_build_indexes,
+    .lease_take = pg_lease_take,
+    .lease_held = pg_lease_held,
     .table_exists_sql = "SELECT count(*) FROM pg_tables "
                         "WHERE schemaname = current_schema() AND tablename = ?",
     .table_names_sql = "SELECT tablename FROM pg_tables "

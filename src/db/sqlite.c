@@ -6,6 +6,7 @@
  * the writer and a crash at any moment leaves a consistent database.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ struct sqlite_db {
     sqlite3 *handle;
     char *path;
     char *bulk_indexes; /* CREATE INDEX statements dropped for a bulk load, ";"-joined */
+    int lease_fd;       /* DATABASE-lease, open while this connection holds a lease; else -1 */
 };
 
 struct sqlite_stmt {
@@ -147,6 +149,7 @@ static int sqlite_open(struct db **out, const char *path, int flags, struct sd_e
     struct sqlite_db *sdb = xcalloc(1, sizeof(*sdb));
     db_common_init(&sdb->common, &db_sqlite_ops, path);
     sdb->path = xstrdup(path);
+    sdb->lease_fd = -1;
     int readonly = (flags & DB_OPEN_READONLY) != 0;
     int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (flags & DB_OPEN_CREATE)
@@ -170,6 +173,8 @@ static void sqlite_close(struct db *db)
     struct sqlite_db *sdb = (struct sqlite_db *)db;
     db_common_release(db);
     sqlite3_close_v2(sdb->handle);
+    if (sdb->lease_fd >= 0)
+        close(sdb->lease_fd);
     free(sdb->path);
     free(sdb->bulk_indexes);
     free(sdb);
@@ -292,6 +297,72 @@ static int quick_check_row(void *ctx, int n, char **values, char **names)
  * (in WAL mode writers go on meanwhile); the copy is committed and synced
  * by its own connection (synchronous=FULL), then checked.
  */
+/*
+ * Leases live in DATABASE-lease, never in the database file itself: closing
+ * any descriptor of a file drops every POSIX lock the process holds on it,
+ * SQLite's own included. Open-file-description locks (F_OFD_*) belong to the
+ * descriptor they were taken on and end when it is closed or its process
+ * dies, so a lease is byte `key` of that file, write-locked.
+ */
+static int lease_open(struct sqlite_db *sdb, int create, int *fd, struct sd_error *err)
+{
+    char lease_path[4096];
+    if (strcmp(sdb->path, ":memory:") == 0)
+        return sd_error_set(err, SD_EINVAL, "an in-memory database has no leases");
+    if ((size_t)snprintf(lease_path, sizeof(lease_path), "%s-lease", sdb->path) >=
+        sizeof(lease_path))
+        return sd_error_set(err, SD_EINVAL, "database path too long for its lease file");
+    *fd = open(lease_path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    if (*fd < 0 && !create && errno == ENOENT)
+        return 0;
+    if (*fd < 0)
+        return sd_error_set(err, SD_EIO, "cannot open '%s': %s", lease_path, strerror(errno));
+    return 0;
+}
+
+static struct flock lease_lock(int64_t key)
+{
+    return (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = key, .l_len = 1};
+}
+
+static int sqlite_lease_take(struct db *db, int64_t key, struct sd_error *err)
+{
+    struct sqlite_db *sdb = (struct sqlite_db *)db;
+    if (sdb->lease_fd < 0) {
+        int rc = lease_open(sdb, 1, &sdb->lease_fd, err);
+        if (rc)
+            return rc;
+    }
+    struct flock fl = lease_lock(key);
+    if (fcntl(sdb->lease_fd, F_OFD_SETLK, &fl) == 0)
+        return 0;
+    if (errno == EAGAIN || errno == EACCES)
+        return sd_error_set(err, SD_EBUSY, "lease %lld of '%s' is held already", (long long)key,
+                            sdb->path);
+    return sd_error_set(err, SD_EIO, "cannot lock '%s-lease': %s", sdb->path, strerror(errno));
+}
+
+static int sqlite_lease_held(struct db *db, int64_t key, int *held, struct sd_error *err)
+{
+    struct sqlite_db *sdb = (struct sqlite_db *)db;
+    int fd = sdb->lease_fd; /* its own locks are never reported to it */
+    if (fd < 0) {
+        int rc = lease_open(sdb, 0, &fd, err);
+        if (rc || fd < 0)
+            return rc; /* no lease file: nobody holds a lease */
+    }
+    struct flock fl = lease_lock(key);
+    int rc = 0;
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+        rc = sd_error_set(err, SD_EIO, "cannot test a lock of '%s-lease': %s", sdb->path,
+                          strerror(errno));
+    else
+        *held = fl.l_type != F_UNLCK;
+    if (fd != sdb->lease_fd)
+        close(fd);
+    return rc;
+}
+
 static int sqlite_backup(struct db *db, const char *path, struct sd_error *err)
 {
     sqlite3 *dest = NULL;
@@ -457,6 +528,8 @@ const struct db_ops db_sqlite_ops = {
     .list_indexes = sqlite_list_indexes,
     .build_indexes = sqlite_build_indexes,
     .backup = sqlite_backup,
+    .lease_take = sqlite_lease_take,
+    .lease_held = sqlite_lease_held,
     .table_exists_sql =
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
     .table_names_sql = "SELECT name FROM sqlite_schema WHERE type = 'table' "

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* imports: the import_jobs record of each import run, its counts per kind and its problems. */
+#include <stdint.h>
+
+#include "base/vec.h"
 #include "store/store-int.h"
 #include "base/banned.h"
 
@@ -36,18 +39,21 @@ int store_bulk_prepare(struct db *db, int64_t lines_coming, struct sd_error *err
 static const char job_insert_sql[] =
     "INSERT INTO import_jobs(kind, source, files, status, user_id, actor, mapping, format, "
     "dry_run, upload_bytes, created_at, started_at, finished_at, rows_read, inserted, updated, "
-    "unchanged, rejected, changes, error_count, error) "
+    "unchanged, rejected, changes, error_count, error, instance) "
     "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-    "?20, ?21, ?22) RETURNING id";
+    "?20, ?21, ?22, ?23) RETURNING id";
 static const char job_update_sql[] =
     "UPDATE import_jobs SET status = ?5, started_at = ?13, finished_at = ?14, rows_read = ?15, "
     "inserted = ?16, updated = ?17, unchanged = ?18, rejected = ?19, changes = ?20, "
     "error_count = ?21, error = ?22 WHERE id = ?1";
 static const char job_start_sql[] =
     "UPDATE import_jobs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'queued'";
+/* ?3: a server's lease key, 0 for the jobs of no server. */
 static const char jobs_interrupt_sql[] =
     "UPDATE import_jobs SET status = 'failed', finished_at = ?1, error = ?2 "
-    "WHERE status IN ('queued', 'running')";
+    "WHERE status IN ('queued', 'running') AND coalesce(instance, 0) = ?3";
+static const char jobs_servers_sql[] =
+    "SELECT DISTINCT coalesce(instance, 0) FROM import_jobs WHERE status IN ('queued', 'running')";
 static const char job_kind_insert_sql[] =
     "INSERT INTO import_job_kinds(job_id, kind, rows_read, inserted, updated, unchanged, rejected) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -104,6 +110,7 @@ int store_import_job_add(struct db *db, const struct import_job *job, int64_t *i
     if (rc)
         return rc;
     job_bind(st, job, 0);
+    store_bind_ref(st, 23, job->instance);
     rc = db_step(st, err);
     if (rc != DB_ROW)
         return rc < 0 ? rc : sd_error_set(err, SD_EDB, "import job insert returned no id");
@@ -139,8 +146,8 @@ int store_import_job_start(struct db *db, int64_t id, int64_t at, struct sd_erro
     return rc;
 }
 
-int store_import_jobs_interrupt(struct db *db, int64_t at, const char *message, int64_t *n,
-                                struct sd_error *err)
+int store_import_jobs_interrupt(struct db *db, int64_t at, const char *message, int64_t instance,
+                                int64_t *n, struct sd_error *err)
 {
     struct db_stmt *st;
     int rc = db_prepare(db, jobs_interrupt_sql, &st, err);
@@ -148,8 +155,37 @@ int store_import_jobs_interrupt(struct db *db, int64_t at, const char *message, 
         return rc;
     db_bind_int64(st, 1, at);
     db_bind_text(st, 2, message);
+    db_bind_int64(st, 3, instance);
     rc = store_run(st, err);
     *n = rc == 0 ? db_changes(db) : 0;
+    return rc;
+}
+
+int store_import_jobs_orphans(struct db *db, int64_t at, const char *message, int64_t self,
+                              int64_t *n, struct sd_error *err)
+{
+    struct db_stmt *st;
+    struct vec servers;
+    *n = 0;
+    vec_init(&servers, sizeof(int64_t));
+    int rc = db_prepare(db, jobs_servers_sql, &st, err);
+    if (rc == 0) {
+        while ((rc = db_step(st, err)) == DB_ROW) {
+            int64_t server = db_column_int64(st, 0);
+            if (server != self)
+                vec_push(&servers, &server);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < servers.len; i++) {
+        int64_t server = *VEC_AT(&servers, int64_t, i), ended = 0;
+        int held = 0;
+        if (server > 0 && server <= INT32_MAX)
+            rc = db_lease_held(db, server, &held, err);
+        if (rc == 0 && !held)
+            rc = store_import_jobs_interrupt(db, at, message, server, &ended, err);
+        *n += ended;
+    }
+    vec_release(&servers);
     return rc;
 }
 

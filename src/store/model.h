@@ -251,6 +251,7 @@ struct import_job {
     int64_t changes;     /* change_log rows appended (a dry run: would append) */
     int64_t error_count; /* problems found, kept or not */
     const char *error;   /* NULL when done */
+    int64_t instance;    /* the server that queued it (its lease key), 0: none (the CLI) */
 };
 
 /* The counts of one kind in an import job (import_job_kinds). */

@@ -200,9 +200,18 @@ int store_import_job_add(struct db *db, const struct import_job *job, int64_t *i
 int store_import_job_update(struct db *db, const struct import_job *job, struct sd_error *err);
 /* A queued job starts running at `at`: 0, or SD_ENOTFOUND when it is not queued. */
 int store_import_job_start(struct db *db, int64_t id, int64_t at, struct sd_error *err);
-/* Ends every job still queued or running as failed with `message` (a server restart). */
-int store_import_jobs_interrupt(struct db *db, int64_t at, const char *message, int64_t *n,
-                                struct sd_error *err);
+/*
+ * Ends as failed with `message` the jobs still queued or running of server
+ * `instance` (its lease key, db.h; 0: of no server); *n of them.
+ */
+int store_import_jobs_interrupt(struct db *db, int64_t at, const char *message, int64_t instance,
+                                int64_t *n, struct sd_error *err);
+/*
+ * The same for the jobs of every server no longer alive (its lease free, or
+ * no server at all) but `self`: what servers that died left behind.
+ */
+int store_import_jobs_orphans(struct db *db, int64_t at, const char *message, int64_t self,
+                              int64_t *n, struct sd_error *err);
 int store_import_job_kind_add(struct db *db, int64_t job_id, const struct import_job_kind *k,
                               struct sd_error *err);
 int store_import_job_error_add(struct db *db, int64_t job_id, const struct import_job_error *e,

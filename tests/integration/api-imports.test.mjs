@@ -419,3 +419,44 @@ test('kill -9 during a large import: none of it is in the store, and the next st
   assert.match(job.error, /^interrupted: the server stopped/);
   assert.equal(sql(db, 'SELECT count(*) AS n FROM accounts')[0].n, '0');
 });
+
+/** Polls the job's status in the store until it is one of `statuses`; that status. */
+async function jobStatusBecomes(db, id, statuses, ms) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const [job] = sql(db, `SELECT status FROM import_jobs WHERE id = ${id}`);
+    if (statuses.includes(job.status)) return job.status;
+    if (Date.now() > until) throw new Error(`job ${id} still ${job.status} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('two servers on one store: one starting or stopping leaves the other\'s job alone; a killed one\'s job is marked failed by the other', async (t) => {
+  const { db } = freshDb(t, 'api-import-servers');
+  // a is killed on purpose at the end: no exit-status check after the test, but killed if
+  // an assertion stops the test before.
+  const a = await startServer({ after() {} }, db);
+  t.after(() => { if (a.proc.exitCode === null && a.proc.signalCode === null) process.kill(a.proc.pid, 'SIGKILL'); });
+  const b = await startServer(t, db);
+  const auth = await adminSession(t, a, db);
+  const id = await startBigImport(a, auth, bigAccounts(200000));
+  const [{ instance }] = sql(db, `SELECT instance FROM import_jobs WHERE id = ${id}`);
+  assert.match(instance, /^[1-9][0-9]*$/, 'the job names the server that queued it');
+
+  // A third server starts while a's job runs, and stops again: a's job is not its own.
+  const c = await startServer(t, db);
+  assert.equal(sql(db, `SELECT status FROM import_jobs WHERE id = ${id}`)[0].status, 'running');
+  process.kill(c.proc.pid, 'SIGTERM');
+  assert.deepEqual(await c.exited, { code: 0, signal: null }, c.stderr().slice(-2000));
+  assert.equal(await jobStatusBecomes(db, id, ['done', 'failed'], SANITIZE ? 600000 : 120000), 'done');
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM accounts')[0].n, '200000');
+
+  // a dies mid-import: b, still running, marks that job failed within its sweep interval (10 s).
+  const second = await startBigImport(a, auth, bigAccounts(200000).replace(/B0/g, 'C0'));
+  process.kill(a.proc.pid, 'SIGKILL');
+  assert.equal((await a.exited).signal, 'SIGKILL');
+  assert.equal(await jobStatusBecomes(db, second, ['failed', 'done'], 30000), 'failed');
+  assert.match(sql(db, `SELECT error FROM import_jobs WHERE id = ${second}`)[0].error, /^interrupted: the server stopped/);
+  assert.equal(sql(db, 'SELECT count(*) AS n FROM accounts')[0].n, '200000');
+  assert.equal((await get(b, await login(b, 'ada', 'admin-password-1'), `/api/v1/imports/${second}`)).json.status, 'failed');
+});

@@ -1342,6 +1342,7 @@ static void restart_server(void)
  * on the new connection. The other was in a transaction: that is lost
  * (SD_EIO), and after db_rollback it goes on as well. A plain db_exec outside a
  * transaction reports the loss once (SD_EIO) and connects again on the next.
+ * A lease is taken again on the new connection.
  */
 static void test_pg_reconnect(void **state)
 {
@@ -1354,6 +1355,7 @@ static void test_pg_reconnect(void **state)
     assert_sd_ok(db_open(&f->other, f->path, DB_OPEN_EXISTING, &err), &err);
     assert_sd_ok(db_begin(f->other, &err), &err);
     test_exec(f->other, "INSERT INTO t(id, n) VALUES (2, 20)");
+    assert_sd_ok(db_lease_take(db, 4242, &err), &err);
 
     restart_server();
 
@@ -1368,6 +1370,10 @@ static void test_pg_reconnect(void **state)
     assert_sd_ok(db_begin_read(f->other, &err), &err);
     assert_int_equal(test_sql_int(f->other, "SELECT sum(n) FROM t"), 40); /* rows 1 and 3 */
     db_rollback(f->other);
+    /* the lease ended with db's old session; db took it again when it connected again */
+    int held = 0;
+    assert_sd_ok(db_lease_held(f->other, 4242, &held, &err), &err);
+    assert_int_equal(held, 1);
 
     restart_server();
     assert_sd_status(db_exec(db, "UPDATE t SET n = n + 1", &err), SD_EIO, &err);

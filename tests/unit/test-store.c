@@ -1445,12 +1445,84 @@ static void test_import_jobs(void **state)
     assert_int_equal(list[0].id, id);
 
     /* the one still queued is ended as failed; the rejected one stays */
-    assert_sd_ok(store_import_jobs_interrupt(f->db, 4000, "interrupted", &n, &err), &err);
+    assert_sd_ok(store_import_jobs_interrupt(f->db, 4000, "interrupted", 0, &n, &err), &err);
     assert_int_equal(n, 1);
     assert_sd_ok(store_import_job_get(f->db, &f->arena, other, &got, &err), &err);
     assert_string_equal(got.status, "failed");
     assert_int_equal(got.finished_at, 4000);
     assert_int_equal(store_import_job_get(f->db, &f->arena, other + 1, &got, &err), SD_ENOTFOUND);
+}
+
+/* A job of server `instance` (0: none) with `status`; its id. */
+static int64_t server_job(struct fixture *f, int64_t instance, const char *status)
+{
+    struct sd_error err = {0};
+    struct import_job job = {.kind = "orders", .files = "orders.csv", .status = status,
+                             .created_at = 1000, .started_at = INT_NONE,
+                             .finished_at = INT_NONE, .instance = instance};
+    int64_t id = 0;
+    assert_sd_ok(store_import_job_add(f->db, &job, &id, &err), &err);
+    return id;
+}
+
+static const char *job_status(struct fixture *f, int64_t id)
+{
+    struct sd_error err = {0};
+    struct import_job got;
+    assert_sd_ok(store_import_job_get(f->db, &f->arena, id, &got, &err), &err);
+    return got.status;
+}
+
+/*
+ * Several servers over one store: each holds a lease; the unfinished jobs of
+ * a server whose lease is free (it died), or of no server, are orphans.
+ */
+static void test_import_jobs_servers(void **state)
+{
+    struct fixture *f = *state;
+    struct sd_error err = {0};
+    struct db *live = NULL, *third = NULL;
+    int held = -1;
+    int64_t n = 0;
+    assert_sd_ok(store_open(&live, f->path, DB_OPEN_EXISTING, &err), &err);
+    assert_sd_ok(store_open(&third, f->path, DB_OPEN_EXISTING, &err), &err);
+    assert_sd_ok(db_lease_take(live, 77, &err), &err);
+    assert_sd_ok(db_lease_take(f->db, 99, &err), &err);
+    /* a lease is one connection's: another cannot take it, and sees it held */
+    assert_int_equal(db_lease_take(third, 77, &err), SD_EBUSY);
+    assert_sd_ok(db_lease_held(third, 77, &held, &err), &err);
+    assert_int_equal(held, 1);
+    assert_sd_ok(db_lease_held(third, 88, &held, &err), &err);
+    assert_int_equal(held, 0);
+    assert_int_equal(db_lease_take(f->db, 98, &err), SD_EINVAL); /* one per connection */
+    assert_int_equal(db_lease_take(third, 0, &err), SD_EINVAL);
+
+    int64_t alive = server_job(f, 77, "queued");
+    int64_t dead = server_job(f, 88, "running");
+    int64_t none = server_job(f, 0, "queued");
+    int64_t own = server_job(f, 99, "queued");
+    int64_t ended = server_job(f, 88, "done");
+    assert_sd_ok(store_import_jobs_orphans(f->db, 5000, "gone", 99, &n, &err), &err);
+    assert_int_equal(n, 2);
+    assert_string_equal(job_status(f, dead), "failed");
+    assert_string_equal(job_status(f, none), "failed");
+    assert_string_equal(job_status(f, alive), "queued");
+    assert_string_equal(job_status(f, own), "queued");
+    assert_string_equal(job_status(f, ended), "done");
+
+    /* the live server ends: its lease goes with its connection, and its job is an orphan */
+    db_close(live);
+    assert_sd_ok(db_lease_held(third, 77, &held, &err), &err);
+    assert_int_equal(held, 0);
+    assert_sd_ok(store_import_jobs_orphans(f->db, 6000, "gone", 99, &n, &err), &err);
+    assert_int_equal(n, 1);
+    assert_string_equal(job_status(f, alive), "failed");
+    assert_string_equal(job_status(f, own), "queued");
+    /* a server stopping ends its own */
+    assert_sd_ok(store_import_jobs_interrupt(f->db, 7000, "stopped", 99, &n, &err), &err);
+    assert_int_equal(n, 1);
+    assert_string_equal(job_status(f, own), "failed");
+    db_close(third);
 }
 
 #define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1466,7 +1538,8 @@ static void test_import_jobs(void **state)
         STORE_TEST(test_order_view_totals), STORE_TEST(test_account_view),                         \
         STORE_TEST(test_quota_set), STORE_TEST(test_fx_set), STORE_TEST(test_stock_set),           \
         STORE_TEST(test_change_log_ops_for_new_rows), STORE_TEST(test_settings),                   \
-        STORE_TEST(test_order_list), STORE_TEST(test_account_list), STORE_TEST(test_import_jobs)
+        STORE_TEST(test_order_list), STORE_TEST(test_account_list), STORE_TEST(test_import_jobs),                       \
+        STORE_TEST(test_import_jobs_servers)
 
 /* With SALESDESK_TEST_PG set (see test-util.h), the portable cases run on PostgreSQL. */
 int main(void)
