@@ -414,7 +414,14 @@ void api_page_next(struct api_call *c, struct json_writer *w, const char *last_k
 int api_id_number(struct api_call *c, const char *what, int64_t *id, struct sd_error *err);
 /* The audit actor of the caller: "api:<login>" (in the request arena). */
 const char *api_actor_name(struct api_call *c);
-/* A write: db_begin, then `fn`, then commit; rolled back when anything fails. */
+/*
+ * A write: db_begin, then `fn`, then commit; rolled back when anything fails.
+ * A transaction the store says may run again (db_retryable: a PostgreSQL
+ * connection lost before COMMIT, a serialization failure or deadlock) runs
+ * again from the start, up to API_WRITE_TRIES times in all, so `fn` must
+ * change nothing but the store and what it sets afresh in ctx.
+ */
+#define API_WRITE_TRIES 3
 int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struct sd_error *err),
               void *ctx, struct sd_error *err);
 

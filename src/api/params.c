@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api-int.h"
 #include "base/date.h"
+#include "base/log.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -181,14 +183,24 @@ int api_write(struct api_call *c, int (*fn)(struct api_call *c, void *ctx, struc
     if (c->read_snapshot && db_in_transaction(c->db))
         db_rollback(c->db); /* a GET's snapshot (api-int.h): the write reads the newest */
     c->read_snapshot = 0;
-    int rc = db_begin(c->db, err);
-    if (rc)
-        return rc;
-    rc = fn(c, ctx, err);
-    if (rc == 0)
-        rc = db_commit(c->db, err);
-    if (rc)
-        db_rollback(c->db);
+    int rc = 0;
+    for (int attempt = 1; attempt <= API_WRITE_TRIES; attempt++) {
+        if (attempt > 1) {
+            log_warn("request %s: %s; running its transaction again (try %d of %d)", c->req->id,
+                     err->message, attempt, API_WRITE_TRIES);
+            struct timespec pause = {0, 50000000L * (attempt - 1)};
+            nanosleep(&pause, NULL);
+        }
+        rc = db_begin(c->db, err);
+        if (rc == 0)
+            rc = fn(c, ctx, err);
+        if (rc == 0)
+            rc = db_commit(c->db, err);
+        if (rc)
+            db_rollback(c->db);
+        if (rc == 0 || !db_retryable(c->db))
+            break;
+    }
     return rc;
 }
 

@@ -28,6 +28,7 @@ struct db {
     int tx_depth; /* 0 outside a transaction */
     int failed;   /* a COMMIT failed: the connection must be closed (db_failed) */
     int64_t lease; /* the lease this connection holds (db_lease_take), 0: none */
+    int retryable; /* db_retryable: set by the driver on a failure, cleared at begin */
     struct db_stmt_cache_slot *cache;
     size_t cache_cap; /* power of two */
     size_t cache_count;

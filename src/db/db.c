@@ -281,6 +281,7 @@ int db_begin(struct db *db, struct sd_error *err)
 {
     if (db->tx_depth)
         return sd_error_set(err, SD_ERR, "a transaction is already open");
+    db->retryable = 0;
     int rc = tx_statement(db, db->ops->begin_sql, err);
     if (rc == 0)
         db->tx_depth = 1;
@@ -291,6 +292,7 @@ int db_begin_read(struct db *db, struct sd_error *err)
 {
     if (db->tx_depth)
         return sd_error_set(err, SD_ERR, "a transaction is already open");
+    db->retryable = 0;
     int rc = tx_statement(db, db->ops->begin_read_sql, err);
     if (rc == 0)
         db->tx_depth = 1;
@@ -309,6 +311,7 @@ int db_commit(struct db *db, struct sd_error *err)
         /* A failed COMMIT is final: roll back; the caller reopens (db_failed). */
         tx_statement(db, "ROLLBACK", NULL);
         db->failed = 1;
+        db->retryable = 0; /* whether it committed is not known */
     }
     db->tx_depth = 0;
     return rc;
@@ -358,6 +361,11 @@ int db_lease_held(struct db *db, int64_t key, int *held, struct sd_error *err)
     *held = 0;
     int rc = lease_key_check(key, err);
     return rc ? rc : db->ops->lease_held(db, key, held, err);
+}
+
+int db_retryable(const struct db *db)
+{
+    return db->retryable;
 }
 
 int db_failed(const struct db *db)

@@ -135,6 +135,14 @@ int db_commit(struct db *db, struct sd_error *err);
 void db_rollback(struct db *db);
 int db_in_transaction(const struct db *db);
 /*
+ * 1 when the transaction that just failed applied nothing and may simply run
+ * again from db_begin: its connection was lost before COMMIT was sent (the
+ * next db_begin connects again), or the server aborted it for a
+ * serialization failure or a deadlock. Never after a failed COMMIT, whose
+ * outcome is unknown, and never on SQLite (its waits are in the busy timeout).
+ */
+int db_retryable(const struct db *db);
+/*
  * 1 once a COMMIT failed on this connection. A failed COMMIT is final
  * (NOTES.md): db_commit rolls back, and the owner must close the connection
  * and open a new one instead of going on with it.

@@ -20,6 +20,7 @@
  * statements prepare again on the new connection.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,9 +143,12 @@ static int fail(struct pg_db *p, const PGresult *res, const char *what, struct s
     }
     while (line.len && (line.buf[line.len - 1] == ' ' || line.buf[line.len - 1] == ';'))
         strbuf_setlen(&line, line.len - 1);
-    int rc = PQstatus(p->conn) == CONNECTION_BAD
-                 ? SD_EIO
-                 : map_sqlstate(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int lost = PQstatus(p->conn) == CONNECTION_BAD;
+    int rc = lost ? SD_EIO : map_sqlstate(state);
+    /* db_retryable; db_commit takes it back when this was the COMMIT */
+    p->common.retryable =
+        lost || (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")));
     rc = sd_error_set(err, rc, "%s '%s': %s", what, p->shown, line.buf);
     strbuf_release(&line);
     return rc;
@@ -253,10 +257,29 @@ static void sleep_ms(long ms)
  */
 static int lease_query(struct pg_db *p, const char *sql, int *answer, struct sd_error *err);
 
+/*
+ * 1 when the server has dropped this idle connection (a restart, an
+ * administrator's pg_terminate_backend): between statements a live server
+ * sends nothing, so anything to read is its last word and the socket's end.
+ * Seen here, the next statement runs on a new connection instead of failing
+ * once.
+ */
+static int dropped(struct pg_db *p)
+{
+    struct pollfd pfd = {.fd = PQsocket(p->conn), .events = POLLIN};
+    if (pfd.fd < 0 || PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+        return 0;
+    /* A read takes the server's FATAL message, the next one its end of the socket. */
+    for (int reads = 0; reads < 4 && poll(&pfd, 1, 0) > 0; reads++)
+        if (!PQconsumeInput(p->conn) || PQstatus(p->conn) != CONNECTION_OK)
+            return 1;
+    return 0;
+}
+
 static int reconnect(struct pg_db *p, struct sd_error *err)
 {
     long wait_ms = PG_RETRY_MS;
-    if (PQstatus(p->conn) == CONNECTION_OK)
+    if (PQstatus(p->conn) == CONNECTION_OK && !dropped(p))
         return 0;
     for (int attempt = 0; attempt < PG_RECONNECT_TRIES; attempt++) {
         if (attempt) {
