@@ -206,6 +206,22 @@ static int check_password(struct api_call *c, const char *login, const char *pas
     return secret_password_check(u->password_hash, password, len) ? 0 : SD_EPERM;
 }
 
+/*
+ * Each login also clears the sessions that have expired, so the table does not
+ * grow, and ends the user's oldest sessions past max_sessions, so no user's do.
+ */
+static int session_write(struct api_call *c, void *ctx, struct sd_error *err)
+{
+    struct session *s = ctx;
+    int64_t now = s->created_at;
+    int rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
+    if (rc == 0)
+        rc = store_sessions_trim(c->db, s->user_id, (int64_t)c->app->opt.max_sessions - 1, err);
+    if (rc == 0)
+        rc = store_session_add(c->db, s, err);
+    return rc;
+}
+
 static int new_session(struct api_call *c, const struct user *u, char *token, char *csrf,
                        int64_t *expires, struct sd_error *err)
 {
@@ -224,19 +240,7 @@ static int new_session(struct api_call *c, const struct user *u, char *token, ch
         .expires_at = now + c->app->opt.session_max_s * 1000,
     };
     *expires = s.expires_at;
-    /* Each login also clears the sessions that have expired, so the table does not grow,
-     * and ends the user's oldest sessions past max_sessions, so no user's do. */
-    int rc = db_begin(c->db, err);
-    if (rc == 0)
-        rc = store_sessions_sweep(c->db, now, c->app->opt.session_idle_s * 1000, err);
-    if (rc == 0)
-        rc = store_sessions_trim(c->db, u->id, (int64_t)c->app->opt.max_sessions - 1, err);
-    if (rc == 0)
-        rc = store_session_add(c->db, &s, err);
-    if (rc == 0)
-        return db_commit(c->db, err);
-    db_rollback(c->db);
-    return rc;
+    return api_write(c, session_write, &s, err);
 }
 
 static void set_cookie(struct api_call *c, const char *token, int64_t max_age_s)

@@ -92,6 +92,20 @@ static int audit(struct api_call *c, const char *action, int64_t id, const char 
     return rc;
 }
 
+static int create_write(struct api_call *c, void *ctx, struct sd_error *err)
+{
+    struct api_token *t = ctx;
+    int rc = store_token_add(c->db, t, err);
+    return rc ? rc : audit(c, "create", t->id, t->name, err);
+}
+
+static int revoke_write(struct api_call *c, void *ctx, struct sd_error *err)
+{
+    const int64_t *id = ctx;
+    int rc = store_token_revoke(c->db, c->who.user_id, *id, ts_now_ms(), err);
+    return rc ? rc : audit(c, "revoke", *id, NULL, err);
+}
+
 int api_tokens_create(struct api_call *c, struct sd_error *err)
 {
     static const char *const fields[] = {"name", "expires_in_days", NULL};
@@ -112,15 +126,7 @@ int api_tokens_create(struct api_call *c, struct sd_error *err)
                           .token_hash = hash,
                           .created_at = now,
                           .expires_at = days ? now + days * 86400000 : INT_NONE};
-    rc = db_begin(c->db, err);
-    if (rc == 0)
-        rc = store_token_add(c->db, &t, err);
-    if (rc == 0)
-        rc = audit(c, "create", t.id, name, err);
-    if (rc == 0)
-        rc = db_commit(c->db, err);
-    else
-        db_rollback(c->db);
+    rc = api_write(c, create_write, &t, err);
     if (rc)
         return rc;
     struct json_writer w;
@@ -141,15 +147,7 @@ int api_tokens_revoke(struct api_call *c, struct sd_error *err)
     int rc = api_id_number(c, "token", &id, err);
     if (rc)
         return rc;
-    rc = db_begin(c->db, err);
-    if (rc == 0)
-        rc = store_token_revoke(c->db, c->who.user_id, id, ts_now_ms(), err);
-    if (rc == 0)
-        rc = audit(c, "revoke", id, NULL, err);
-    if (rc == 0)
-        rc = db_commit(c->db, err);
-    else
-        db_rollback(c->db);
+    rc = api_write(c, revoke_write, &id, err);
     if (rc == SD_ENOTFOUND)
         return sd_error_set(err, SD_ENOTFOUND, "no token with id '%s'", c->id);
     if (rc)
