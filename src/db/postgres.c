@@ -10,7 +10,8 @@
  * travel as text (an int64 as its decimal digits), so a parameter takes the
  * type PostgreSQL infers from where it stands, and a column reads the same
  * whether the server computed int4, int8 or numeric (sum() of a BIGINT is a
- * numeric). A statement's rows are fetched whole when it is first stepped.
+ * numeric). A statement's rows are fetched whole when it is first stepped,
+ * but for the generic readers' whole-table SELECTs (see "Cursors").
  *
  * Transactions: db_begin keeps SQLite's "one writer at a time, a conflict is
  * seen at begin" (see WRITER_LOCK_KEY); db_begin_read is one REPEATABLE READ
@@ -72,6 +73,7 @@ struct pg_db {
     unsigned statements; /* names given out: "s1", "s2", ... */
     int64_t changes;
     struct strbuf reseed; /* tables given explicit ids in this transaction, "\n"-terminated */
+    unsigned transactions; /* counts BEGINs: a cursor lives in the transaction that opened it */
 };
 
 struct pg_stmt {
@@ -85,6 +87,8 @@ struct pg_stmt {
     int row;            /* the current row of res */
     char *insert_table; /* the table of an INSERT, else NULL */
     int gives_id;       /* the INSERT names the id column */
+    char cursor[24];    /* the open cursor's name (see "Cursors"), else "" */
+    unsigned cursor_tx; /* the transaction it belongs to */
 };
 
 static struct pg_db *pg_of(struct db *db)
@@ -430,6 +434,8 @@ static int pg_exec(struct db *db, const char *sql, struct sd_error *err)
     }
     if (strcmp(sql, "ROLLBACK") == 0)
         strbuf_reset(&p->reseed);
+    if (sql == db_postgres_ops.begin_sql || sql == db_postgres_ops.begin_read_sql)
+        p->transactions++;
     int gives_id = 0;
     char *table = insert_table(sql, &gives_id);
     int rc = table ? insert_before(p, table, gives_id, err) : 0;
@@ -652,9 +658,12 @@ static void clear_bindings(struct pg_stmt *ps)
     }
 }
 
+static void cursor_close(struct pg_stmt *ps);
+
 static void pg_reset(struct db_stmt *st)
 {
     struct pg_stmt *ps = stmt_of(st);
+    cursor_close(ps);
     PQclear(ps->res);
     ps->res = NULL;
     ps->row = 0;
@@ -701,6 +710,72 @@ static void pg_bind_null(struct db_stmt *st, int idx)
     bind_value(st, idx, NULL);
 }
 
+/*
+ * Cursors. A statement's rows are fetched whole when it is first stepped,
+ * except for a SELECT without parameters prepared with db_prepare_own (the
+ * generic readers of salesdesk copy, which read whole tables) and stepped
+ * inside a transaction: it runs as a cursor (DECLARE ... NO SCROLL CURSOR),
+ * PG_FETCH_ROWS rows per FETCH, so a copy out of PostgreSQL holds one batch
+ * of a table at a time instead of the whole table. Other statements may run
+ * between the FETCHes. The cursor is closed when the statement is reset or
+ * steps past its last row, unless its transaction has ended (which closed it).
+ */
+#define PG_FETCH_ROWS 10000
+
+static int fetch(struct pg_stmt *ps, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    char sql[64];
+    snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM %s", PG_FETCH_ROWS, ps->cursor);
+    PQclear(ps->res);
+    ps->res = PQexec(p->conn, sql);
+    ps->row = -1;
+    if (PQresultStatus(ps->res) == PGRES_TUPLES_OK)
+        return 0;
+    int rc = fail(p, ps->res, "database", err);
+    PQclear(ps->res);
+    ps->res = NULL;
+    return rc;
+}
+
+static int use_cursor(const struct pg_stmt *ps)
+{
+    const char *sql = ps->sql;
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+        sql++;
+    return ps->common.sql_key == NULL && ps->nparams == 0 && ps->common.db->tx_depth &&
+           (skip_word(sql, "SELECT") || skip_word(sql, "WITH"));
+}
+
+static int cursor_open(struct pg_stmt *ps, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    struct strbuf sql = STRBUF_INIT;
+    snprintf(ps->cursor, sizeof(ps->cursor), "c%s", ps->name);
+    strbuf_addf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s", ps->cursor, ps->sql);
+    int rc = run(p, sql.buf, err);
+    strbuf_release(&sql);
+    if (rc) {
+        ps->cursor[0] = '\0';
+        return rc;
+    }
+    ps->cursor_tx = p->transactions;
+    return fetch(ps, err);
+}
+
+static void cursor_close(struct pg_stmt *ps)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    if (!ps->cursor[0])
+        return;
+    if (ps->cursor_tx == p->transactions && PQtransactionStatus(p->conn) == PQTRANS_INTRANS) {
+        char sql[48];
+        snprintf(sql, sizeof(sql), "CLOSE %s", ps->cursor);
+        run(p, sql, NULL);
+    }
+    ps->cursor[0] = '\0';
+}
+
 static int execute(struct pg_stmt *ps, struct sd_error *err)
 {
     struct pg_db *p = pg_of(ps->common.db);
@@ -711,6 +786,8 @@ static int execute(struct pg_stmt *ps, struct sd_error *err)
         return rc;
     if (ps->insert_table && (rc = insert_before(p, ps->insert_table, ps->gives_id, err)) != 0)
         return rc;
+    if (use_cursor(ps))
+        return cursor_open(ps, err);
     PGresult *res = PQexecPrepared(p->conn, ps->name, ps->nparams, (const char *const *)ps->values,
                                    NULL, NULL, 0);
     ExecStatusType status = PQresultStatus(res);
@@ -734,6 +811,12 @@ static int pg_step(struct db_stmt *st, struct sd_error *err)
             return rc;
     }
     ps->row++;
+    if (ps->row >= PQntuples(ps->res) && ps->cursor[0] && PQntuples(ps->res) == PG_FETCH_ROWS) {
+        int rc = fetch(ps, err);
+        if (rc)
+            return rc;
+        ps->row = 0;
+    }
     return ps->row < PQntuples(ps->res) ? DB_ROW : DB_DONE;
 }
 

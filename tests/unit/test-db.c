@@ -1352,6 +1352,63 @@ static void test_generic_reader(void **state)
     assert_int_equal(test_sql_int(db, "SELECT seq FROM u WHERE x = 2"), 51);
 }
 
+/*
+ * A generic reader over more rows than PostgreSQL's cursor fetches at once
+ * (10,000), inside a read transaction, with other statements run between its
+ * rows; then one reset halfway, and the connection goes on as before.
+ */
+static void test_generic_reader_many_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    struct db_load *load = NULL;
+    const int64_t rows = 25001;
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_load_begin(db, "t", "n", &load, &err), &err);
+    for (int64_t i = 1; i <= rows; i++) {
+        db_load_int64(load, i);
+        assert_sd_ok(db_load_row(load, &err), &err);
+    }
+    assert_sd_ok(db_load_end(load, &err), &err);
+    assert_sd_ok(db_commit(db, &err), &err);
+
+    struct db_stmt *st = NULL;
+    int64_t seen = 0, sum = 0;
+    assert_sd_ok(db_begin_read(db, &err), &err);
+    assert_sd_ok(db_prepare_own(db, "SELECT n FROM t ORDER BY n", &st, &err), &err);
+    int rc;
+    while ((rc = db_step(st, &err)) == DB_ROW) {
+        seen++;
+        sum += db_column_int64(st, 0);
+        assert_int_equal(db_column_int64(st, 0), seen);
+        if (seen % 9999 == 0)
+            assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), rows);
+    }
+    assert_int_equal(rc, DB_DONE);
+    assert_int_equal(seen, rows);
+    assert_int_equal(sum, rows * (rows + 1) / 2);
+
+    /* Halfway, then reset: the next statement and the next read see everything. */
+    for (int i = 0; i < 15000; i++)
+        assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 15000);
+    db_reset(st);
+    assert_int_equal(test_sql_int(db, "SELECT max(n) FROM t"), rows);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 1);
+    db_rollback(db);
+    /* Reset after its transaction ended (which closed the cursor), then again in a new one. */
+    db_reset(st);
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    db_reset(st);
+    test_exec(db, "INSERT INTO t(n) VALUES (0)");
+    assert_sd_ok(db_commit(db, &err), &err);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), rows + 1);
+    db_finalize(st);
+}
+
 /* ---- one writer at a time, read snapshots ---- */
 
 static double seconds_since(const struct timespec *start)
@@ -1550,7 +1607,8 @@ static void test_pg_reconnect(void **state)
         DB_TEST(test_migrated_integers), DB_TEST(test_indexes_suspend), DB_TEST(test_indexes_suspend_foreign_key), \
         DB_TEST(test_load_values), DB_TEST(test_load_many),                            \
         DB_TEST(test_placeholders), DB_TEST(test_ids_after_explicit_ids),                          \
-        DB_TEST(test_one_writer), DB_TEST(test_read_snapshot), DB_TEST(test_generic_reader)
+        DB_TEST(test_one_writer), DB_TEST(test_read_snapshot), DB_TEST(test_generic_reader), \
+        DB_TEST(test_generic_reader_many_rows)
 
 static int run_sqlite(void)
 {
