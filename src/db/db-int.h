@@ -35,6 +35,18 @@ struct db {
     struct strbuf suspended; /* CREATE INDEX statements of suspended indexes */
 };
 
+/*
+ * A bulk load (db_load_begin). The common path (a driver without load_begin)
+ * binds the values to a prepared INSERT and steps it per row; a driver with
+ * its own embeds this and takes the values as text (NULL: SQL NULL).
+ */
+struct db_load {
+    struct db *db;
+    struct db_stmt *insert; /* the common path's INSERT, else NULL */
+    int column;             /* values given in the current row */
+    int columns;
+};
+
 struct db_ops {
     const char *name;
     /* 1 when this driver takes `url`; *target is where the driver's part starts. */
@@ -62,6 +74,15 @@ struct db_ops {
     int (*column_count)(struct db_stmt *st);
     const char *(*column_name)(struct db_stmt *st, int col);
     enum db_kind (*column_kind)(struct db_stmt *st, int col);
+    /*
+     * Bulk loads (db_load_begin); load_begin NULL: the common path. The
+     * driver allocates the load; load_end frees it (abort: nothing is sent).
+     */
+    int (*load_begin)(struct db *db, const char *table, const char *columns, int ncolumns,
+                      struct db_load **out, struct sd_error *err);
+    void (*load_value)(struct db_load *load, const char *text, size_t len);
+    int (*load_row)(struct db_load *load, struct sd_error *err);
+    int (*load_end)(struct db_load *load, int abort, struct sd_error *err);
     /* The dialect's text for a placeholder token in migrations ("ID", "WITHOUT_ROWID"). */
     const char *(*dialect)(const char *token);
     /* Rewrites a migration's SQL, tokens expanded, for the dialect; NULL when none is needed. */

@@ -438,3 +438,125 @@ int db_bulk_end(struct db *db, struct sd_error *err)
 {
     return db->ops->bulk(db, 0, err);
 }
+
+/* ---- bulk loads ---- */
+
+static int count_columns(const char *columns)
+{
+    int n = 1;
+    for (const char *c = columns; *c; c++)
+        n += *c == ',';
+    return n;
+}
+
+/* The common path: "INSERT INTO table(columns) VALUES (?, ...)", prepared for this load. */
+static int load_begin_insert(struct db *db, const char *table, const char *columns, int n,
+                             struct db_load **out, struct sd_error *err)
+{
+    struct strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "INSERT INTO %s(%s) VALUES (", table, columns);
+    for (int i = 0; i < n; i++)
+        strbuf_addstr(&sql, i ? ", ?" : "?");
+    strbuf_addch(&sql, ')');
+    struct db_load *load = xcalloc(1, sizeof(*load));
+    int rc = db_prepare_own(db, sql.buf, &load->insert, err);
+    strbuf_release(&sql);
+    if (rc) {
+        free(load);
+        return rc;
+    }
+    *out = load;
+    return 0;
+}
+
+int db_load_begin(struct db *db, const char *table, const char *columns, struct db_load **out,
+                  struct sd_error *err)
+{
+    *out = NULL;
+    int n = count_columns(columns);
+    int rc = db->tx_depth ? 0 : sd_error_set(err, SD_ERR, "a bulk load runs in a transaction");
+    if (rc == 0 && n > DB_LOAD_COLUMNS)
+        rc = sd_error_set(err, SD_EINVAL, "a bulk load of %d columns (at most %d)", n,
+                          DB_LOAD_COLUMNS);
+    if (rc == 0)
+        rc = db->ops->load_begin ? db->ops->load_begin(db, table, columns, n, out, err)
+                                 : load_begin_insert(db, table, columns, n, out, err);
+    if (rc) {
+        sd_error_prefix(err, "bulk load of '%s'", table);
+        return rc;
+    }
+    (*out)->db = db;
+    (*out)->columns = n;
+    (*out)->column = 0;
+    return 0;
+}
+
+void db_load_int64(struct db_load *load, int64_t v)
+{
+    load->column++;
+    if (load->insert) {
+        db_bind_int64(load->insert, load->column, v);
+        return;
+    }
+    char digits[24];
+    int len = snprintf(digits, sizeof(digits), "%lld", (long long)v);
+    load->db->ops->load_value(load, digits, (size_t)len);
+}
+
+void db_load_text(struct db_load *load, const char *s)
+{
+    load->column++;
+    if (load->insert)
+        db_bind_text(load->insert, load->column, s);
+    else
+        load->db->ops->load_value(load, s, s ? strlen(s) : 0);
+}
+
+void db_load_opt_int64(struct db_load *load, int64_t v)
+{
+    if (v == INT64_MIN)
+        db_load_text(load, NULL);
+    else
+        db_load_int64(load, v);
+}
+
+void db_load_opt_date(struct db_load *load, int32_t day)
+{
+    if (day == INT32_MIN)
+        db_load_text(load, NULL);
+    else
+        db_load_int64(load, day);
+}
+
+int db_load_row(struct db_load *load, struct sd_error *err)
+{
+    if (load->column != load->columns)
+        return sd_error_set(err, SD_ERR, "bulk load: a row of %d values for %d columns",
+                            load->column, load->columns);
+    load->column = 0;
+    if (!load->insert)
+        return load->db->ops->load_row(load, err);
+    int rc = db_step(load->insert, err);
+    return rc < 0 ? rc : 0;
+}
+
+static int load_end(struct db_load *load, int abort, struct sd_error *err)
+{
+    if (!load)
+        return 0;
+    if (!load->insert)
+        return load->db->ops->load_end(load, abort, err);
+    db_finalize(load->insert);
+    free(load);
+    return 0;
+}
+
+int db_load_end(struct db_load *load, struct sd_error *err)
+{
+    return load_end(load, 0, err);
+}
+
+void db_load_abort(struct db_load *load)
+{
+    load_end(load, 1, NULL);
+}

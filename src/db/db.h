@@ -120,6 +120,41 @@ int db_table_names(struct db *db, struct strbuf *names, struct sd_error *err);
  */
 int db_reseed_ids(struct db *db, struct sd_error *err);
 
+/*
+ * Bulk loads: many new rows into one table, inside the caller's write
+ * transaction, as fast as the driver takes them (SQLite: one prepared INSERT
+ * stepped per row; PostgreSQL: COPY FROM STDIN in text format, sent in
+ * batches of about a megabyte). `columns` is the column list of an INSERT
+ * ("a, b, c", at most DB_LOAD_COLUMNS names); each row gives one value per
+ * column, in that order, with the db_load_* value calls, and ends with
+ * db_load_row. Rows are checked as an INSERT's are (keys, NOT NULL, foreign
+ * keys): a violation answers SD_ECONFLICT from the db_load_row or db_load_end
+ * that sent the row, and the caller's transaction must then be rolled back.
+ *
+ * Rows reach the table in batches: only after db_load_end are they certain to
+ * be there. Other statements may run on the connection while a load is open
+ * (they may or may not see its rows yet), so a load of rows that refer to the
+ * rows of another load (order lines to orders) begins after that one ended.
+ * db_load_end frees the load, also when it fails; db_load_abort frees it
+ * without sending what is still buffered (the caller rolls back). An INSERT's
+ * rules for explicit ids hold: a load that gives "id" moves the table's
+ * identity past them by COMMIT (PostgreSQL).
+ */
+#define DB_LOAD_COLUMNS 32
+struct db_load;
+int db_load_begin(struct db *db, const char *table, const char *columns, struct db_load **out,
+                  struct sd_error *err);
+void db_load_int64(struct db_load *load, int64_t v);
+/* The INT64_MIN sentinel (MONEY_NONE, INT_NONE) as NULL. */
+void db_load_opt_int64(struct db_load *load, int64_t v);
+/* The INT32_MIN sentinel (DATE_NONE) as NULL. */
+void db_load_opt_date(struct db_load *load, int32_t day);
+/* NULL loads SQL NULL. */
+void db_load_text(struct db_load *load, const char *s);
+int db_load_row(struct db_load *load, struct sd_error *err);
+int db_load_end(struct db_load *load, struct sd_error *err);
+void db_load_abort(struct db_load *load);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t db_changes(struct db *db);
 
@@ -165,7 +200,11 @@ int db_bulk_end(struct db *db, struct sd_error *err);
  * indexes of `table` (unique constraints stay, so keys are still checked) and
  * remembers them; db_indexes_restore builds every suspended index again.
  * Building an index once over the loaded rows is several times faster than
- * keeping it current row by row. Both are part of the caller's transaction:
+ * keeping it current row by row. PostgreSQL suspends the table's foreign keys
+ * too (a look-up per row otherwise): they are added again, checking every row
+ * in one pass, when the indexes are restored, so a row that breaks one fails
+ * db_indexes_restore or db_commit (SD_ECONFLICT) rather than its INSERT; SQLite
+ * checks each row at once. Both are part of the caller's transaction:
  * db_commit restores what is still suspended first, and a rollback brings the
  * indexes back as they were. Queries meanwhile may be slower, not wrong.
  */

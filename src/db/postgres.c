@@ -10,7 +10,8 @@
  * travel as text (an int64 as its decimal digits), so a parameter takes the
  * type PostgreSQL infers from where it stands, and a column reads the same
  * whether the server computed int4, int8 or numeric (sum() of a BIGINT is a
- * numeric). A statement's rows are fetched whole when it is first stepped.
+ * numeric). A statement's rows are fetched whole when it is first stepped,
+ * but for the generic readers' whole-table SELECTs (see "Cursors").
  *
  * Transactions: db_begin keeps SQLite's "one writer at a time, a conflict is
  * seen at begin" (see WRITER_LOCK_KEY); db_begin_read is one REPEATABLE READ
@@ -80,6 +81,7 @@ struct pg_db {
     unsigned statements; /* names given out: "s1", "s2", ... */
     int64_t changes;
     struct strbuf reseed; /* tables given explicit ids in this transaction, "\n"-terminated */
+    unsigned transactions; /* counts BEGINs: a cursor lives in the transaction that opened it */
 };
 
 struct pg_stmt {
@@ -93,6 +95,8 @@ struct pg_stmt {
     int row;            /* the current row of res */
     char *insert_table; /* the table of an INSERT, else NULL */
     int gives_id;       /* the INSERT names the id column */
+    char cursor[24];    /* the open cursor's name (see "Cursors"), else "" */
+    unsigned cursor_tx; /* the transaction it belongs to */
 };
 
 static struct pg_db *pg_of(struct db *db)
@@ -470,6 +474,8 @@ static int pg_exec(struct db *db, const char *sql, struct sd_error *err)
     }
     if (strcmp(sql, "ROLLBACK") == 0)
         strbuf_reset(&p->reseed);
+    if (sql == db_postgres_ops.begin_sql || sql == db_postgres_ops.begin_read_sql)
+        p->transactions++;
     int gives_id = 0;
     char *table = insert_table(sql, &gives_id);
     int rc = table ? insert_before(p, table, gives_id, err) : 0;
@@ -692,9 +698,12 @@ static void clear_bindings(struct pg_stmt *ps)
     }
 }
 
+static void cursor_close(struct pg_stmt *ps);
+
 static void pg_reset(struct db_stmt *st)
 {
     struct pg_stmt *ps = stmt_of(st);
+    cursor_close(ps);
     PQclear(ps->res);
     ps->res = NULL;
     ps->row = 0;
@@ -741,6 +750,72 @@ static void pg_bind_null(struct db_stmt *st, int idx)
     bind_value(st, idx, NULL);
 }
 
+/*
+ * Cursors. A statement's rows are fetched whole when it is first stepped,
+ * except for a SELECT without parameters prepared with db_prepare_own (the
+ * generic readers of salesdesk copy, which read whole tables) and stepped
+ * inside a transaction: it runs as a cursor (DECLARE ... NO SCROLL CURSOR),
+ * PG_FETCH_ROWS rows per FETCH, so a copy out of PostgreSQL holds one batch
+ * of a table at a time instead of the whole table. Other statements may run
+ * between the FETCHes. The cursor is closed when the statement is reset or
+ * steps past its last row, unless its transaction has ended (which closed it).
+ */
+#define PG_FETCH_ROWS 10000
+
+static int fetch(struct pg_stmt *ps, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    char sql[64];
+    snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM %s", PG_FETCH_ROWS, ps->cursor);
+    PQclear(ps->res);
+    ps->res = PQexec(p->conn, sql);
+    ps->row = -1;
+    if (PQresultStatus(ps->res) == PGRES_TUPLES_OK)
+        return 0;
+    int rc = fail(p, ps->res, "database", err);
+    PQclear(ps->res);
+    ps->res = NULL;
+    return rc;
+}
+
+static int use_cursor(const struct pg_stmt *ps)
+{
+    const char *sql = ps->sql;
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+        sql++;
+    return ps->common.sql_key == NULL && ps->nparams == 0 && ps->common.db->tx_depth &&
+           (skip_word(sql, "SELECT") || skip_word(sql, "WITH"));
+}
+
+static int cursor_open(struct pg_stmt *ps, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    struct strbuf sql = STRBUF_INIT;
+    snprintf(ps->cursor, sizeof(ps->cursor), "c%s", ps->name);
+    strbuf_addf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s", ps->cursor, ps->sql);
+    int rc = run(p, sql.buf, err);
+    strbuf_release(&sql);
+    if (rc) {
+        ps->cursor[0] = '\0';
+        return rc;
+    }
+    ps->cursor_tx = p->transactions;
+    return fetch(ps, err);
+}
+
+static void cursor_close(struct pg_stmt *ps)
+{
+    struct pg_db *p = pg_of(ps->common.db);
+    if (!ps->cursor[0])
+        return;
+    if (ps->cursor_tx == p->transactions && PQtransactionStatus(p->conn) == PQTRANS_INTRANS) {
+        char sql[48];
+        snprintf(sql, sizeof(sql), "CLOSE %s", ps->cursor);
+        run(p, sql, NULL);
+    }
+    ps->cursor[0] = '\0';
+}
+
 static int execute(struct pg_stmt *ps, struct sd_error *err)
 {
     struct pg_db *p = pg_of(ps->common.db);
@@ -751,6 +826,8 @@ static int execute(struct pg_stmt *ps, struct sd_error *err)
         return rc;
     if (ps->insert_table && (rc = insert_before(p, ps->insert_table, ps->gives_id, err)) != 0)
         return rc;
+    if (use_cursor(ps))
+        return cursor_open(ps, err);
     PGresult *res = PQexecPrepared(p->conn, ps->name, ps->nparams, (const char *const *)ps->values,
                                    NULL, NULL, 0);
     ExecStatusType status = PQresultStatus(res);
@@ -774,6 +851,12 @@ static int pg_step(struct db_stmt *st, struct sd_error *err)
             return rc;
     }
     ps->row++;
+    if (ps->row >= PQntuples(ps->res) && ps->cursor[0] && PQntuples(ps->res) == PG_FETCH_ROWS) {
+        int rc = fetch(ps, err);
+        if (rc)
+            return rc;
+        ps->row = 0;
+    }
     return ps->row < PQntuples(ps->res) ? DB_ROW : DB_DONE;
 }
 
@@ -836,6 +919,122 @@ static int64_t pg_changes(struct db *db)
 }
 
 /*
+ * Bulk loads: COPY table(columns) FROM STDIN in text format. Rows collect in
+ * a buffer as COPY's text (values tab-separated, \N for NULL, a backslash,
+ * tab, newline or carriage return in a value escaped with a backslash), and
+ * each PG_LOAD_BATCH bytes go to the server as one COPY, so the connection is
+ * free for other statements between db_load_row calls. Explicit ids are
+ * noted for the reseed at COMMIT as an INSERT's are.
+ */
+#define PG_LOAD_BATCH (1u << 20)
+
+struct pg_load {
+    struct db_load common;
+    char *copy_sql;
+    char *table;
+    int gives_id;
+    struct strbuf rows; /* COPY text not yet sent */
+};
+
+static struct pg_load *load_of(struct db_load *load)
+{
+    return (struct pg_load *)load;
+}
+
+static int pg_load_begin(struct db *db, const char *table, const char *columns, int ncolumns,
+                         struct db_load **out, struct sd_error *err)
+{
+    (void)ncolumns;
+    (void)err;
+    struct pg_load *pl = xcalloc(1, sizeof(*pl));
+    struct strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "INSERT INTO %s(%s)", table, columns);
+    pl->table = insert_table(sql.buf, &pl->gives_id);
+    strbuf_reset(&sql);
+    strbuf_addf(&sql, "COPY %s(%s) FROM STDIN", table, columns);
+    pl->copy_sql = strbuf_detach(&sql, NULL);
+    strbuf_init(&pl->rows, 0);
+    if (!pl->table)
+        pl->table = xstrdup(table);
+    pl->common.db = db;
+    *out = &pl->common;
+    return 0;
+}
+
+static void pg_load_value(struct db_load *load, const char *text, size_t len)
+{
+    struct strbuf *rows = &load_of(load)->rows;
+    if (load->column > 1)
+        strbuf_addch(rows, '\t');
+    if (!text) {
+        strbuf_addstr(rows, "\\N");
+        return;
+    }
+    size_t plain = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c != '\\' && c != '\t' && c != '\n' && c != '\r')
+            continue;
+        strbuf_add(rows, text + plain, i - plain);
+        strbuf_addch(rows, '\\');
+        strbuf_addch(rows, c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\');
+        plain = i + 1;
+    }
+    strbuf_add(rows, text + plain, len - plain);
+}
+
+/* Sends the buffered rows as one COPY; 0 or the mapped status. */
+static int load_send(struct pg_load *pl, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(pl->common.db);
+    if (pl->rows.len == 0)
+        return 0;
+    int rc = insert_before(p, pl->table, pl->gives_id, err);
+    if (rc)
+        return rc;
+    PGresult *res = PQexec(p->conn, pl->copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        rc = fail(p, res, "database", err);
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    int sent = PQputCopyData(p->conn, pl->rows.buf, (int)pl->rows.len) == 1;
+    if (PQputCopyEnd(p->conn, sent ? NULL : "the rows could not be sent") != 1)
+        sent = 0;
+    strbuf_reset(&pl->rows);
+    res = PQgetResult(p->conn);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail(p, res, "database", err);
+    else if (!sent)
+        rc = fail(p, NULL, "database", err);
+    else
+        p->changes = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    while ((res = PQgetResult(p->conn)) != NULL)
+        PQclear(res);
+    return rc ? rc : insert_after(p, pl->table, pl->gives_id, err);
+}
+
+static int pg_load_row(struct db_load *load, struct sd_error *err)
+{
+    struct pg_load *pl = load_of(load);
+    strbuf_addch(&pl->rows, '\n');
+    return pl->rows.len >= PG_LOAD_BATCH ? load_send(pl, err) : 0;
+}
+
+static int pg_load_end(struct db_load *load, int abort, struct sd_error *err)
+{
+    struct pg_load *pl = load_of(load);
+    int rc = abort ? 0 : load_send(pl, err);
+    strbuf_release(&pl->rows);
+    free(pl->copy_sql);
+    free(pl->table);
+    free(pl);
+    return rc;
+}
+
+/*
  * {{ID}}: a key the database numbers when an INSERT leaves it out, and that
  * takes an explicit value when given one, as SQLite's INTEGER PRIMARY KEY.
  * {{RESEED_IDS}} follows an INSERT that copied ids (a table made again in a
@@ -892,27 +1091,49 @@ static void pg_migration_sql(struct strbuf *sql)
 
 /* Secondary indexes: those no primary key or unique constraint owns. */
 static const char list_indexes_sql[] =
-    "SELECT indexname, indexdef FROM pg_indexes i "
+    "SELECT format('DROP INDEX %I;', indexname), indexdef || ';' FROM pg_indexes i "
     "WHERE schemaname = current_schema() AND ($1::text IS NULL OR tablename = $1) "
     "AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
     "WHERE k.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass) "
     "ORDER BY indexname";
 
-static int pg_list_indexes(struct db *db, const char *table, struct strbuf *drops,
-                           struct strbuf *creates, struct sd_error *err)
+/*
+ * Foreign keys are suspended with the indexes: each row a COPY or INSERT
+ * adds otherwise runs a look-up in the referenced table (and locks the row
+ * found) as a trigger, which was most of a bulk import's time (35 us per order
+ * line), while ADD CONSTRAINT checks all rows at once with one join.
+ */
+static const char list_foreign_keys_sql[] =
+    "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I;', t.relname, c.conname), "
+    "format('ALTER TABLE %I ADD CONSTRAINT %I %s;', t.relname, c.conname, "
+    "pg_get_constraintdef(c.oid)) "
+    "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+    "WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace "
+    "AND ($1::text IS NULL OR t.relname = $1) ORDER BY c.conname";
+
+/* Appends the two columns of `sql`'s rows (statements) to `drops` and `creates`. */
+static int list_statements(struct pg_db *p, const char *sql, const char *table,
+                           struct strbuf *drops, struct strbuf *creates, struct sd_error *err)
 {
-    struct pg_db *p = pg_of(db);
     const char *params[1] = {table};
-    PGresult *res = PQexecParams(p->conn, list_indexes_sql, 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(p->conn, sql, 1, NULL, params, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         rc = fail(p, res, "database", err);
     for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
-        strbuf_addf(creates, "%s;\n", PQgetvalue(res, i, 1));
-        strbuf_addf(drops, "DROP INDEX \"%s\";\n", PQgetvalue(res, i, 0));
+        strbuf_addf(drops, "%s\n", PQgetvalue(res, i, 0));
+        strbuf_addf(creates, "%s\n", PQgetvalue(res, i, 1));
     }
     PQclear(res);
     return rc;
+}
+
+static int pg_list_indexes(struct db *db, const char *table, struct strbuf *drops,
+                           struct strbuf *creates, struct sd_error *err)
+{
+    struct pg_db *p = pg_of(db);
+    int rc = list_statements(p, list_indexes_sql, table, drops, creates, err);
+    return rc ? rc : list_statements(p, list_foreign_keys_sql, table, drops, creates, err);
 }
 
 /* More sort memory for the builds, for this transaction only. */
@@ -996,6 +1217,10 @@ const struct db_ops db_postgres_ops = {
     .column_count = pg_column_count,
     .column_name = pg_column_name,
     .column_kind = pg_column_kind,
+    .load_begin = pg_load_begin,
+    .load_value = pg_load_value,
+    .load_row = pg_load_row,
+    .load_end = pg_load_end,
     .dialect = pg_dialect,
     .migration_sql = pg_migration_sql,
     .bulk = pg_bulk,

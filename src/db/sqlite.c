@@ -461,10 +461,15 @@ static int sqlite_build_indexes(struct db *db, const char *creates, struct sd_er
         return rc;
     snprintf(restore, sizeof(restore), "PRAGMA temp_store=MEMORY; PRAGMA cache_size=%lld",
              (long long)pages);
-    rc = sqlite_exec(db, "PRAGMA temp_store=FILE; PRAGMA cache_size=" INDEX_BUILD_CACHE, err);
-    if (rc == 0)
-        rc = sqlite_exec(db, creates, err);
-    int back = sqlite_exec(db, restore, rc ? NULL : err);
+    /*
+     * SQLite refuses to change temp_store once the transaction has used
+     * temporary storage (a sort, a temporary table: salesdesk copy's sums):
+     * the indexes are then built with the settings as they are.
+     */
+    int tuned = sqlite_exec(db, "PRAGMA temp_store=FILE; PRAGMA cache_size=" INDEX_BUILD_CACHE,
+                            NULL) == 0;
+    rc = sqlite_exec(db, creates, err);
+    int back = tuned ? sqlite_exec(db, restore, rc ? NULL : err) : 0;
     return rc ? rc : back;
 }
 

@@ -5,6 +5,7 @@
  * of this run first, then the store). Runs inside the transaction load.c
  * opened; any failure makes the whole run roll back.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,9 +88,12 @@ static int bulk_finish(struct run *r, enum import_kind k)
                               r->bulk_first[k] + n - 1, r->err);
 }
 
+/* How often a bulk write checks for a stop and reports progress, in rows. */
+#define BULK_PROGRESS_ROWS 65536
+
 static void bulk_progress(struct run *r, enum import_kind k, size_t done)
 {
-    if (r->opt->progress && done % (STORE_BULK_ROWS * 1024) == 0)
+    if (r->opt->progress && done % BULK_PROGRESS_ROWS == 0)
         r->opt->progress(r->opt->progress_ctx, import_kinds[k].name, (int64_t)done,
                          (int64_t)r->staged[k].len);
 }
@@ -441,66 +445,56 @@ static int apply_store_orders_lines(struct run *r, struct order_line *buf)
     return rc;
 }
 
-/* Order lines waiting for a full statement (their orders are written already). */
-struct line_buffer {
-    struct order_line *items;
-    size_t len;
-    size_t cap;
-};
-
-/* Stages order `index` and its lines (appended to `lines`) for a bulk write. */
-static int bulk_order(struct run *r, size_t index, struct order *o, struct line_buffer *lines)
+/* Ends a bulk load after its rows: sends the rest, or drops them after a failure `rc`. */
+static int load_finish(struct db_load *load, int rc, struct sd_error *err)
 {
-    const struct staged_row *row = run_row(r, KIND_ORDERS, index);
-    size_t first = 0, n = lines_of(r, index, &first);
-    int rc = order_from_row(r, row, o);
-    o->id = r->bulk_first[KIND_ORDERS] + (int64_t)index;
-    if (rc || n == 0)
+    if (rc) {
+        db_load_abort(load);
         return rc;
-    rc = build_lines(r, first, n, o->status, lines->items + lines->len);
-    for (size_t i = 0; i < n; i++)
-        lines->items[lines->len + i].order_id = o->id;
-    lines->len += n;
-    count(r, KIND_LINES, STORE_INSERTED, (int64_t)n);
-    return rc;
+    }
+    return db_load_end(load, err);
 }
 
-/* Writes the buffered lines in whole statements (all of them when `all`), keeps the rest. */
-static int flush_lines(struct run *r, struct line_buffer *lines, int all)
+/* The order of staged row `index` written in bulk: its id is bulk_first + index. */
+static int bulk_order(struct run *r, size_t index, struct order *o)
 {
-    size_t n = all ? lines->len : lines->len / STORE_BULK_ROWS * STORE_BULK_ROWS;
-    int rc = store_bulk_order_lines(r->db, lines->items, n, r->err);
-    memmove(lines->items, lines->items + n, (lines->len - n) * sizeof(*lines->items));
-    lines->len -= n;
+    int rc = order_from_row(r, run_row(r, KIND_ORDERS, index), o);
+    o->id = r->bulk_first[KIND_ORDERS] + (int64_t)index;
     return rc;
 }
 
-/* Every staged order with its lines, STORE_BULK_ROWS orders at a time. */
+/* Every staged order in one load, then their lines in another (the lines refer to them). */
 static int apply_orders_bulk(struct run *r)
 {
     size_t n = r->staged[KIND_ORDERS].len;
-    struct order orders[STORE_BULK_ROWS];
-    /* room for the lines of one chunk of orders plus what an earlier chunk left */
-    struct line_buffer lines = {xcalloc(r->lines.n + STORE_BULK_ROWS, sizeof(struct order_line)),
-                                0, 0};
-    int rc = 0;
-    for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
-        size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
-        rc = run_stopped(r);
-        for (size_t j = 0; rc == 0 && j < m; j++)
-            rc = bulk_order(r, start + j, &orders[j], &lines);
+    struct db_load *load = NULL;
+    struct order o;
+    int rc = store_bulk_orders_begin(r->db, &load, r->err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = i % BULK_PROGRESS_ROWS ? 0 : run_stopped(r);
         if (rc == 0)
-            rc = store_bulk_orders(r->db, orders, m, r->err);
+            rc = bulk_order(r, i, &o);
         if (rc == 0)
-            rc = flush_lines(r, &lines, 0);
-        bulk_progress(r, KIND_ORDERS, start);
+            rc = store_bulk_order(load, &o, r->err);
+        bulk_progress(r, KIND_ORDERS, i);
     }
+    rc = load_finish(load, rc, r->err);
     if (rc == 0)
-        rc = flush_lines(r, &lines, 1);
-    if (rc == 0)
-        rc = bulk_finish(r, KIND_ORDERS);
-    free(lines.items);
-    return rc;
+        rc = store_bulk_lines_begin(r->db, &load, r->err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        size_t first = 0, lines = lines_of(r, i, &first);
+        rc = bulk_order(r, i, &o);
+        for (size_t j = 0; rc == 0 && j < lines; j++) {
+            struct order_line line;
+            rc = build_lines(r, first + j, 1, o.status, &line);
+            line.order_id = o.id;
+            if (rc == 0)
+                rc = store_bulk_line(load, &line, r->err);
+        }
+        count(r, KIND_LINES, STORE_INSERTED, (int64_t)lines);
+    }
+    rc = load_finish(load, rc, r->err);
+    return rc ? rc : bulk_finish(r, KIND_ORDERS);
 }
 
 static int apply_orders(struct run *r)
@@ -554,7 +548,31 @@ static int apply_invoice(struct run *r, const struct staged_row *row)
     return rc;
 }
 
-static int bulk_invoice(struct run *r, size_t index, struct invoice *inv)
+/*
+ * Invoices are in their account's currency (as apply_invoice's are). The bulk
+ * path asks the store once per account: `currencies` maps an account id (its
+ * 8 bytes) to its currency, interned in r->strings.
+ */
+static int account_currency(struct run *r, struct hashmap *currencies, int64_t account_id,
+                            const char **currency)
+{
+    int64_t found = 0;
+    if (hashmap_get(currencies, (const char *)&account_id, sizeof(account_id), &found)) {
+        *currency = (const char *)(intptr_t)found;
+        return 0;
+    }
+    char buf[CURRENCY_TEXT_MAX];
+    int rc = store_account_currency(r->db, account_id, buf, r->err);
+    if (rc)
+        return rc;
+    *currency = hashmap_intern(&r->strings, buf, strlen(buf));
+    hashmap_put(currencies, (const char *)&account_id, sizeof(account_id),
+                (int64_t)(intptr_t)*currency);
+    return 0;
+}
+
+static int bulk_invoice(struct run *r, size_t index, struct hashmap *currencies,
+                        struct invoice *inv)
 {
     const struct staged_row *row = run_row(r, KIND_INVOICES, index);
     *inv = (struct invoice){
@@ -568,23 +586,29 @@ static int bulk_invoice(struct run *r, size_t index, struct invoice *inv)
         .paid_date = (int32_t)int_or(row, INV_PAID_DATE, DATE_NONE),
     };
     int rc = ref_id(r, row, KIND_INVOICES, INV_ORDER, &inv->order_id);
-    return rc ? rc : ref_id(r, row, KIND_INVOICES, INV_ACCOUNT, &inv->account_id);
+    if (rc == 0)
+        rc = ref_id(r, row, KIND_INVOICES, INV_ACCOUNT, &inv->account_id);
+    return rc ? rc : account_currency(r, currencies, inv->account_id, &inv->currency);
 }
 
 static int apply_invoices_bulk(struct run *r)
 {
     size_t n = r->staged[KIND_INVOICES].len;
-    struct invoice invoices[STORE_BULK_ROWS];
-    int rc = 0;
-    for (size_t start = 0; rc == 0 && start < n; start += STORE_BULK_ROWS) {
-        size_t m = n - start < STORE_BULK_ROWS ? n - start : STORE_BULK_ROWS;
-        rc = run_stopped(r);
-        for (size_t j = 0; rc == 0 && j < m; j++)
-            rc = bulk_invoice(r, start + j, &invoices[j]);
+    struct db_load *load = NULL;
+    struct hashmap currencies;
+    struct invoice inv;
+    hashmap_init(&currencies);
+    int rc = store_bulk_invoices_begin(r->db, &load, r->err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = i % BULK_PROGRESS_ROWS ? 0 : run_stopped(r);
         if (rc == 0)
-            rc = store_bulk_invoices(r->db, invoices, m, r->err);
-        bulk_progress(r, KIND_INVOICES, start);
+            rc = bulk_invoice(r, i, &currencies, &inv);
+        if (rc == 0)
+            rc = store_bulk_invoice(load, &inv, r->err);
+        bulk_progress(r, KIND_INVOICES, i);
     }
+    hashmap_release(&currencies);
+    rc = load_finish(load, rc, r->err);
     return rc ? rc : bulk_finish(r, KIND_INVOICES);
 }
 

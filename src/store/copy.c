@@ -22,8 +22,11 @@
 #include "store/store.h"
 #include "base/banned.h"
 
-/* Rows per INSERT: a few round trips instead of one per row. */
-#define COPY_BATCH 64
+/*
+ * A table of this many rows or more is copied with its secondary indexes (on
+ * PostgreSQL also its foreign keys) suspended, built once at commit.
+ */
+#define COPY_SUSPEND_ROWS 10000
 /* Sums are split (v / 10^6 and v % 10^6) so that SQL's 64-bit sum() cannot overflow. */
 #define COPY_SPLIT 1000000
 
@@ -193,44 +196,36 @@ static int clear_target(struct db *to, int force, struct store_copy_report *repo
     return 0;
 }
 
-/* "INSERT INTO t(a, b) VALUES (?, ?), (?, ?)..." for `rows` rows. */
-static char *insert_sql(const struct copy_table *t, const struct copy_columns *c, int rows)
+/* "a, b, c": the columns of the source's rows. */
+static char *column_list(const struct copy_columns *c)
 {
-    struct strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, "INSERT INTO %s(", t->name);
+    struct strbuf list = STRBUF_INIT;
     for (int i = 0; i < c->count; i++)
-        strbuf_addf(&sql, "%s%s", i ? ", " : "", c->names[i]);
-    strbuf_addstr(&sql, ") VALUES ");
-    for (int r = 0; r < rows; r++) {
-        strbuf_addstr(&sql, r ? ", (" : "(");
-        for (int i = 0; i < c->count; i++)
-            strbuf_addstr(&sql, i ? ", ?" : "?");
-        strbuf_addch(&sql, ')');
-    }
-    return strbuf_detach(&sql, NULL);
+        strbuf_addf(&list, "%s%s", i ? ", " : "", c->names[i]);
+    return strbuf_detach(&list, NULL);
 }
 
-/* Binds the source's current row as row `r` of a batch INSERT. */
-static void bind_row(struct db_stmt *ins, int r, struct db_stmt *src, const struct copy_columns *c,
-                     struct strbuf *later)
+/* Loads the source's current row (a self-reference held back in `later`, loaded as NULL). */
+static int load_row(struct db_load *load, struct db_stmt *src, const struct copy_columns *c,
+                    struct strbuf *later, struct sd_error *err)
 {
     for (int i = 0; i < c->count; i++) {
-        int idx = r * c->count + i + 1;
         if (db_column_is_null(src, i)) {
-            db_bind_null(ins, idx);
+            db_load_text(load, NULL);
         } else if (i == c->self_ref) {
-            db_bind_null(ins, idx);
+            db_load_text(load, NULL);
             strbuf_addf(later, "%" PRId64 " %" PRId64 "\n", db_column_int64(src, c->id),
                         db_column_int64(src, i));
         } else if (c->kinds[i] == DB_KIND_INTEGER) {
-            db_bind_int64(ins, idx, db_column_int64(src, i));
+            db_load_int64(load, db_column_int64(src, i));
         } else {
-            db_bind_text(ins, idx, db_column_text(src, i));
+            db_load_text(load, db_column_text(src, i));
         }
     }
+    return db_load_row(load, err);
 }
 
-/* The self-references held back by bind_row ("ID VALUE\n" lines), now that every row is in. */
+/* The self-references held back by load_row ("ID VALUE\n" lines), now that every row is in. */
 static int set_self_refs(struct db *to, const struct copy_table *t, const char *later,
                          struct sd_error *err)
 {
@@ -250,62 +245,42 @@ static int set_self_refs(struct db *to, const struct copy_table *t, const char *
     return rc;
 }
 
-/* Flushes a batch of `rows` bound rows; (re)prepares the statement for that many. */
-static int batch_statement(struct db *to, const struct copy_table *t, const struct copy_columns *c,
-                           int rows, struct db_stmt **ins, int *ins_rows, struct sd_error *err)
-{
-    if (*ins && *ins_rows == rows)
-        return 0;
-    db_finalize(*ins);
-    *ins = NULL;
-    char *sql = insert_sql(t, c, rows);
-    int rc = db_prepare_own(to, sql, ins, err);
-    free(sql);
-    *ins_rows = rc ? 0 : rows;
-    return rc;
-}
-
+/* Copies the rows of `t` through a bulk load (COPY into PostgreSQL). */
 static int copy_rows(struct db *from, struct db *to, const struct copy_table *t, int64_t total,
                      struct copy_columns *c, struct sd_error *err)
 {
     char sql[128];
-    struct db_stmt *src = NULL, *ins = NULL;
+    struct db_stmt *src = NULL;
+    struct db_load *load = NULL;
     struct strbuf later = STRBUF_INIT;
-    int ins_rows = 0, in_batch = 0;
     int64_t done = 0;
     snprintf(sql, sizeof(sql), "SELECT * FROM %s", t->name);
     int rc = db_prepare_own(from, sql, &src, err);
     while (rc == 0 && (rc = db_step(src, err)) == DB_ROW) {
         rc = c->count ? 0 : columns_read(src, t, c, err);
-        if (rc == 0 && in_batch == 0) {
-            int64_t left = total - done;
-            if (left <= 0) {
-                rc = sd_error_set(err, SD_EDB, "'%s' changed while read", t->name);
-                break;
-            }
-            rc = batch_statement(to, t, c, left < COPY_BATCH ? (int)left : COPY_BATCH, &ins,
-                                 &ins_rows, err);
+        if (rc == 0 && !load) {
+            char *columns = column_list(c);
+            rc = db_load_begin(to, t->name, columns, &load, err);
+            free(columns);
         }
-        if (rc)
-            break;
-        bind_row(ins, in_batch++, src, c, &later);
-        done++;
-        if (in_batch == ins_rows) {
-            rc = db_step(ins, err);
-            rc = rc == DB_DONE ? 0 : rc;
-            in_batch = 0;
-        }
+        if (rc == 0 && ++done > total)
+            rc = sd_error_set(err, SD_EDB, "'%s' changed while read", t->name);
+        if (rc == 0)
+            rc = load_row(load, src, c, &later, err);
     }
     if (rc == DB_DONE)
-        rc = done == total && in_batch == 0
-                 ? 0
-                 : sd_error_set(err, SD_EDB,
-                                "'%s' changed while read (%" PRId64 " of %" PRId64 " rows)",
-                                t->name, done, total);
+        rc = done == total ? 0
+                           : sd_error_set(err, SD_EDB,
+                                          "'%s' changed while read (%" PRId64 " of %" PRId64
+                                          " rows)",
+                                          t->name, done, total);
+    if (rc)
+        db_load_abort(load);
+    else
+        rc = db_load_end(load, err);
     if (rc == 0 && later.len)
         rc = set_self_refs(to, t, later.buf, err);
     db_finalize(src);
-    db_finalize(ins);
     strbuf_release(&later);
     return rc;
 }
@@ -391,6 +366,8 @@ static int copy_table(struct db *from, struct db *to, const struct copy_table *t
     struct copy_columns c = {0};
     int64_t total = 0;
     int rc = table_count(from, t->name, &total, err);
+    if (rc == 0 && total >= COPY_SUSPEND_ROWS)
+        rc = db_indexes_suspend(to, t->name, err);
     if (rc == 0)
         rc = copy_rows(from, to, t, total, &c, err);
     if (rc == 0)

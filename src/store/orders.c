@@ -586,114 +586,92 @@ void store_order_list_item_json(struct json_writer *w, const struct order_list_i
     json_object_end(w);
 }
 
-/* ---- bulk inserts (store_bulk_*) ---- */
+/* ---- bulk loads (store_bulk_*) ---- */
 
-/* STORE_BULK_ROWS copies of a VALUES tuple, comma-separated, built by the preprocessor
- * so that the statement text is a constant (db_prepare caches by its address). */
-#define ROWS2(t) t "," t
-#define ROWS8(t) ROWS2(ROWS2(ROWS2(t)))
-#define ROWS64(t) ROWS8(ROWS8(t))
+static const char order_bulk_columns[] =
+    "id, source, ext_id, account_id, rep_id, order_date, requested_date, promised_date, "
+    "ship_date, status, status_date, currency, ship_country, ship_address";
+static const char line_bulk_columns[] =
+    "order_id, line_no, product_id, qty, unit_price, discount, shipped_qty";
 
-#define ORDER_BULK_COLUMNS                                                                    \
-    "INSERT INTO orders(source, ext_id, account_id, rep_id, order_date, requested_date, "     \
-    "promised_date, ship_date, status, status_date, currency, ship_country, ship_address, "   \
-    "id) VALUES "
-#define ORDER_BULK_TUPLE "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define ORDER_BULK_PARAMS 14
-static const char order_bulk_one_sql[] = ORDER_BULK_COLUMNS ORDER_BULK_TUPLE;
-static const char order_bulk_many_sql[] = ORDER_BULK_COLUMNS ROWS64(ORDER_BULK_TUPLE);
+static const char invoice_bulk_columns[] =
+    "id, source, ext_id, order_id, account_id, issue_date, due_date, amount, paid_amount, "
+    "paid_date, currency";
 
-#define LINE_BULK_COLUMNS                                                                     \
-    "INSERT INTO order_lines(order_id, line_no, product_id, qty, unit_price, discount, "      \
-    "shipped_qty) VALUES "
-#define LINE_BULK_TUPLE "(?,?,?,?,?,?,?)"
-#define LINE_BULK_PARAMS 7
-static const char line_bulk_many_sql[] = LINE_BULK_COLUMNS ROWS64(LINE_BULK_TUPLE);
-
-/* An invoice's currency is its account's, read in the same statement. */
-#define INVOICE_BULK_COLUMNS                                                                  \
-    "INSERT INTO invoices(source, ext_id, order_id, account_id, issue_date, due_date, "       \
-    "amount, paid_amount, paid_date, currency, id) VALUES "
-#define INVOICE_BULK_TUPLE "(?,?,?,?,?,?,?,?,?,(SELECT currency FROM accounts WHERE id = ?),?)"
-#define INVOICE_BULK_PARAMS 11
-static const char invoice_bulk_one_sql[] = INVOICE_BULK_COLUMNS INVOICE_BULK_TUPLE;
-static const char invoice_bulk_many_sql[] = INVOICE_BULK_COLUMNS ROWS64(INVOICE_BULK_TUPLE);
-
-_Static_assert(STORE_BULK_ROWS == 64, "the ROWS64 statements hold STORE_BULK_ROWS rows");
-
-typedef void bulk_bind_fn(struct db_stmt *st, int base, const void *item);
-
-/* Runs `many_sql` (STORE_BULK_ROWS rows) over full chunks and `one_sql` over the rest. */
-static int bulk_insert(struct db *db, const char *many_sql, const char *one_sql, int params,
-                       bulk_bind_fn *bind, const void *items, size_t size, size_t n,
-                       struct sd_error *err)
+static void load_ref(struct db_load *load, int64_t id)
 {
-    const char *p = items;
-    struct db_stmt *st;
-    int rc = 0;
-    size_t i = 0;
-    for (; rc == 0 && i + STORE_BULK_ROWS <= n; i += STORE_BULK_ROWS) {
-        rc = db_prepare(db, many_sql, &st, err);
-        for (int k = 0; rc == 0 && k < STORE_BULK_ROWS; k++)
-            bind(st, k * params, p + (i + (size_t)k) * size);
-        if (rc == 0)
-            rc = store_run(st, err);
-    }
-    for (; rc == 0 && i < n; i++) {
-        rc = db_prepare(db, one_sql, &st, err);
-        if (rc == 0) {
-            bind(st, 0, p + i * size);
-            rc = store_run(st, err);
-        }
-    }
-    return rc;
+    if (id > 0)
+        db_load_int64(load, id);
+    else
+        db_load_text(load, NULL);
 }
 
-static void bind_order_bulk(struct db_stmt *st, int base, const void *item)
+int store_bulk_orders_begin(struct db *db, struct db_load **out, struct sd_error *err)
 {
-    const struct order *o = item;
-    bind_order_at(st, base, o);
-    db_bind_int64(st, base + 14, o->id);
+    return db_load_begin(db, "orders", order_bulk_columns, out, err);
 }
 
-static void bind_line_bulk(struct db_stmt *st, int base, const void *item)
+int store_bulk_order(struct db_load *load, const struct order *o, struct sd_error *err)
 {
-    const struct order_line *l = item;
-    bind_line_at(st, base, l->order_id, l);
-}
-
-static void bind_invoice_bulk(struct db_stmt *st, int base, const void *item)
-{
-    const struct invoice *inv = item;
-    bind_invoice_at(st, base, inv);
-    db_bind_int64(st, base + 10, inv->account_id); /* the currency's look-up */
-    db_bind_int64(st, base + 11, inv->id);
-}
-
-int store_bulk_orders(struct db *db, const struct order *orders, size_t n, struct sd_error *err)
-{
-    int rc = bulk_insert(db, order_bulk_many_sql, order_bulk_one_sql, ORDER_BULK_PARAMS,
-                         bind_order_bulk, orders, sizeof(*orders), n, err);
+    db_load_int64(load, o->id);
+    db_load_text(load, o->source);
+    db_load_text(load, o->ext_id);
+    db_load_int64(load, o->account_id);
+    load_ref(load, o->rep_id);
+    db_load_int64(load, o->order_date);
+    db_load_opt_date(load, o->requested_date);
+    db_load_opt_date(load, o->promised_date);
+    db_load_opt_date(load, o->ship_date);
+    db_load_text(load, order_status_name(o->status));
+    db_load_int64(load, o->status_date == DATE_NONE ? o->order_date : o->status_date);
+    db_load_text(load, o->currency ? o->currency : "USD");
+    db_load_text(load, o->ship_country);
+    db_load_text(load, o->ship_address);
+    int rc = db_load_row(load, err);
     if (rc)
         sd_error_prefix(err, "orders (bulk)");
     return rc;
 }
 
-int store_bulk_order_lines(struct db *db, const struct order_line *lines, size_t n,
-                           struct sd_error *err)
+int store_bulk_lines_begin(struct db *db, struct db_load **out, struct sd_error *err)
 {
-    int rc = bulk_insert(db, line_bulk_many_sql, line_insert_sql, LINE_BULK_PARAMS,
-                         bind_line_bulk, lines, sizeof(*lines), n, err);
+    return db_load_begin(db, "order_lines", line_bulk_columns, out, err);
+}
+
+int store_bulk_line(struct db_load *load, const struct order_line *l, struct sd_error *err)
+{
+    db_load_int64(load, l->order_id);
+    db_load_int64(load, l->line_no);
+    db_load_int64(load, l->product_id);
+    db_load_int64(load, l->qty);
+    db_load_int64(load, l->unit_price);
+    db_load_int64(load, l->discount);
+    db_load_int64(load, l->shipped_qty);
+    int rc = db_load_row(load, err);
     if (rc)
         sd_error_prefix(err, "order lines (bulk)");
     return rc;
 }
 
-int store_bulk_invoices(struct db *db, const struct invoice *invoices, size_t n,
-                        struct sd_error *err)
+int store_bulk_invoices_begin(struct db *db, struct db_load **out, struct sd_error *err)
 {
-    int rc = bulk_insert(db, invoice_bulk_many_sql, invoice_bulk_one_sql, INVOICE_BULK_PARAMS,
-                         bind_invoice_bulk, invoices, sizeof(*invoices), n, err);
+    return db_load_begin(db, "invoices", invoice_bulk_columns, out, err);
+}
+
+int store_bulk_invoice(struct db_load *load, const struct invoice *inv, struct sd_error *err)
+{
+    db_load_int64(load, inv->id);
+    db_load_text(load, inv->source);
+    db_load_text(load, inv->ext_id);
+    load_ref(load, inv->order_id);
+    db_load_int64(load, inv->account_id);
+    db_load_int64(load, inv->issue_date);
+    db_load_int64(load, inv->due_date);
+    db_load_int64(load, inv->amount);
+    db_load_int64(load, inv->paid_amount);
+    db_load_opt_date(load, inv->paid_date);
+    db_load_text(load, inv->currency ? inv->currency : "USD");
+    int rc = db_load_row(load, err);
     if (rc)
         sd_error_prefix(err, "invoices (bulk)");
     return rc;

@@ -160,14 +160,17 @@ int store_bulk_prepare(struct db *db, int64_t lines_coming, struct sd_error *err
  * Bulk writes, for a kind the store holds no rows of from the writer's source
  * (a first import): the caller checks that with store_bulk_possible, assigns
  * ids itself from store_bulk_next_id on (so references resolve without
- * look-ups), inserts rows STORE_BULK_ROWS per statement, and appends the
- * change_log 'insert' rows of the whole id range with store_bulk_changes (one
- * per row, in id order, as the row-by-row path would). Nothing is compared
- * or looked up: a duplicate key fails the statement (SD_ECONFLICT) and the
- * caller's transaction must be rolled back. Inside the caller's transaction,
- * which must hold the write lock from the check to the last insert.
+ * look-ups), writes the rows through a bulk load (db_load_begin: a prepared
+ * INSERT per row on SQLite, COPY on PostgreSQL), and appends the change_log
+ * 'insert' rows of the whole id range with store_bulk_changes (one per row,
+ * in id order, as the row-by-row path would). Nothing is compared or looked
+ * up: a duplicate key fails the load (SD_ECONFLICT) and the caller's
+ * transaction must be rolled back. Inside the caller's transaction, which
+ * must hold the write lock from the check to the last insert. Rows are in
+ * their table once their load has ended (db_load_end), so the lines' load
+ * begins after the orders' ended. A failed load is freed
+ * with db_load_abort before the rollback.
  */
-#define STORE_BULK_ROWS 64
 
 /* *possible = 1 when no row of entity `e` has source `source`. */
 int store_bulk_possible(struct db *db, enum store_entity e, const char *source, int *possible,
@@ -177,15 +180,15 @@ int store_bulk_next_id(struct db *db, enum store_entity e, int64_t *next, struct
 /* Appends a change_log 'insert' row for each row of `e` with first <= id <= last. */
 int store_bulk_changes(struct db *db, enum store_entity e, int64_t first, int64_t last,
                        struct sd_error *err);
-/* Inserts orders with their ids set (source and ext_id required); no change_log rows. */
-int store_bulk_orders(struct db *db, const struct order *orders, size_t n, struct sd_error *err);
-/* Inserts order lines (order_id set on each) of orders written by store_bulk_orders. */
-int store_bulk_order_lines(struct db *db, const struct order_line *lines, size_t n,
-                           struct sd_error *err);
-/* Inserts invoices with their ids set; each takes its account's currency (inv->currency
- * is not used); no change_log rows. */
-int store_bulk_invoices(struct db *db, const struct invoice *invoices, size_t n,
-                        struct sd_error *err);
+/* Orders with their ids set (source and ext_id required); no change_log rows. End: db_load_end. */
+int store_bulk_orders_begin(struct db *db, struct db_load **out, struct sd_error *err);
+int store_bulk_order(struct db_load *load, const struct order *o, struct sd_error *err);
+/* Order lines (order_id set on each) of orders loaded before. End: db_load_end. */
+int store_bulk_lines_begin(struct db *db, struct db_load **out, struct sd_error *err);
+int store_bulk_line(struct db_load *load, const struct order_line *l, struct sd_error *err);
+/* Invoices with their ids set and their accounts' currencies; no change_log rows. End: db_load_end. */
+int store_bulk_invoices_begin(struct db *db, struct db_load **out, struct sd_error *err);
+int store_bulk_invoice(struct db_load *load, const struct invoice *inv, struct sd_error *err);
 
 /*
  * Import jobs (imports.c): one row per import run, made when the run applies

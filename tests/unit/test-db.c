@@ -1017,6 +1017,166 @@ static void test_indexes_suspend(void **state)
         4 + 2 * keys);
 }
 
+/*
+ * A foreign key of a suspended table: PostgreSQL suspends it with the indexes
+ * and checks every row when they are restored, SQLite checks each INSERT. A
+ * row that breaks it fails one or the other, and nothing of it stays.
+ */
+static void test_indexes_suspend_foreign_key(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    test_exec(db, "CREATE TABLE v(id BIGINT PRIMARY KEY, t_id BIGINT REFERENCES t(id)); "
+                  "CREATE INDEX v_t ON v(t_id); INSERT INTO t(id, n) VALUES (1, 1)");
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_indexes_suspend(db, "v", &err), &err);
+    struct db_stmt *st;
+    assert_sd_ok(db_prepare(db, "INSERT INTO v(id, t_id) VALUES (?, ?)", &st, &err), &err);
+    db_bind_int64(st, 1, 1);
+    db_bind_int64(st, 2, 1);
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    db_bind_int64(st, 1, 2);
+    db_bind_int64(st, 2, 99); /* no such t */
+    int rc = db_step(st, &err);
+    if (rc == DB_DONE)
+        rc = db_commit(db, &err);
+    else
+        db_rollback(db);
+    assert_int_equal(rc, SD_ECONFLICT);
+    assert_false(db_in_transaction(db));
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM v"), 0);
+
+    /* Restored: the key and the index are there again. */
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_indexes_suspend(db, "v", &err), &err);
+    assert_sd_ok(db_commit(db, &err), &err);
+    assert_int_equal(test_sql_int(db, pick("SELECT count(*) FROM sqlite_schema "
+                                           "WHERE type = 'index' AND name = 'v_t'",
+                                           "SELECT count(*) FROM pg_indexes "
+                                           "WHERE indexname = 'v_t'")),
+                     1);
+    assert_sd_ok(db_prepare(db, "INSERT INTO v(id, t_id) VALUES (?, ?)", &st, &err), &err);
+    db_bind_int64(st, 1, 3);
+    db_bind_int64(st, 2, 98);
+    assert_int_equal(db_step(st, &err), SD_ECONFLICT);
+}
+
+/* ---- bulk loads ---- */
+
+/* Values COPY's text format has to escape, NULL, and the edges of int64. */
+static const char *const load_texts[] = {
+    "plain", "", "tab\there", "line\nbreak", "back\\slash", "\\N", "cr\rlf\r\n", "é ü 中",
+    "\\t not a tab", NULL,
+};
+static const int64_t load_numbers[] = {0, -1, 1, INT64_MAX, INT64_MIN + 1, 42, -42, 7, 8, 9};
+
+static void test_load_values(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    struct db_load *load = NULL;
+    size_t n = sizeof(load_texts) / sizeof(load_texts[0]);
+    /* Outside a transaction it is refused. */
+    assert_int_equal(db_load_begin(db, "t", "id, n, s, d", &load, &err), SD_ERR);
+    assert_null(load);
+
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_load_begin(db, "t", "id, n, s, d", &load, &err), &err);
+    for (size_t i = 0; i < n; i++) {
+        db_load_int64(load, (int64_t)i + 1);
+        db_load_int64(load, load_numbers[i]);
+        db_load_text(load, load_texts[i]);
+        if (i % 2)
+            db_load_opt_date(load, INT32_MIN);
+        else
+            db_load_opt_int64(load, (int64_t)i);
+        assert_sd_ok(db_load_row(load, &err), &err);
+    }
+    /* A row with a value short. */
+    db_load_int64(load, 100);
+    assert_int_equal(db_load_row(load, &err), SD_ERR);
+    db_load_abort(load);
+    db_rollback(db);
+
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_load_begin(db, "t", "id, n, s, d", &load, &err), &err);
+    for (size_t i = 0; i < n; i++) {
+        db_load_int64(load, (int64_t)i + 1);
+        db_load_int64(load, load_numbers[i]);
+        db_load_text(load, load_texts[i]);
+        db_load_opt_int64(load, i % 2 ? INT64_MIN : (int64_t)i);
+        assert_sd_ok(db_load_row(load, &err), &err);
+    }
+    assert_sd_ok(db_load_end(load, &err), &err);
+    assert_sd_ok(db_commit(db, &err), &err);
+
+    struct db_stmt *st;
+    assert_sd_ok(db_prepare(db, "SELECT id, n, s, d FROM t ORDER BY id", &st, &err), &err);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(db_step(st, &err), DB_ROW);
+        assert_int_equal(db_column_int64(st, 0), (int64_t)i + 1);
+        assert_true(db_column_int64(st, 1) == load_numbers[i]);
+        if (load_texts[i]) {
+            assert_false(db_column_is_null(st, 2));
+            assert_string_equal(db_column_text(st, 2), load_texts[i]);
+        } else {
+            assert_true(db_column_is_null(st, 2));
+        }
+        assert_true(db_column_opt_int64(st, 3) == (i % 2 ? INT64_MIN : (int64_t)i));
+    }
+    assert_int_equal(db_step(st, &err), DB_DONE);
+    /* The explicit ids moved the table's numbering past them, as an INSERT's do. */
+    test_exec(db, "INSERT INTO t(n) VALUES (5)");
+    assert_int_equal(test_sql_int(db, "SELECT max(id) FROM t"), (int64_t)n + 1);
+}
+
+/*
+ * Many rows (PostgreSQL sends them in several COPYs), read back by count and
+ * sums; a duplicate key fails the load and nothing of it stays.
+ */
+static void test_load_many(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    struct db_load *load = NULL;
+    const int64_t rows = 50000;
+    char text[80];
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_load_begin(db, "t", "n, s", &load, &err), &err);
+    for (int64_t i = 1; i <= rows; i++) {
+        snprintf(text, sizeof(text), "row %06lld of a load long enough for several batches",
+                 (long long)i);
+        db_load_int64(load, i * 3);
+        db_load_text(load, text);
+        assert_sd_ok(db_load_row(load, &err), &err);
+    }
+    assert_sd_ok(db_load_end(load, &err), &err);
+    assert_sd_ok(db_commit(db, &err), &err);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), rows);
+    assert_int_equal(test_sql_int(db, "SELECT sum(n) FROM t"), 3 * rows * (rows + 1) / 2);
+    assert_int_equal(test_sql_int(db, "SELECT count(DISTINCT s) FROM t"), rows);
+    assert_int_equal(test_sql_int(db, "SELECT max(id) FROM t"), rows);
+
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_load_begin(db, "t", "id, n", &load, &err), &err);
+    int rc = 0;
+    for (int64_t i = 1; rc == 0 && i <= 10; i++) {
+        db_load_int64(load, rows + (i == 10 ? 1 : i)); /* the last repeats the first */
+        db_load_int64(load, i);
+        rc = db_load_row(load, &err);
+    }
+    if (rc == 0)
+        rc = db_load_end(load, &err);
+    else
+        db_load_abort(load);
+    assert_int_equal(rc, SD_ECONFLICT);
+    db_rollback(db);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), rows);
+}
+
 /* ---- placeholders ---- */
 
 static const char placeholders_sql[] =
@@ -1191,6 +1351,63 @@ static void test_generic_reader(void **state)
     test_exec(db, "INSERT INTO u(x) VALUES (2)");
     assert_sd_ok(db_commit(db, &err), &err);
     assert_int_equal(test_sql_int(db, "SELECT seq FROM u WHERE x = 2"), 51);
+}
+
+/*
+ * A generic reader over more rows than PostgreSQL's cursor fetches at once
+ * (10,000), inside a read transaction, with other statements run between its
+ * rows; then one reset halfway, and the connection goes on as before.
+ */
+static void test_generic_reader_many_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_with_table(f);
+    struct sd_error err = {0};
+    struct db_load *load = NULL;
+    const int64_t rows = 25001;
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_sd_ok(db_load_begin(db, "t", "n", &load, &err), &err);
+    for (int64_t i = 1; i <= rows; i++) {
+        db_load_int64(load, i);
+        assert_sd_ok(db_load_row(load, &err), &err);
+    }
+    assert_sd_ok(db_load_end(load, &err), &err);
+    assert_sd_ok(db_commit(db, &err), &err);
+
+    struct db_stmt *st = NULL;
+    int64_t seen = 0, sum = 0;
+    assert_sd_ok(db_begin_read(db, &err), &err);
+    assert_sd_ok(db_prepare_own(db, "SELECT n FROM t ORDER BY n", &st, &err), &err);
+    int rc;
+    while ((rc = db_step(st, &err)) == DB_ROW) {
+        seen++;
+        sum += db_column_int64(st, 0);
+        assert_int_equal(db_column_int64(st, 0), seen);
+        if (seen % 9999 == 0)
+            assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), rows);
+    }
+    assert_int_equal(rc, DB_DONE);
+    assert_int_equal(seen, rows);
+    assert_int_equal(sum, rows * (rows + 1) / 2);
+
+    /* Halfway, then reset: the next statement and the next read see everything. */
+    for (int i = 0; i < 15000; i++)
+        assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 15000);
+    db_reset(st);
+    assert_int_equal(test_sql_int(db, "SELECT max(n) FROM t"), rows);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    assert_int_equal(db_column_int64(st, 0), 1);
+    db_rollback(db);
+    /* Reset after its transaction ended (which closed the cursor), then again in a new one. */
+    db_reset(st);
+    assert_sd_ok(db_begin(db, &err), &err);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    db_reset(st);
+    test_exec(db, "INSERT INTO t(n) VALUES (0)");
+    assert_sd_ok(db_commit(db, &err), &err);
+    assert_int_equal(test_sql_int(db, "SELECT count(*) FROM t"), rows + 1);
+    db_finalize(st);
 }
 
 /* ---- one writer at a time, read snapshots ---- */
@@ -1395,9 +1612,11 @@ static void test_pg_reconnect(void **state)
         DB_TEST(test_savepoint_bad_name), DB_TEST(test_migrations_table),                          \
         DB_TEST(test_migrate_empty), DB_TEST(test_migrate_again_is_noop),                          \
         DB_TEST(test_migrate_refuses_newer), DB_TEST(test_migrate_refuses_newer_bare),             \
-        DB_TEST(test_migrated_integers), DB_TEST(test_indexes_suspend),                            \
+        DB_TEST(test_migrated_integers), DB_TEST(test_indexes_suspend), DB_TEST(test_indexes_suspend_foreign_key), \
+        DB_TEST(test_load_values), DB_TEST(test_load_many),                            \
         DB_TEST(test_placeholders), DB_TEST(test_ids_after_explicit_ids),                          \
-        DB_TEST(test_one_writer), DB_TEST(test_read_snapshot), DB_TEST(test_generic_reader)
+        DB_TEST(test_one_writer), DB_TEST(test_read_snapshot), DB_TEST(test_generic_reader), \
+        DB_TEST(test_generic_reader_many_rows)
 
 static int run_sqlite(void)
 {
