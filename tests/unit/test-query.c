@@ -24,6 +24,9 @@
  * The statement cache keys on the SQL text's address, so the per-query
  * parts (dimension columns, the filter) are written into `tl` by an UPDATE
  * run through db_exec.
+ *
+ * With SALESDESK_TEST_PG set (see test-util.h) every case runs on PostgreSQL:
+ * the engine built from a PostgreSQL store against the twin run there.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -418,8 +421,8 @@ static void gen_fill(struct gen *g, const char *base_currency, size_t naccounts,
  * first day on which the account has a booked line. st: enum order_status.
  */
 static const char twin_lines_sql[] =
-    "DROP VIEW IF EXISTS temp.tv;"
-    "DROP TABLE IF EXISTS temp.tl;"
+    "DROP VIEW IF EXISTS tv;"
+    "DROP TABLE IF EXISTS tl;"
     "CREATE TEMP TABLE tl AS SELECT order_id, account_id, day, ship, due, st, qty, shipped, cost,"
     " is_first, region, segment, country, account, rep, team, product, category,"
     " (CASE WHEN net < 0 THEN -1 ELSE 1 END) * (abs(net) / 100000000 * rate"
@@ -454,40 +457,50 @@ static const char twin_lines_sql[] =
     "     WHERE o2.status IN ('pending', 'confirmed', 'on_hold', 'shipped', 'invoiced', 'paid')"
     "      AND EXISTS (SELECT 1 FROM order_lines l2 WHERE l2.order_id = o2.id)"
     "     GROUP BY o2.account_id) fb ON fb.account_id = o.account_id) x) y;"
-    "DROP TABLE IF EXISTS temp.cal;"
+    "DROP TABLE IF EXISTS cal;"
     "CREATE TEMP TABLE cal (kind INTEGER, fy INTEGER, day INTEGER, b_first INTEGER,"
     " b_last INTEGER, PRIMARY KEY (kind, fy, day));"
     "CREATE TEMP VIEW tv AS SELECT 0 AS b, 0 AS bl, '' AS k1, '' AS k2, * FROM tl;";
 
+/* The PostgreSQL database of this run (SALESDESK_TEST_PG), "" on SQLite. */
+static char pg_url[TEST_PATH_MAX];
+
 /*
  * Per group: line sums over the counted lines (st 8 is returned, the rest
  * booked); per order in the group: its order, ship and due days, from which
- * the shipped-order counts and the list of days to ship.
+ * the shipped-order counts and the list of days to ship. The list is the one
+ * dialect difference (SQLite 3.40 has no string_agg, PostgreSQL no
+ * group_concat): the statement is written twice, TWIN_GROUP_SQL(aggregate).
+ * Unqualified, tl, cal and tv name the temporary tables on both (SQLite's
+ * temp schema and PostgreSQL's pg_temp are searched first).
  */
-static const char twin_group_sql[] =
-    "WITH g AS MATERIALIZED (SELECT * FROM tv),"
-    " lg AS (SELECT b, bl, k1, k2,"
-    "  COALESCE(SUM(CASE WHEN st <> 8 THEN net_base END), 0) AS net,"
-    "  COALESCE(SUM(CASE WHEN st <> 8 THEN cost END), 0) AS cost,"
-    "  COALESCE(SUM(CASE WHEN st <> 8 THEN qty END), 0) AS qty,"
-    "  COALESCE(SUM(CASE WHEN st <> 8 THEN shipped END), 0) AS shipped,"
-    "  COUNT(CASE WHEN st <> 8 THEN 1 END) AS nlines,"
-    "  COALESCE(SUM(CASE WHEN st = 8 THEN net_base END), 0) AS ret,"
-    "  COALESCE(SUM(CASE WHEN st <> 8 THEN disc_base END), 0) AS disc,"
-    "  COUNT(DISTINCT CASE WHEN st <> 8 THEN order_id END) AS norders,"
-    "  COUNT(DISTINCT CASE WHEN st <> 8 THEN account_id END) AS naccounts,"
-    "  COUNT(DISTINCT CASE WHEN st <> 8 AND is_first THEN account_id END) AS nnew"
-    "  FROM g GROUP BY b, k1, k2),"
-    " og AS (SELECT b, k1, k2, order_id, MIN(day) AS day, MIN(ship) AS ship, MIN(due) AS due"
-    "  FROM g WHERE st <> 8 GROUP BY b, k1, k2, order_id),"
-    " sg AS (SELECT b, k1, k2, COUNT(ship) AS nship, COALESCE(SUM(ship - day), 0) AS ship_days,"
-    "  SUM(CASE WHEN ship IS NOT NULL AND due IS NOT NULL THEN 1 ELSE 0 END) AS ndue,"
-    "  SUM(CASE WHEN ship IS NOT NULL AND due IS NOT NULL AND ship <= due THEN 1 ELSE 0 END)"
-    "   AS nontime, group_concat(ship - day) AS days FROM og GROUP BY b, k1, k2)"
-    " SELECT lg.b, lg.bl, lg.k1, lg.k2, net, cost, qty, shipped, nlines, ret, disc, norders,"
-    "  naccounts, nnew, COALESCE(nship, 0), COALESCE(ship_days, 0), COALESCE(ndue, 0),"
-    "  COALESCE(nontime, 0), days"
-    " FROM lg LEFT JOIN sg ON sg.b = lg.b AND sg.k1 = lg.k1 AND sg.k2 = lg.k2";
+#define TWIN_GROUP_SQL(days_list)                                                                  \
+    "WITH g AS MATERIALIZED (SELECT * FROM tv),"                                                   \
+    " lg AS (SELECT b, MIN(bl) AS bl, k1, k2,"                                                     \
+    "  COALESCE(SUM(CASE WHEN st <> 8 THEN net_base END), 0) AS net,"                              \
+    "  COALESCE(SUM(CASE WHEN st <> 8 THEN cost END), 0) AS cost,"                                 \
+    "  COALESCE(SUM(CASE WHEN st <> 8 THEN qty END), 0) AS qty,"                                   \
+    "  COALESCE(SUM(CASE WHEN st <> 8 THEN shipped END), 0) AS shipped,"                           \
+    "  COUNT(CASE WHEN st <> 8 THEN 1 END) AS nlines,"                                             \
+    "  COALESCE(SUM(CASE WHEN st = 8 THEN net_base END), 0) AS ret,"                               \
+    "  COALESCE(SUM(CASE WHEN st <> 8 THEN disc_base END), 0) AS disc,"                            \
+    "  COUNT(DISTINCT CASE WHEN st <> 8 THEN order_id END) AS norders,"                            \
+    "  COUNT(DISTINCT CASE WHEN st <> 8 THEN account_id END) AS naccounts,"                        \
+    "  COUNT(DISTINCT CASE WHEN st <> 8 AND is_first THEN account_id END) AS nnew"                 \
+    "  FROM g GROUP BY b, k1, k2),"                                                                \
+    " og AS (SELECT b, k1, k2, order_id, MIN(day) AS day, MIN(ship) AS ship, MIN(due) AS due"      \
+    "  FROM g WHERE st <> 8 GROUP BY b, k1, k2, order_id),"                                        \
+    " sg AS (SELECT b, k1, k2, COUNT(ship) AS nship, COALESCE(SUM(ship - day), 0) AS ship_days,"   \
+    "  SUM(CASE WHEN ship IS NOT NULL AND due IS NOT NULL THEN 1 ELSE 0 END) AS ndue,"             \
+    "  SUM(CASE WHEN ship IS NOT NULL AND due IS NOT NULL AND ship <= due THEN 1 ELSE 0 END)"      \
+    "   AS nontime, " days_list " AS days FROM og GROUP BY b, k1, k2)"                             \
+    " SELECT lg.b, lg.bl, lg.k1, lg.k2, net, cost, qty, shipped, nlines, ret, disc, norders,"      \
+    "  naccounts, nnew, COALESCE(nship, 0), COALESCE(ship_days, 0), COALESCE(ndue, 0),"            \
+    "  COALESCE(nontime, 0), days"                                                                 \
+    " FROM lg LEFT JOIN sg ON sg.b = lg.b AND sg.k1 = lg.k1 AND sg.k2 = lg.k2"
+static const char twin_group_sqlite_sql[] = TWIN_GROUP_SQL("group_concat(ship - day)");
+static const char twin_group_pg_sql[] =
+    TWIN_GROUP_SQL("string_agg(CAST(ship - day AS TEXT), ',')");
 
 static const char twin_counted_sql[] = "SELECT COUNT(*) FROM tv";
 static const char twin_range_sql[] = "SELECT MIN(day), MAX(day) FROM tl";
@@ -566,12 +579,24 @@ static void twin_load_values(struct twin *tw, enum dim d)
     assert_sd_ok(rc, &err);
 }
 
+/*
+ * PostgreSQL: statistics for a temporary table just filled. Autovacuum never
+ * analyzes temporary tables, and without statistics the plans for tv scan
+ * all of cal for every line (minutes instead of milliseconds).
+ */
+static void twin_analyze(struct twin *tw, const char *sql)
+{
+    if (pg_url[0])
+        test_exec(tw->db, sql);
+}
+
 /* Rebuilds tl from the store as it is now. */
 static void twin_refresh(struct twin *tw)
 {
     struct sd_error err = {0};
     struct db_stmt *st;
     test_exec(tw->db, twin_lines_sql);
+    twin_analyze(tw, "ANALYZE tl");
     memset(tw->cal_filled, 0, sizeof(tw->cal_filled));
     twin_values_release(tw);
     for (int d = DIM_REGION; d < DIM_COUNT; d++)
@@ -623,6 +648,7 @@ static void twin_calendar(struct twin *tw, const struct query *q)
         assert_int_equal(db_step(st, &err), DB_DONE);
     }
     assert_sd_ok(db_commit(tw->db, &err), &err);
+    twin_analyze(tw, "ANALYZE cal");
     tw->cal_filled[kind][fy] = 1;
 }
 
@@ -646,20 +672,21 @@ static int64_t twin_rows_rep;
 
 /*
  * The view tv: the lines the query counts, with their bucket and dimension
- * texts. twin_group_sql reads it (SQLite prepares it again after the view changes).
+ * texts. twin_group_*_sql read it (SQLite prepares it again after the view changes).
  */
 static void twin_mark(struct twin *tw, const struct query *q)
 {
     struct strbuf sb = STRBUF_INIT;
-    strbuf_addstr(&sb, "DROP VIEW IF EXISTS temp.tv; CREATE TEMP VIEW tv AS SELECT c.b_first AS b,"
+    strbuf_addstr(&sb, "DROP VIEW IF EXISTS tv; CREATE TEMP VIEW tv AS SELECT c.b_first AS b,"
                        " c.b_last AS bl");
     for (int k = 0; k < 2; k++)
         strbuf_addf(&sb, ", %s%s AS k%d", q->by[k] ? "t." : "",
                     q->by[k] ? dim_column[q->by[k]] : "''", k + 1);
+    /* The join condition stands in WHERE: PostgreSQL takes no ON after CROSS JOIN. */
     strbuf_addf(&sb,
-                ", t.* FROM tl t CROSS JOIN cal c ON c.kind = %d AND c.fy = %d AND c.day = t.day",
+                ", t.* FROM tl t CROSS JOIN cal c WHERE c.kind = %d AND c.fy = %d AND c.day = t.day",
                 cal_kind(q), cal_fy(q));
-    strbuf_addstr(&sb, " WHERE t.st IN (-1");
+    strbuf_addstr(&sb, " AND t.st IN (-1");
     unsigned counted = QUERY_BOOKED | QUERY_RETURNED;
     for (int s = 0; s < ORDER_STATUS_COUNT; s++) {
         if ((counted & (1u << s)) && (q->status_mask == 0 || (q->status_mask & (1u << s))))
@@ -731,7 +758,7 @@ static int64_t median_of(const char *list)
     return m;
 }
 
-/* The measures of one group from its sums (column order of twin_group_sql). */
+/* The measures of one group from its sums (column order of TWIN_GROUP_SQL). */
 static void twin_values(struct db_stmt *st, int64_t *value)
 {
     int64_t net = db_column_int64(st, 4), cost = db_column_int64(st, 5);
@@ -797,7 +824,8 @@ static void twin_run(struct twin *tw, const struct query *q, struct twin_result 
     memset(out, 0, sizeof(*out));
     twin_calendar(tw, q);
     twin_mark(tw, q);
-    assert_sd_ok(db_prepare(tw->db, twin_group_sql, &st, &err), &err);
+    assert_sd_ok(db_prepare(tw->db, pg_url[0] ? twin_group_pg_sql : twin_group_sqlite_sql, &st, &err),
+                 &err);
     while ((rc = db_step(st, &err)) == DB_ROW) {
         if (out->n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -1141,12 +1169,19 @@ static int setup(void **state)
     test_tmpdir_make(fx->dir, sizeof(fx->dir));
     test_path(fx->path, fx->dir, "query.db");
     *state = fx;
-    int rc = db_open(&fx->db, fx->path, DB_OPEN_CREATE, &err);
+    int rc = 0;
+    if (pg_url[0]) {
+        snprintf(fx->path, sizeof(fx->path), "%s", pg_url);
+        rc = test_pg_empty(pg_url, &err);
+    }
+    if (rc == 0)
+        rc = db_open(&fx->db, fx->path, DB_OPEN_CREATE, &err);
     if (rc == 0)
         rc = db_migrate(fx->db, NULL, NULL, &err);
     /* A scratch database: commits need not reach the disk. */
     if (rc == 0)
-        rc = db_exec(fx->db, "PRAGMA synchronous = OFF", &err);
+        rc = db_exec(fx->db, pg_url[0] ? "SET synchronous_commit = off" : "PRAGMA synchronous = OFF",
+                     &err);
     if (rc != 0)
         print_error("setup: %s\n", err.message);
     return rc;
@@ -1930,5 +1965,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_series, setup, teardown),
         cmocka_unit_test_setup_teardown(test_demo, setup, teardown),
     };
+    const char *server = getenv("SALESDESK_TEST_PG");
+    if (server && *server)
+        return test_pg_run_group(server, "query", pg_url, tests, COUNT(tests));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

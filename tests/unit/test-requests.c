@@ -7,6 +7,9 @@
  * request waits; the targets read from settings; and the transition table.
  * Timestamps are written out as epoch milliseconds computed with Python's
  * datetime (shown next to each), not with our date code.
+ *
+ * With SALESDESK_TEST_PG set (see test-util.h) the one case with a store,
+ * the targets from settings, runs on PostgreSQL; the others touch no store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,6 +174,9 @@ static void test_waiting_runs(void **state)
     assert_int_equal(s.next_left_ms, -SEC);
 }
 
+/* The PostgreSQL database of this run (SALESDESK_TEST_PG), "" on SQLite. */
+static char pg_url[TEST_PATH_MAX];
+
 struct db_fixture {
     char dir[TEST_PATH_MAX];
     char path[TEST_PATH_MAX];
@@ -186,7 +192,13 @@ static int db_setup(void **state)
     test_tmpdir_make(f->dir, sizeof(f->dir));
     test_path(f->path, f->dir, "sla.db");
     *state = f;
-    int rc = db_open(&f->db, f->path, DB_OPEN_CREATE, &err);
+    int rc = 0;
+    if (pg_url[0]) {
+        snprintf(f->path, sizeof(f->path), "%s", pg_url);
+        rc = test_pg_empty(pg_url, &err);
+    }
+    if (rc == 0)
+        rc = db_open(&f->db, f->path, DB_OPEN_CREATE, &err);
     if (rc == 0)
         rc = db_migrate(f->db, NULL, NULL, &err);
     if (rc)
@@ -254,6 +266,14 @@ static void test_transitions(void **state)
 
 int main(void)
 {
+    const char *server = getenv("SALESDESK_TEST_PG");
+    if (server && *server) {
+        const struct CMUnitTest pg_tests[] = {
+            cmocka_unit_test_setup_teardown(test_targets_from_settings, db_setup, db_teardown),
+        };
+        return test_pg_run_group(server, "requests", pg_url, pg_tests,
+                                 sizeof(pg_tests) / sizeof(pg_tests[0]));
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_across_midnight),
         cmocka_unit_test(test_urgent_next_day),

@@ -209,6 +209,40 @@ static inline int test_pg_database(const char *server, const char *program, cons
     return rc;
 }
 
+/* Runs `sql` on the server of SALESDESK_TEST_PG itself (its database DBNAME): 0 or a status. */
+static inline int test_pg_server_exec(const char *server, const char *sql, struct sd_error *err)
+{
+    struct db *db = NULL;
+    int rc = db_open(&db, server, DB_OPEN_EXISTING, err);
+    if (rc == 0)
+        rc = db_exec(db, sql, err);
+    db_close(db);
+    return rc;
+}
+
+/*
+ * Runs the `n` tests as the cmocka group "postgresql" in a database of the
+ * program's own beside the server's (test_pg_database; its URL into url,
+ * TEST_PATH_MAX bytes, for the tests' setups), made before and dropped after.
+ * The number of tests failed, plus one when the database could not be made
+ * or dropped.
+ */
+static inline int test_pg_run_group(const char *server, const char *program, char *url,
+                                    const struct CMUnitTest *tests, size_t n)
+{
+    struct sd_error err = {0};
+    if (test_pg_database(server, program, "CREATE", url, &err) != 0) {
+        fprintf(stderr, "test-%s: %s\n", program, err.message);
+        return 1;
+    }
+    int failed = _cmocka_run_group_tests("postgresql", tests, n, NULL, NULL);
+    if (test_pg_database(server, program, "DROP", url, &err) != 0) {
+        fprintf(stderr, "test-%s: %s\n", program, err.message);
+        failed++;
+    }
+    return failed;
+}
+
 /* Empties the database at url (a PostgreSQL one): its public schema made again. */
 static inline int test_pg_empty(const char *url, struct sd_error *err)
 {
