@@ -52,6 +52,11 @@ enum { DB_DONE = 0, DB_ROW = 1 };
  * is NULL and err says why, naming the URL.
  */
 int db_open(struct db **out, const char *url, int flags, struct sd_error *err);
+/*
+ * The file path a SQLite `url` names ("sqlite:" taken off), or NULL when the
+ * URL names a server (PostgreSQL): for commands that handle files themselves.
+ */
+const char *db_url_file(const char *url);
 /* Finalizes cached statements, rolls back an open transaction, closes. NULL is fine. */
 void db_close(struct db *db);
 /* The driver's name: "sqlite" or "postgresql". */
