@@ -10,13 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { run, sql, tempDir, testDb } from './helpers.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 /** A new store with two reps (REP1, REP2) to attach users to, imported like any other. */
 function freshDb(t, name) {
   const dir = tempDir(t, name);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const reps = path.join(dir, 'reps.csv');
   writeFileSync(reps, 'id,name,email,team,region,manager,discount_limit_pct\nREP1,Rita One,,,,,\nREP2,Sam Two,,,,,\n');

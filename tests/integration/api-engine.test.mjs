@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir, lineNet, moneyText, parseExact } from './helpers.mjs';
+import { run, sql, tempDir, lineNet, moneyText, parseExact, testDb } from './helpers.mjs';
 import { startServer, addUser, request, login, errorOf } from './server.mjs';
 
 const BOOKED = new Set(['pending', 'confirmed', 'on_hold', 'shipped', 'invoiced', 'paid']);
@@ -59,7 +59,7 @@ function bundle(dir) {
 
 function fixtureDb(t, name) {
   const dir = tempDir(t, name);
-  const db = path.join(dir, 'e.db');
+  const db = testDb(dir, 'e.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   bundle(path.join(dir, 'bundle'));
   const r = run(['import', 'bundle', path.join(dir, 'bundle'), '--map', 'native', '--db', db]);
@@ -362,7 +362,7 @@ test('bad parameters and bodies answer 400 naming them; an unknown KPI answers 4
 });
 
 test('the server starts on an empty store and answers KPI, trend and metrics requests', async (t) => {
-  const db = path.join(tempDir(t, 'api-engine-empty'), 'empty.db');
+  const db = testDb(tempDir(t, 'api-engine-empty'), 'empty.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   addUser(db, 'ann', 'admin', 'admin-password-1');
   const server = await startServer(t, db);

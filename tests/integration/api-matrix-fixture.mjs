@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { run, sql, tempDir, testDb } from './helpers.mjs';
 import { addUser } from './server.mjs';
 
 export const TODAY = '2026-06-30';
@@ -160,7 +160,7 @@ export function buildFixture(t, name) {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(bundle);
   writeBundle(bundle);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   let r = run(['init', '--db', db]);
   assert.equal(r.code, 0, r.stderr);
   r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);

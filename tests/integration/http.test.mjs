@@ -11,13 +11,13 @@ import net from 'node:net';
 import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, tempDir } from './helpers.mjs';
+import { run, tempDir, testDb } from './helpers.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function demoDb(t, name) {
-  const db = path.join(tempDir(t, name), 'demo.db');
+  const db = testDb(tempDir(t, name), 'demo.db');
   const r = run(['demo', '--db', db, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   return db;

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, sql, lineNet, moneyText, parseExact } from './helpers.mjs';
+import { run, sql, lineNet, moneyText, parseExact, testDb } from './helpers.mjs';
 
 const TODAY = '2026-06-30';
 const DAY = (iso) => Date.parse(`${iso}T00:00:00Z`) / 86400000;
@@ -24,7 +24,7 @@ let cached = null;
 function demo() {
   if (cached) return cached;
   dir = mkdtempSync(path.join(tmpdir(), 'salesdesk-queue-'));
-  const db = path.join(dir, 'demo.db');
+  const db = testDb(dir, 'demo.db');
   const r = run(['demo', '--scale', 'small', '--db', db, '--today', TODAY, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   cached = { db };

@@ -13,7 +13,7 @@ import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { run, sql, tempDir, parseExact, lineNet, moneyText, moneyUnits } from './helpers.mjs';
+import { run, sql, tempDir, parseExact, lineNet, moneyText, moneyUnits, testDb } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HOUR = 3600000;
@@ -47,7 +47,7 @@ function fixtureDb(t, name, kinds) {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(bundle);
   for (const [kind, rows] of Object.entries(kinds)) writeFileSync(path.join(bundle, `${kind}.csv`), csv(rows, HEADERS[kind]));
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
