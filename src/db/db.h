@@ -71,7 +71,10 @@ int db_exec(struct db *db, const char *sql, struct sd_error *err);
  */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err);
 
-/* Binds parameter `idx` (1-based). A NULL text binds SQL NULL. */
+/*
+ * Binds parameter `idx` (1-based). A NULL text binds SQL NULL. PostgreSQL
+ * holds UTF-8 text only: there a byte that is not UTF-8 is bound as U+FFFD.
+ */
 void db_bind_int64(struct db_stmt *st, int idx, int64_t v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s);
 void db_bind_text_n(struct db_stmt *st, int idx, const char *s, size_t len);
