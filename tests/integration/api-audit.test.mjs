@@ -50,7 +50,7 @@ test('users through the API: create, change, disable (sessions and tokens end at
   let [a] = sql(db, 'SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
   assert.deepEqual([a.action, a.entity, a.entity_id, a.user_id, a.actor], ['create', 'user', u.id, admId, 'api:adm']);
   assert.deepEqual(JSON.parse(a.after_json), { login: 'rita', name: 'Rita', role: 'rep', rep: 'REP1', password: true });
-  assert.ok(!sql(db, 'SELECT group_concat(coalesce(before_json, "") || after_json) AS t FROM audit_log')[0].t.includes('rita-secret-9'),
+  assert.ok(!sql(db, "SELECT coalesce(before_json, '') || coalesce(after_json, '') AS t FROM audit_log").some((r) => r.t.includes('rita-secret-9')),
     'no audit row holds the password');
 
   // The rules of `salesdesk user add`, each naming its field; nothing written.

@@ -36,6 +36,14 @@ export function testDb(dir, file) {
   return path.join(dir, file);
 }
 
+/** A copy of store `db` (nothing may be using it), as testDb(dir, file) would name it. */
+export function copyDb(db, dir, file) {
+  if (isPg(db)) return pgDatabase(file.replace(/\.db$/, ''), db);
+  const copy = path.join(dir, file);
+  sql(db, `VACUUM INTO '${copy}'`);
+  return copy;
+}
+
 /** True for a PostgreSQL URL (what testDb gives on the pg backend). */
 export function isPg(db) {
   return /^postgres(ql)?:/.test(db);
