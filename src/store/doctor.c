@@ -72,12 +72,14 @@ static const char account_orders_sql[] =
 /*
  * The lines of other accounts' open orders for the subject's products, each
  * with its order's header: what competes for the same stock. Driven from the
- * open orders (CROSS JOIN, and + keeps the product index out): the product
- * index would visit every line ever written for a popular product.
+ * open orders (SQLite: CROSS JOIN fixes the order, and + keeps the product
+ * index out): the product index would visit every line ever written for a
+ * popular product. The join condition is in WHERE: CROSS JOIN takes no ON in
+ * PostgreSQL (whose planner picks the order itself).
  */
 static const char competing_lines_sql[] =
     "SELECT " ORDER_COLS ", " LINE_COLS " FROM orders o CROSS JOIN order_lines l "
-    "ON l.order_id = o.id WHERE o.status IN " OPEN_STATUSES " AND o.account_id <> ?2 "
+    "WHERE l.order_id = o.id AND o.status IN " OPEN_STATUSES " AND o.account_id <> ?2 "
     "AND +l.product_id IN (SELECT product_id FROM order_lines WHERE order_id = ?1)";
 static const char one_unpaid_sql[] =
     "SELECT " INVOICE_COLS " FROM invoices i WHERE i.account_id = ?1 AND i.paid_amount < i.amount";
