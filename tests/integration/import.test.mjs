@@ -287,16 +287,19 @@ test('the same data as CSV, as XLSX from LibreOffice and as XLSX from libxlsxwri
     assert.equal(r.status, 0, r.stderr);
   }
   const dumps = {};
+  const dbs = {};
   for (const [name, folder] of [['csv', path.join(formats, 'csv')], ['libreoffice', path.join(formats, 'libreoffice')], ['libxlsxwriter', lxw]]) {
     const db = testDb(dir, `${name}.db`);
     assert.equal(run(['init', '--db', db]).code, 0);
     const r = run(['import', 'bundle', folder, '--map', 'native', '--source', 'erp', '--db', db]);
     assert.equal(r.code, 0, `${name}: ${r.stderr}`);
     dumps[name] = dataDump(db);
+    dbs[name] = db;
   }
   // Spot checks against the CSV text, so the comparison is not between three empty stores.
-  assert.match(dumps.csv, /'P-400','Epoxy 2K, 50 ml','Adhesives',12345678,7000000,'active',19676/);
-  assert.match(dumps.csv, /'Müller & Söhne, GmbH'/);
+  assert.deepEqual(sql(dbs.csv, "SELECT name, category, list_price, cost, status, launch_date FROM products WHERE ext_id = 'P-400'"),
+    [{ name: 'Epoxy 2K, 50 ml', category: 'Adhesives', list_price: '12345678', cost: '7000000', status: 'active', launch_date: '19676' }]);
+  assert.match(dumps.csv, /"Müller & Söhne, GmbH"/);
   assert.equal(dumps.libreoffice, dumps.csv);
   assert.equal(dumps.libxlsxwriter, dumps.csv);
 });
