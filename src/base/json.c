@@ -66,38 +66,6 @@ void json_object_end(struct json_writer *w) { close_level(w, '}'); }
 void json_array_begin(struct json_writer *w) { open_level(w, '['); }
 void json_array_end(struct json_writer *w) { close_level(w, ']'); }
 
-/*
- * The length of the well-formed UTF-8 sequence at s (RFC 3629: shortest
- * form, no surrogates, at most U+10FFFF), or 0 when the bytes are not one.
- */
-static size_t utf8_sequence(const unsigned char *s, size_t avail)
-{
-    size_t n;
-    unsigned min_second = 0x80, max_second = 0xbf;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (s[0] == 0xe0)
-        min_second = 0xa0; /* overlong */
-    else if (s[0] == 0xed)
-        max_second = 0x9f; /* surrogates */
-    else if (s[0] == 0xf0)
-        min_second = 0x90; /* overlong */
-    else if (s[0] == 0xf4)
-        max_second = 0x8f; /* above U+10FFFF */
-    if (avail < n || s[1] < min_second || s[1] > max_second)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /* 1 for a byte written as it is: printable ASCII but the quote and the backslash. */
 static int json_plain(unsigned char c)
 {
@@ -129,7 +97,7 @@ void json_escape(struct strbuf *out, const char *s, size_t len)
             } else if (c < 0x80) {
                 strbuf_addch(out, (char)c);
             } else {
-                size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+                size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
                 if (n) {
                     strbuf_add(out, s + i, n);
                     i += n - 1;

@@ -111,3 +111,49 @@ void strbuf_setlen(struct strbuf *sb, size_t len)
     sb->len = len;
     sb->buf[len] = '\0';
 }
+
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+    size_t n;
+    unsigned min_second = 0x80, max_second = 0xbf;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    if (s[0] == 0xe0)
+        min_second = 0xa0; /* overlong */
+    else if (s[0] == 0xed)
+        max_second = 0x9f; /* surrogates */
+    else if (s[0] == 0xf0)
+        min_second = 0x90; /* overlong */
+    else if (s[0] == 0xf4)
+        max_second = 0x8f; /* above U+10FFFF */
+    if (avail < n || s[1] < min_second || s[1] > max_second)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+int strbuf_add_utf8(struct strbuf *sb, const char *s, size_t len)
+{
+    size_t done = 0, i = 0;
+    int rc = 0;
+    while (rc == 0 && i < len) {
+        size_t n = (unsigned char)s[i] < 0x80 ? 1 : utf8_seq_len((const unsigned char *)s + i, len - i);
+        if (n) {
+            i += n;
+            continue;
+        }
+        rc = strbuf_add(sb, s + done, i - done);
+        if (rc == 0)
+            rc = strbuf_add(sb, "\xef\xbf\xbd", 3);
+        done = ++i;
+    }
+    return rc ? rc : strbuf_add(sb, s + done, len - done);
+}

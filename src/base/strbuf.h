@@ -39,6 +39,15 @@ int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
+/* Appends `s`, each byte that does not start a well-formed UTF-8 sequence as U+FFFD. */
+int strbuf_add_utf8(struct strbuf *sb, const char *s, size_t len);
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: shortest
+ * form, no surrogates, at most U+10FFFF), or 0 when the bytes are not one
+ * (an ASCII byte is not a sequence here: s[0] must be 0x80 or above).
+ */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
+
 /* Cuts the buffer to `len` bytes (len <= sb->len). */
 void strbuf_setlen(struct strbuf *sb, size_t len);
 

@@ -32,7 +32,7 @@ static const struct cli_option demo_options[] = {
                       "~1,000,000 lines) or large (50,000 accounts, >=10,000,000 lines)"},
     {"seed", "N", "random seed; the same seed gives the same company (default 1)"},
     {"today", "DATE", "the last day of the demo's history (default: today)"},
-    {"force", NULL, "replace an existing database file"},
+    {"force", NULL, "replace an existing database file (PostgreSQL: the rows it holds)"},
     {"quiet", NULL, "no progress and no summary"},
     CLI_OPT_JSON,
     {"serve", NULL, "then add a demo login per role (password demo-ROLE), print them and serve "
@@ -234,7 +234,7 @@ const struct cli_command cli_commands[] = {
                    "accounts, products, orders with lines, invoices, stock, opportunities and "
                    "customer requests over three years, with orders that the order doctor must "
                    "flag (listed in the table demo_planted). Refuses to touch an existing file "
-                   "unless --force is given. With --serve it then adds one login per role "
+                   "(or a PostgreSQL database holding rows) unless --force is given. With --serve it then adds one login per role "
                    "(admin, manager, support, rep, viewer; password demo-ROLE; the rep user is "
                    "the owner of the largest account), prints them and serves the API like "
                    "'salesdesk serve'.",

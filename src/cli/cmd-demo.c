@@ -4,6 +4,9 @@
  * The file is built under a temporary name next to the target and renamed into
  * place only when complete, so an interrupted build never leaves a half-made
  * database behind, and bulk-load settings are safe to use while building.
+ * A PostgreSQL database (--db postgresql://...) has no file to build aside:
+ * it must hold no rows (--force deletes them first), and the demo goes in as
+ * one transaction, so an interrupted build leaves it empty.
  * With --serve it then adds the demo logins (demo_logins_add), prints them
  * and serves the API on the new database (cli_serve).
  */
@@ -103,19 +106,35 @@ static int parse_options(const struct cli_args *args, struct demo_options *opt)
 static int check_target(const struct cli_args *args, const char *path, struct sd_error *err)
 {
     struct stat sb;
-    if (strstr(path, "://"))
-        return sd_error_set(err, SD_EINVAL, "'%s': the demo is built into a SQLite file", path);
     if (stat(path, &sb) == 0 && !cli_flag(args, "force"))
         return sd_error_set(err, SD_ECONFLICT, "'%s' already exists (use --force to replace it)",
                             path);
     return 0;
 }
 
-static int build(const char *tmp, const struct demo_options *opt, struct progress *progress,
+/* A server's database: schema brought up to date, refused when it holds rows unless --force. */
+static int clear_server(const struct cli_args *args, const char *url, struct sd_error *err)
+{
+    struct db *db = NULL;
+    int64_t removed = 0;
+    int rc = db_open(&db, url, DB_OPEN_CREATE, err);
+    if (rc == 0)
+        rc = db_migrate(db, NULL, NULL, err);
+    if (rc == 0)
+        rc = db_begin(db, err);
+    if (rc == 0)
+        rc = store_clear(db, cli_flag(args, "force"), &removed, err);
+    if (rc == 0)
+        rc = db_commit(db, err);
+    db_close(db);
+    return rc;
+}
+
+static int build(const char *target, const struct demo_options *opt, struct progress *progress,
                  struct store_counts *counts, struct demo_result *result, struct sd_error *err)
 {
     struct db *db = NULL;
-    int rc = db_open(&db, tmp, DB_OPEN_CREATE, err);
+    int rc = db_open(&db, target, DB_OPEN_CREATE, err);
     if (rc == 0)
         rc = db_migrate(db, NULL, NULL, err);
     if (rc == 0)
@@ -205,34 +224,40 @@ int cmd_demo(const struct cli_args *args)
     struct sd_error err = {0};
     struct store_counts counts = {0};
     struct demo_result result;
-    const char *path = cli_db_url(args);
-    if (strncmp(path, "sqlite:", 7) == 0)
-        path += 7;
+    const char *url = cli_db_url(args);
+    const char *file = db_url_file(url);
+    const char *path = file ? file : url;
     int rc = parse_options(args, &opt);
     if (rc)
         return rc;
     if (cli_opt(args, "listen") && !cli_flag(args, "serve"))
         return cli_usage_error(args, "--listen goes with --serve");
-    if (check_target(args, path, &err))
-        return cli_fail(&err);
-    struct strbuf tmp = STRBUF_INIT;
-    strbuf_addf(&tmp, "%s.building-%ld", path, (long)getpid());
     struct progress progress = {
         .enabled = !cli_flag(args, "quiet") && opt.scale != DEMO_SMALL && isatty(STDERR_FILENO),
         .last_percent = -1,
     };
-    rc = build(tmp.buf, &opt, &progress, &counts, &result, &err);
+    if (file) {
+        if (check_target(args, file, &err))
+            return cli_fail(&err);
+        struct strbuf tmp = STRBUF_INIT;
+        strbuf_addf(&tmp, "%s.building-%ld", file, (long)getpid());
+        rc = build(tmp.buf, &opt, &progress, &counts, &result, &err);
+        if (rc == 0) {
+            remove_db_files(file);
+            if (rename(tmp.buf, file) != 0)
+                rc = sd_error_set(&err, SD_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, file,
+                                  strerror(errno));
+        }
+        if (rc)
+            remove_db_files(tmp.buf);
+        strbuf_release(&tmp);
+    } else {
+        rc = clear_server(args, url, &err);
+        if (rc == 0)
+            rc = build(url, &opt, &progress, &counts, &result, &err);
+    }
     if (progress.enabled)
         fputc('\n', stderr);
-    if (rc == 0) {
-        remove_db_files(path);
-        if (rename(tmp.buf, path) != 0)
-            rc = sd_error_set(&err, SD_EIO, "cannot rename '%s' to '%s': %s", tmp.buf, path,
-                              strerror(errno));
-    }
-    if (rc)
-        remove_db_files(tmp.buf);
-    strbuf_release(&tmp);
     if (rc)
         return cli_fail(&err);
     if (!cli_flag(args, "quiet"))

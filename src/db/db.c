@@ -29,6 +29,14 @@ int db_open(struct db **out, const char *url, int flags, struct sd_error *err)
     return sd_error_set(err, SD_EINVAL, "'%s' is not a database URL", url);
 }
 
+const char *db_url_file(const char *url)
+{
+    const char *target = NULL;
+    if (db_postgres_ops.accepts(url, &target) || !db_sqlite_ops.accepts(url, &target))
+        return NULL;
+    return target;
+}
+
 void db_common_init(struct db *db, const struct db_ops *ops, const char *url)
 {
     db->ops = ops;

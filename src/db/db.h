@@ -52,6 +52,11 @@ enum { DB_DONE = 0, DB_ROW = 1 };
  * is NULL and err says why, naming the URL.
  */
 int db_open(struct db **out, const char *url, int flags, struct sd_error *err);
+/*
+ * The file path a SQLite `url` names ("sqlite:" taken off), or NULL when the
+ * URL names a server (PostgreSQL): for commands that handle files themselves.
+ */
+const char *db_url_file(const char *url);
 /* Finalizes cached statements, rolls back an open transaction, closes. NULL is fine. */
 void db_close(struct db *db);
 /* The driver's name: "sqlite" or "postgresql". */
@@ -66,7 +71,10 @@ int db_exec(struct db *db, const char *sql, struct sd_error *err);
  */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct sd_error *err);
 
-/* Binds parameter `idx` (1-based). A NULL text binds SQL NULL. */
+/*
+ * Binds parameter `idx` (1-based). A NULL text binds SQL NULL. PostgreSQL
+ * holds UTF-8 text only: there a byte that is not UTF-8 is bound as U+FFFD.
+ */
 void db_bind_int64(struct db_stmt *st, int idx, int64_t v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s);
 void db_bind_text_n(struct db_stmt *st, int idx, const char *s, size_t len);

@@ -740,9 +740,16 @@ static void pg_bind_int64(struct db_stmt *st, int idx, int64_t v)
     bind_value(st, idx, xstrdup(digits));
 }
 
+/*
+ * PostgreSQL refuses a text parameter that is not UTF-8 (the statement fails),
+ * where SQLite compares the bytes and finds nothing: such bytes, which only a
+ * request's path or query can bring (imports check their text), go as U+FFFD.
+ */
 static void pg_bind_text(struct db_stmt *st, int idx, const char *s, size_t len)
 {
-    bind_value(st, idx, xstrndup(s, len));
+    struct strbuf text = STRBUF_INIT;
+    strbuf_add_utf8(&text, s, len);
+    bind_value(st, idx, strbuf_detach(&text, NULL));
 }
 
 static void pg_bind_null(struct db_stmt *st, int idx)

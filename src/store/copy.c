@@ -170,13 +170,12 @@ static int check_tables(struct db *db, const char *which, struct sd_error *err)
     return rc;
 }
 
-/* Without `force`, a target holding any row is refused; with it, its rows go. */
-static int clear_target(struct db *to, int force, struct store_copy_report *report,
-                        struct sd_error *err)
+int store_clear(struct db *db, int force, int64_t *removed, struct sd_error *err)
 {
+    *removed = 0;
     for (size_t i = 0; i < COPY_TABLES; i++) {
         int64_t rows = 0;
-        int rc = table_count(to, copy_tables[i].name, &rows, err);
+        int rc = table_count(db, copy_tables[i].name, &rows, err);
         if (rc)
             return rc;
         if (rows && !force)
@@ -184,12 +183,12 @@ static int clear_target(struct db *to, int force, struct store_copy_report *repo
                                 "the target is not empty (%" PRId64 " rows in '%s'): use --force "
                                 "to replace what it holds",
                                 rows, copy_tables[i].name);
-        report->rows_removed += rows;
+        *removed += rows;
     }
-    for (size_t i = COPY_TABLES; report->rows_removed && i-- > 0;) {
+    for (size_t i = COPY_TABLES; *removed && i-- > 0;) {
         char sql[128];
         snprintf(sql, sizeof(sql), "DELETE FROM %s", copy_tables[i].name);
-        int rc = db_exec(to, sql, err);
+        int rc = db_exec(db, sql, err);
         if (rc)
             return rc;
     }
@@ -389,7 +388,7 @@ int store_copy(struct db *from, struct db *to, int force, struct store_copy_repo
     if (rc == 0)
         rc = db_begin(to, err);
     if (rc == 0)
-        rc = clear_target(to, force, report, err);
+        rc = store_clear(to, force, &report->rows_removed, err);
     for (size_t i = 0; rc == 0 && i < COPY_TABLES; i++) {
         rc = copy_table(from, to, &copy_tables[i], &report->tables[i], err);
         report->count = i + 1;

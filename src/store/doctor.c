@@ -72,10 +72,10 @@ static const char account_orders_sql[] =
 /*
  * The lines of other accounts' open orders for the subject's products, each
  * with its order's header: what competes for the same stock. Driven from the
- * open orders (SQLite keeps a CROSS JOIN's left table outside, and + keeps the
- * product index out): the product index would visit every line ever written
- * for a popular product. The join condition stands in WHERE: PostgreSQL
- * refuses ON after CROSS JOIN.
+ * open orders (SQLite: CROSS JOIN fixes the order, and + keeps the product
+ * index out): the product index would visit every line ever written for a
+ * popular product. The join condition is in WHERE: CROSS JOIN takes no ON in
+ * PostgreSQL (whose planner picks the order itself).
  */
 static const char competing_lines_sql[] =
     "SELECT " ORDER_COLS ", " LINE_COLS " FROM orders o CROSS JOIN order_lines l "

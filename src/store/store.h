@@ -926,5 +926,11 @@ struct store_copy_report {
 int store_copy(struct db *from, struct db *to, int force, struct store_copy_report *report,
                struct sd_error *err);
 void store_copy_report_release(struct store_copy_report *report);
+/*
+ * Inside the caller's write transaction: a database holding any row of the
+ * store's tables is refused (SD_ECONFLICT, naming a table) unless `force`,
+ * which deletes every row; *removed counts them. The schema stays.
+ */
+int store_clear(struct db *db, int force, int64_t *removed, struct sd_error *err);
 
 #endif

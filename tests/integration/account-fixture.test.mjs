@@ -9,10 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, mkdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, tempDir, moneyText, moneyUnits, parseExact } from './helpers.mjs';
+import { run, tempDir, moneyText, moneyUnits, parseExact, testDb, sql } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TODAY = '2026-06-30';
@@ -102,7 +101,7 @@ function fixtureDb(t) {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(bundle);
   writeFixture(bundle);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -218,7 +217,7 @@ test('an account whose orders stopped coming: ORDER_FREQUENCY and churn risk', (
   assert.deepEqual(then.health.reasons, []);
   assert.equal(then.health.churn_risk, false);
   // The factor is a setting: at 12 times the rhythm, 100 days is not quiet.
-  spawnSync('sqlite3', [db, "INSERT INTO settings(key, value) VALUES ('account.quiet_factor', '12')"]);
+  sql(db, "INSERT INTO settings(key, value) VALUES ('account.quiet_factor', '12')");
   assert.deepEqual(status(db, 'AQUIET').health.reasons, []);
 });
 
@@ -247,7 +246,7 @@ test('a revenue drop of 60 % costs 20 points and is a churn risk; returns and co
   assert.equal(c.health.churn_risk, false);
   assert.equal(c.open_requests.length, 3);
   // With the returns threshold at 1 %, RETURNS fires too.
-  spawnSync('sqlite3', [db, "INSERT INTO settings(key, value) VALUES ('account.returns_pct', '1')"]);
+  sql(db, "INSERT INTO settings(key, value) VALUES ('account.returns_pct', '1')");
   const c2 = status(db, 'ACOMPLAIN');
   assert.deepEqual(c2.health.reasons.map((r) => [r.code, r.points]), [['RETURNS', '10'], ['OPEN_COMPLAINTS', '20']]);
   assert.equal(c2.health.score, '70');
@@ -256,7 +255,7 @@ test('a revenue drop of 60 % costs 20 points and is a churn risk; returns and co
 
 test('a malformed setting is refused with its key', (t) => {
   const db = fixtureDb(t);
-  spawnSync('sqlite3', [db, "INSERT INTO settings(key, value) VALUES ('account.quiet_points', '250')"]);
+  sql(db, "INSERT INTO settings(key, value) VALUES ('account.quiet_points', '250')");
   const r = run(['account', 'AHEALTHY', '--db', db]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /setting 'account\.quiet_points': '250' is not a whole number 0\.\.100/);

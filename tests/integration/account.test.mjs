@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, runAsync, pool, sql, lineNet, moneyText, parseExact } from './helpers.mjs';
+import { run, runAsync, pool, sql, lineNet, moneyText, parseExact, testDb } from './helpers.mjs';
 
 const TODAY = '2026-06-30';
 const DAY_MS = 86400000;
@@ -36,14 +36,15 @@ function divRound(num, den) {
 }
 
 let demoDir = null;
+let demoDb = null;
 after(() => demoDir && rmSync(demoDir, { recursive: true, force: true }));
 
 function buildDemo() {
   demoDir = mkdtempSync(path.join(tmpdir(), 'salesdesk-account-demo-'));
-  const db = path.join(demoDir, 'demo.db');
-  const r = run(['demo', '--scale', 'small', '--db', db, '--today', TODAY, '--quiet']);
+  demoDb = testDb(demoDir, 'demo.db');
+  const r = run(['demo', '--scale', 'small', '--db', demoDb, '--today', TODAY, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
-  return db;
+  return demoDb;
 }
 
 /** Every figure the test checks, per account id (internal), from the store by SQL. */
@@ -139,7 +140,7 @@ test('account status figures equal independent SQL for every account of the smal
 });
 
 test('the text page shows the figures a rep reads first', () => {
-  const db = demoDir ? path.join(demoDir, 'demo.db') : buildDemo();
+  const db = demoDb || buildDemo();
   const [a] = sql(db, `SELECT a.ext_id, a.name, count(*) AS n FROM accounts a JOIN invoices i ON i.account_id = a.id
       WHERE i.paid_amount < i.amount GROUP BY a.id ORDER BY n DESC, a.id LIMIT 1`);
   const r = run(['account', a.ext_id, '--db', db]);

@@ -10,13 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { run, sql, tempDir, testDb } from './helpers.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 /** A new store with two reps (REP1, REP2) to attach users to, imported like any other. */
 function freshDb(t, name) {
   const dir = tempDir(t, name);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const reps = path.join(dir, 'reps.csv');
   writeFileSync(reps, 'id,name,email,team,region,manager,discount_limit_pct\nREP1,Rita One,,,,,\nREP2,Sam Two,,,,,\n');
@@ -50,7 +50,7 @@ test('users through the API: create, change, disable (sessions and tokens end at
   let [a] = sql(db, 'SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
   assert.deepEqual([a.action, a.entity, a.entity_id, a.user_id, a.actor], ['create', 'user', u.id, admId, 'api:adm']);
   assert.deepEqual(JSON.parse(a.after_json), { login: 'rita', name: 'Rita', role: 'rep', rep: 'REP1', password: true });
-  assert.ok(!sql(db, 'SELECT group_concat(coalesce(before_json, "") || after_json) AS t FROM audit_log')[0].t.includes('rita-secret-9'),
+  assert.ok(!sql(db, "SELECT coalesce(before_json, '') || coalesce(after_json, '') AS t FROM audit_log").some((r) => r.t.includes('rita-secret-9')),
     'no audit row holds the password');
 
   // The rules of `salesdesk user add`, each naming its field; nothing written.

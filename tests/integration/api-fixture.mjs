@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseExact, run, sql, tempDir } from './helpers.mjs';
+import { parseExact, run, sql, tempDir, testDb } from './helpers.mjs';
 import { addUser, login, request, startServer } from './server.mjs';
 
 export const TODAY = '2026-06-30';
@@ -118,7 +118,7 @@ export function fixtureDb(t) {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(bundle);
   writeBundle(bundle);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);
   assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -11,23 +11,21 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { run, sql, tempDir, testDb, storeDump } from './helpers.mjs';
 import { addUser, errorOf, login, request, startServer } from './server.mjs';
 
 const SANITIZE = process.env.SD_SANITIZE === 'ON';
 
 function freshDb(t, name) {
   const dir = tempDir(t, name);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   return { dir, db };
 }
 
-/** The whole store as SQL text, without the rows that record jobs, logins and who did what. */
+/** The whole store (schema and rows), without the rows that record jobs, logins and who did what. */
 function dataDump(db) {
-  const r = spawnSync('sqlite3', [db, '.dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => !/^INSERT INTO (import_job|audit_log|sessions)/.test(l)).join('\n');
+  return storeDump(db, { skip: ['import_jobs', 'import_job_kinds', 'import_job_errors', 'audit_log', 'sessions'] });
 }
 
 const FILES = {

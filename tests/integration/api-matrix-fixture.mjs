@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { run, sql, tempDir, testDb, tableNames } from './helpers.mjs';
 import { addUser } from './server.mjs';
 
 export const TODAY = '2026-06-30';
@@ -160,7 +160,7 @@ export function buildFixture(t, name) {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(bundle);
   writeBundle(bundle);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   let r = run(['init', '--db', db]);
   assert.equal(r.code, 0, r.stderr);
   r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);
@@ -184,7 +184,7 @@ export function buildFixture(t, name) {
  * compares two of these.
  */
 export function storeDigest(db) {
-  const tables = sql(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'sessions' ORDER BY name");
+  const tables = tableNames(db).filter((name) => name !== 'sessions').map((name) => ({ name }));
   const counts = sql(db, tables.map((tb) => `SELECT '${tb.name}' AS t, count(*) AS n FROM "${tb.name}"`).join(' UNION ALL '));
   const dump = tables.map((tb) => sql(db, `SELECT * FROM "${tb.name}"`).map((row) => JSON.stringify(row)).sort().join('\n')).join('\n');
   return { counts: Object.fromEntries(counts.map((c) => [c.t, c.n])), dump };

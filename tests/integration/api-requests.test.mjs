@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir } from './helpers.mjs';
+import { run, sql, tempDir, testDb } from './helpers.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 const HEADERS = {
@@ -70,7 +70,7 @@ function fixtureDb(t, name) {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(bundle);
   for (const [kind, rows] of Object.entries(FIXTURE)) writeFileSync(path.join(bundle, `${kind}.csv`), csv(rows, HEADERS[kind]));
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);
   assert.equal(r.code, 0, r.stderr + r.stdout);

@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, run, sql, tempDir } from './helpers.mjs';
+import { BIN, run, sql, tempDir, testDb } from './helpers.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 const ROLES = ['admin', 'manager', 'support', 'rep', 'viewer'];
 
 function demoDb(t, name) {
-  const db = path.join(tempDir(t, name), 'demo.db');
+  const db = testDb(tempDir(t, name), 'demo.db');
   const r = run(['demo', '--db', db, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   return db;

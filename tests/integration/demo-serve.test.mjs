@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { BIN, run, sql, tempDir } from './helpers.mjs';
+import { BIN, run, sql, tempDir, testDb } from './helpers.mjs';
 import { request } from './server.mjs';
 
 const ROLES = ['admin', 'manager', 'support', 'rep', 'viewer'];
@@ -35,7 +35,7 @@ function startDemo(t, db) {
 }
 
 test('demo --serve prints a login per role and the URL; each login works with its role', async (t) => {
-  const db = path.join(tempDir(t, 'demo-serve'), 'demo.db');
+  const db = testDb(tempDir(t, 'demo-serve'), 'demo.db');
   const server = await startDemo(t, db);
   // The logins table: "  LOGIN  PASSWORD  what the role may do".
   const table = server.stdout.slice(server.stdout.indexOf('demo logins'));

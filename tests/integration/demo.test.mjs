@@ -4,29 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { run, sql, tempDir, lineNet } from './helpers.mjs';
+import { run, sql, tempDir, lineNet, testDb, storeDump } from './helpers.mjs';
 
-/** Columns that record when a row was written, not what it says. */
-const VOLATILE = { change_log: ['at'], schema_version: ['applied_at'] };
-
-/** Every table, every row, every column but the volatile ones, in a stable order. */
+/** Every table, every row, every column but those that record when a row was written. */
 function canonicalDump(db) {
-  const tables = sql(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
-  let text = '';
-  for (const { name } of tables) {
-    const cols = sql(db, `SELECT name FROM pragma_table_info('${name}') ORDER BY cid`)
-      .map((c) => c.name)
-      .filter((c) => !(VOLATILE[name] || []).includes(c));
-    const select = cols.map((c) => `quote("${c}")`).join(" || ',' || ");
-    const order = cols.map((_, i) => i + 1).join(', ');
-    const r = spawnSync('sqlite3', [db, `SELECT ${select} FROM "${name}" ORDER BY ${cols.map((c) => `"${c}"`).join(', ')}`],
-      { encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(r.status, 0, r.stderr);
-    text += `== ${name} (${cols.join(',')}) ${order ? '' : ''}\n${r.stdout}`;
-  }
-  return text;
+  return storeDump(db, { omit: ['change_log.at'] });
 }
 
 function sha(text) {
@@ -35,7 +17,7 @@ function sha(text) {
 
 test('the same seed gives byte-identical canonical dumps; another seed differs', (t) => {
   const dir = tempDir(t, 'demo-seed');
-  const dbs = ['a.db', 'b.db', 'c.db'].map((f) => path.join(dir, f));
+  const dbs = ['a.db', 'b.db', 'c.db'].map((f) => testDb(dir, f));
   for (const [db, seed] of [[dbs[0], '7'], [dbs[1], '7'], [dbs[2], '8']]) {
     const r = run(['demo', '--scale', 'small', '--seed', seed, '--db', db]);
     assert.equal(r.code, 0, r.stderr);
@@ -47,7 +29,7 @@ test('the same seed gives byte-identical canonical dumps; another seed differs',
 });
 
 test('the small demo has the documented size and prints what it made', (t) => {
-  const db = path.join(tempDir(t, 'demo-size'), 'demo.db');
+  const db = testDb(tempDir(t, 'demo-size'), 'demo.db');
   const r = run(['demo', '--scale', 'small', '--seed', '3', '--db', db, '--today', '2025-06-30']);
   assert.equal(r.code, 0, r.stderr);
   const [counts] = sql(db, `SELECT
@@ -66,11 +48,12 @@ test('the small demo has the documented size and prints what it made', (t) => {
 });
 
 test('an existing database is not replaced without --force', (t) => {
-  const db = path.join(tempDir(t, 'demo-force'), 'demo.db');
+  const db = testDb(tempDir(t, 'demo-force'), 'demo.db');
   assert.equal(run(['demo', '--db', db, '--quiet']).code, 0);
   const again = run(['demo', '--db', db, '--quiet']);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /already exists \(use --force/);
+  // A file exists; a PostgreSQL database holds rows.
+  assert.match(again.stderr, /already exists \(use --force|is not empty \(\d+ rows in '\w+'\): use --force/);
   assert.equal(run(['demo', '--db', db, '--quiet', '--force', '--seed', '2']).code, 0);
   assert.equal(sql(db, "SELECT value FROM settings WHERE key = 'demo_seed'")[0].value, '2');
 });
@@ -130,10 +113,10 @@ function plantedHolds(db, today) {
 }
 
 test('at least 5 orders of each planted problem, and each really has it', (t) => {
-  const db = path.join(tempDir(t, 'demo-planted'), 'demo.db');
+  const db = testDb(tempDir(t, 'demo-planted'), 'demo.db');
   const r = run(['demo', '--scale', 'small', '--seed', '11', '--db', db, '--today', '2026-03-15']);
   assert.equal(r.code, 0, r.stderr);
-  const today = Number(sql(db, "SELECT CAST(julianday(value) - 2440587.5 AS INTEGER) AS d FROM settings WHERE key = 'demo_today'")[0].d);
+  const today = Date.parse(sql(db, "SELECT value FROM settings WHERE key = 'demo_today'")[0].value) / 86400000;
   assert.equal(today, 20527); // 2026-03-15
   const checks = plantedHolds(db, today);
   const planted = sql(db, 'SELECT order_id, code FROM demo_planted ORDER BY code, order_id');

@@ -11,7 +11,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, tempDir, lineNet, moneyText, moneyUnits, parseExact } from './helpers.mjs';
+import { run, tempDir, lineNet, moneyText, moneyUnits, parseExact, testDb, sql } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TODAY = '2026-06-30';
@@ -135,7 +135,7 @@ function fixtureDb(t) {
   const bundle = path.join(dir, 'bundle');
   spawnSync('mkdir', [bundle]);
   writeFixture(bundle);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', bundle, '--map', 'native', '--db', db, '--no-alerts']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -265,8 +265,8 @@ test('diagnosing every open order gives the same findings as one order at a time
 
 test('thresholds come from settings; a bad setting is refused with its key', (t) => {
   const db = fixtureDb(t);
-  const set = (key, value) => spawnSync('sqlite3', [db,
-    `INSERT INTO settings(key, value) VALUES ('${key}', '${value}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`]);
+  const set = (key, value) => sql(db,
+    `INSERT INTO settings(key, value) VALUES ('${key}', '${value}') ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
   set('doctor.price_tolerance_pct', '20');
   assert.deepEqual(diagnose(db, 'O-PRICE').findings, []); // exactly 20 % below is within 20 %
   set('doctor.price_tolerance_pct', '19.99');

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, runAsync, pool, sql, lineNet, moneyText, parseExact } from './helpers.mjs';
+import { run, runAsync, pool, sql, lineNet, moneyText, parseExact, testDb } from './helpers.mjs';
 
 const TODAY = '2026-06-30';
 const TODAY_DAY = Date.parse(`${TODAY}T00:00:00Z`) / 86400000;
@@ -26,7 +26,7 @@ function demo(scale = 'small', seed = '1') {
   if (cached.has(key)) return cached.get(key);
   const dir = mkdtempSync(path.join(tmpdir(), 'salesdesk-doctor-demo-'));
   dirs.push(dir);
-  const db = path.join(dir, 'demo.db');
+  const db = testDb(dir, 'demo.db');
   const r = run(['demo', '--scale', scale, '--seed', seed, '--db', db, '--today', TODAY, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const b = run(['order', '--diagnose-open', '--json', '--db', db]);

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Helpers for the integration tests: run the real binary, query the store with
-// the sqlite3 command-line shell (independently of the code under test), parse
-// JSON keeping numbers exact, and compute money the way DESIGN.md defines it.
+// the sqlite3 command-line shell or psql (independently of the code under
+// test), parse JSON keeping numbers exact, and compute money the way DESIGN.md
+// defines it.
+//
+// Backends: a test file runs once per backend (CMake registers
+// integration/NAME and integration-pg/NAME). SD_TEST_BACKEND=pg makes
+// testDb() give a new PostgreSQL database (pg.mjs) instead of a SQLite file;
+// sql() reads either, so a test is written once, in SQL both dialects take.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pgDatabase, psql } from './pg.mjs';
 
 export const BIN = process.env.SALESDESK_BIN;
 if (!BIN) throw new Error('SALESDESK_BIN is not set (run the tests through ctest)');
@@ -14,6 +21,32 @@ export function tempDir(t, name) {
   const dir = mkdtempSync(path.join(tmpdir(), `salesdesk-${name}-`));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The backend this run tests: 'sqlite' or 'pg' (SD_TEST_BACKEND). */
+export const BACKEND = process.env.SD_TEST_BACKEND === 'pg' ? 'pg' : 'sqlite';
+
+/**
+ * A new, empty store for a test: the SQLite file `file` in `dir`, or on the
+ * PostgreSQL backend a new database named after it (dropped after the file's
+ * tests). Either is what --db takes.
+ */
+export function testDb(dir, file) {
+  if (BACKEND === 'pg') return pgDatabase(file.replace(/\.db$/, ''));
+  return path.join(dir, file);
+}
+
+/** A copy of store `db` (nothing may be using it), as testDb(dir, file) would name it. */
+export function copyDb(db, dir, file) {
+  if (isPg(db)) return pgDatabase(file.replace(/\.db$/, ''), db);
+  const copy = path.join(dir, file);
+  sql(db, `VACUUM INTO '${copy}'`);
+  return copy;
+}
+
+/** True for a PostgreSQL URL (what testDb gives on the pg backend). */
+export function isPg(db) {
+  return /^postgres(ql)?:/.test(db);
 }
 
 /** Runs salesdesk synchronously; returns { code, signal, stdout, stderr }. */
@@ -50,11 +83,54 @@ export async function pool(items, limit, fn) {
   return results;
 }
 
-/** Rows of a query as objects, through the sqlite3 shell; integers stay exact (BigInt-safe strings). */
+/**
+ * Rows of a query as objects, through the sqlite3 shell or psql (for a
+ * postgresql:// URL); numbers stay exact (strings). A statement that is not a
+ * query (INSERT, UPDATE, ...) runs as it is and gives [].
+ */
 export function sql(db, query) {
+  if (isPg(db)) {
+    if (!/^\s*(SELECT|WITH|VALUES)\b/i.test(query)) {
+      psql(db, query);
+      return [];
+    }
+    // One JSON object a line (row_to_json escapes newlines in values), in the query's order.
+    return psql(db, `SELECT row_to_json(q) FROM (${query}) q`).map(([line]) => parseExact(line));
+  }
   const r = spawnSync('sqlite3', ['-json', db, query], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim() === '' ? [] : parseExact(r.stdout);
+}
+
+/** The store's tables (schema_version and the engine's own left out), in name order. */
+export function tableNames(db) {
+  const q = isPg(db)
+    ? "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+    : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+  return sql(db, `${q} ORDER BY name`).map((r) => r.name).filter((n) => n !== 'schema_version');
+}
+
+/**
+ * The schema (tables' columns and the indexes) and every row of every table
+ * but those in `skip`, as text to compare: per table its name, then each row
+ * as JSON (without the columns `omit` names as "table.column"), sorted.
+ */
+export function storeDump(db, { skip = [], omit = [] } = {}) {
+  const schema = isPg(db)
+    ? sql(db, `SELECT table_name || '.' || column_name || ' ' || data_type AS s FROM information_schema.columns
+        WHERE table_schema = current_schema() UNION ALL
+        SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`)
+    : sql(db, "SELECT coalesce(sql, name) AS s FROM sqlite_schema ORDER BY name");
+  let text = schema.map((r) => r.s).join('\n') + '\n';
+  for (const name of tableNames(db)) {
+    if (skip.includes(name)) continue;
+    const rows = sql(db, `SELECT * FROM ${name}`).map((row) => {
+      for (const c of omit) if (c.startsWith(`${name}.`)) delete row[c.slice(name.length + 1)];
+      return JSON.stringify(row);
+    });
+    text += `== ${name}\n${rows.sort().join('\n')}\n`;
+  }
+  return text;
 }
 
 /**

@@ -11,13 +11,14 @@ import net from 'node:net';
 import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, tempDir } from './helpers.mjs';
+import { run, tempDir, testDb, isPg } from './helpers.mjs';
+import { pgConnectable } from './pg.mjs';
 import { startServer, request, errorOf, addUser, login } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function demoDb(t, name) {
-  const db = path.join(tempDir(t, name), 'demo.db');
+  const db = testDb(tempDir(t, name), 'demo.db');
   const r = run(['demo', '--db', db, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   return db;
@@ -329,12 +330,14 @@ test('metrics count requests by route and status with a latency histogram', asyn
 test('a store that cannot be opened answers 503, and is opened again once it is back', async (t) => {
   const db = demoDb(t, 'http-reopen');
   const server = await startServer(t, db, ['--threads', '1']);
-  renameSync(db, `${db}.away`);
+  // The store goes away: the SQLite file is moved, the PostgreSQL database takes no connections.
+  const away = (gone) => (isPg(db) ? pgConnectable(db, !gone) : gone ? renameSync(db, `${db}.away`) : renameSync(`${db}.away`, db));
+  away(true);
   const down = await request(server, '/healthz');
   assert.equal(down.status, 503);
   assert.deepEqual([down.json.status, down.json.store], ['unavailable', 'failing']);
   assert.equal((await request(server, '/api/v1/auth/me')).status, 503);
-  renameSync(`${db}.away`, db);
+  away(false);
   let up;
   for (let i = 0; i < 40 && (!up || up.status !== 200); i++) {
     await new Promise((r) => setTimeout(r, 100));

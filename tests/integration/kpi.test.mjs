@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact } from './helpers.mjs';
+import { run, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact, testDb } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NORTHWIND = path.join(ROOT, 'tests/data/northwind');
 
 function northwindDb(t) {
   const dir = tempDir(t, 'kpi');
-  const db = path.join(dir, 'nw.db');
+  const db = testDb(dir, 'nw.db');
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', NORTHWIND, '--map', 'northwind', '--db', db]);
   assert.equal(r.code, 0, r.stderr);
@@ -230,7 +230,7 @@ function seasonalBundle(dir, spikeMonth) {
 
 test('a planted demand spike is the one anomaly; the forecast reports its backtest', (t) => {
   const dir = tempDir(t, 'anomaly');
-  const db = path.join(dir, 'a.db');
+  const db = testDb(dir, 'a.db');
   seasonalBundle(path.join(dir, 'bundle'), 21);
   assert.equal(run(['init', '--db', db]).code, 0);
   const r = run(['import', 'bundle', path.join(dir, 'bundle'), '--map', 'native', '--db', db]);
@@ -249,7 +249,7 @@ test('a planted demand spike is the one anomaly; the forecast reports its backte
 
 test('a forecast on the demo reports its backtest MAPE', (t) => {
   const dir = tempDir(t, 'forecast');
-  const db = path.join(dir, 'demo.db');
+  const db = testDb(dir, 'demo.db');
   const d = run(['demo', '--scale', 'small', '--db', db, '--quiet']);
   assert.equal(d.code, 0, d.stderr);
   const tr = json(['trend', 'revenue', '--db', db]);
@@ -275,7 +275,7 @@ function toBase(fx, currency, amount, day) {
 
 test('pipeline, win rate, deal size, service times, SLA breaches, receivables and DSO match the store', (t) => {
   const dir = tempDir(t, 'side');
-  const db = path.join(dir, 'demo.db');
+  const db = testDb(dir, 'demo.db');
   assert.equal(run(['demo', '--scale', 'small', '--db', db, '--quiet', '--today', '2026-11-20']).code, 0);
   const [from, to] = [dayOf('2026-07-01'), dayOf('2026-09-30')];
   const k = json(['kpi', '--period', '2026-Q3', '--db', db, '--today', '2026-11-20']);

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { run, runAsync, pool, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact } from './helpers.mjs';
+import { run, runAsync, pool, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact, testDb } from './helpers.mjs';
 
 function buildDemo(t, name) {
-  const db = path.join(tempDir(t, name), 'demo.db');
+  const db = testDb(tempDir(t, name), 'demo.db');
   const r = run(['demo', '--scale', 'small', '--seed', '5', '--db', db, '--today', '2026-09-30', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   return db;
@@ -56,7 +56,7 @@ test('order text output shows the header, lines and net total', (t) => {
   const db = buildDemo(t, 'order-text');
   const [o] = sql(db, `SELECT o.ext_id, a.ext_id AS account, count(l.line_no) AS n FROM orders o
       JOIN accounts a ON a.id = o.account_id JOIN order_lines l ON l.order_id = o.id
-      GROUP BY o.id ORDER BY o.id LIMIT 1 OFFSET 100`);
+      GROUP BY o.id, o.ext_id, a.ext_id ORDER BY o.id LIMIT 1 OFFSET 100`);
   const r = run(['order', o.ext_id, '--db', db]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^Order ${o.ext_id} `));

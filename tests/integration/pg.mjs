@@ -28,13 +28,27 @@ const made = [];
 let serial = 0;
 after(() => { for (const db of made) psql(serverUrl(), `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); });
 
-/** A new, empty database on the test server; its URL. Dropped after the file's tests. */
-export function pgDatabase(name) {
+/**
+ * A new database on the test server, empty or a copy of database URL
+ * `template` (which nothing may be connected to); its URL. Dropped after the
+ * file's tests.
+ */
+export function pgDatabase(name, template) {
   const server = serverUrl();
   const db = `sd_${name.replace(/[^a-z0-9]/g, '_')}_${process.pid}_${++serial}`;
-  psql(server, `CREATE DATABASE ${db}`);
+  psql(server, `CREATE DATABASE ${db}${template ? ` TEMPLATE ${new URL(template).pathname.slice(1)}` : ''}`);
   made.push(db);
   const url = new URL(server);
   url.pathname = `/${db}`;
   return url.toString();
+}
+
+/**
+ * Takes database `url` away (on = false: no new connections, and the ones it
+ * has are ended) or gives it back, as a server that went away and came back.
+ */
+export function pgConnectable(url, on) {
+  const name = new URL(url).pathname.slice(1);
+  psql(serverUrl(), `ALTER DATABASE ${name} ALLOW_CONNECTIONS ${on}`);
+  if (!on) psql(serverUrl(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '${name}'`);
 }

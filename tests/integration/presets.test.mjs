@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, sql, tempDir, parseExact } from './helpers.mjs';
+import { run, sql, tempDir, parseExact, testDb } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = path.join(ROOT, 'tests/data/presets');
@@ -20,7 +20,7 @@ const FIXTURES = path.join(ROOT, 'tests/data/presets');
  */
 function importPreset(t, name) {
   const dir = tempDir(t, `preset-${name}`);
-  const db = path.join(dir, 'store.db');
+  const db = testDb(dir, 'store.db');
   assert.equal(run(['init', '--db', db], { cwd: dir }).code, 0);
   const r = run(['import', 'bundle', path.join(FIXTURES, name), '--map', name, '--db', db, '--json'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, sql, lineNet, moneyText, parseExact } from './helpers.mjs';
+import { run, sql, lineNet, moneyText, parseExact, testDb, copyDb } from './helpers.mjs';
 
 const TODAY = '2026-06-30';
 const DAY = (iso) => Date.parse(`${iso}T00:00:00Z`) / 86400000;
@@ -24,7 +24,7 @@ let cached = null;
 function demo() {
   if (cached) return cached;
   dir = mkdtempSync(path.join(tmpdir(), 'salesdesk-queue-'));
-  const db = path.join(dir, 'demo.db');
+  const db = testDb(dir, 'demo.db');
   const r = run(['demo', '--scale', 'small', '--db', db, '--today', TODAY, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   cached = { db };
@@ -212,10 +212,10 @@ test('limits, text output and usage errors', () => {
 
 test('tier points come from the setting queue.tiers', (t) => {
   const { db } = demo();
-  const copy = path.join(dir, 'tiers.db');
-  sql(db, `VACUUM INTO '${copy}'`);
-  t.after(() => rmSync(copy, { force: true }));
-  sql(copy, "INSERT OR REPLACE INTO settings(key, value) VALUES ('queue.tiers', 'SMB=10,Enterprise=1')");
+  const copy = copyDb(db, dir, 'tiers.db');
+  const setTiers = (value) => sql(copy, `INSERT INTO settings(key, value) VALUES ('queue.tiers', '${value}')
+      ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+  setTiers('SMB=10,Enterprise=1');
   const q = queue(copy);
   const store = openOrders(copy);
   const tiers = { SMB: 10, Enterprise: 1 };
@@ -224,7 +224,7 @@ test('tier points come from the setting queue.tiers', (t) => {
     assert.equal(Number(it.score), expectedScore(store.get(it.order), it.verdict, tiers).total, it.order);
   }
   for (const bad of ['Enterprise=11', 'Enterprise', '=3', 'SMB=x']) {
-    sql(copy, `INSERT OR REPLACE INTO settings(key, value) VALUES ('queue.tiers', '${bad}')`);
+    setTiers(bad);
     const r = run(['queue', '--db', copy]);
     assert.equal(r.code, 1, `${bad}: ${r.stderr}`);
     assert.match(r.stderr, /setting queue\.tiers/, bad);

@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { BIN, run, sql, tempDir } from './helpers.mjs';
+import { BIN, run, sql, tempDir, testDb } from './helpers.mjs';
 
 function demoDb(t, name) {
-  const db = path.join(tempDir(t, name), 'demo.db');
+  const db = testDb(tempDir(t, name), 'demo.db');
   const r = run(['demo', '--db', db, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   return db;
@@ -47,7 +47,7 @@ test('salesdesk user: add, list, passwd, with clear usage errors and an audit tr
     assert.equal(r.status, 2, `login ${JSON.stringify(bad)}`);
     assert.match(r.stderr, /1 to 128 characters, no spaces or control characters/);
   }
-  const other = path.join(path.dirname(db), 'other.db');
+  const other = testDb(tempDir(t, 'user-other'), 'other.db');
   assert.equal(run(['init', '--db', other]).code, 0);
   assert.equal(user(other, ['add', 'l'.repeat(128), '--role', 'viewer']).status, 0, 'a 128-character login is fine');
   assert.equal(user(db, ['passwd', 'ada']).status, 2, 'passwd needs --password-stdin');
