@@ -187,3 +187,18 @@ export function lineNet(qty, unitPrice, discountPpm) {
   if (twice >= den) return num < 0n ? q - 1n : q + 1n;
   return q;
 }
+
+/** Fields of one CSV line (quoted fields with commas and doubled quotes). */
+export function csvFields(line) {
+  const out = [];
+  let field = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { out.push(field); field = ''; } else field += c;
+  }
+  out.push(field);
+  return out;
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact, testDb } from './helpers.mjs';
+import { csvFields, run, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact, testDb } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NORTHWIND = path.join(ROOT, 'tests/data/northwind');
@@ -348,21 +348,6 @@ test('an import that changes data checks the targets and raises the alerts due',
   // The same file again changes nothing, checks nothing, raises nothing.
   assert.doesNotMatch(run(['import', 'accounts', path.join(dir, 'a2.csv'), '--db', db]).stdout, /KPI alerts/);
 });
-
-/** Fields of one CSV line (quoted fields with commas and doubled quotes). */
-function csvFields(line) {
-  const out = [];
-  let field = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.push(field); field = ''; } else field += c;
-  }
-  out.push(field);
-  return out;
-}
 
 test('top movers by category: the last complete month against the one before, as the CSV says', (t) => {
   const { db } = northwindDb(t);

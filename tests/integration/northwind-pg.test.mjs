@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lineNet, moneyText, moneyUnits, parseExact, pool, run, runAsync } from './helpers.mjs';
+import { csvFields, lineNet, moneyText, moneyUnits, parseExact, pool, run, runAsync } from './helpers.mjs';
 import { addUser, login, request, startServer } from './server.mjs';
 import { pgDatabase } from './pg.mjs';
 
@@ -60,21 +60,6 @@ async function sameOnBoth(commands, { file, pg }) {
     assert.equal(post.stdout, lite.stdout, `${what}: PostgreSQL answers differently from SQLite`);
   }
   return out.filter((_, i) => i % 2 === 1).map((r) => parseExact(r.stdout));
-}
-
-/** Fields of one CSV line (quoted fields with commas and doubled quotes). */
-function csvFields(line) {
-  const out = [];
-  let field = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.push(field); field = ''; } else field += c;
-  }
-  out.push(field);
-  return out;
 }
 
 /** Per year: revenue, orders, units, lines; and 1997's revenue per employee, from the CSV files. */
