@@ -398,10 +398,22 @@ test('SIGTERM during a large import: the server exits 0, none of it is in the st
   assert.match(job.error, /stopped before it finished: nothing was applied/);
 });
 
+/**
+ * A server the test kills on purpose: no exit-status check after the test, but
+ * killed if an assertion stops the test first (a live server would keep
+ * node:test waiting for ever).
+ */
+async function serverToKill(t, db) {
+  const server = await startServer({ after() {} }, db);
+  t.after(() => {
+    if (server.proc.exitCode === null && server.proc.signalCode === null) process.kill(server.proc.pid, 'SIGKILL');
+  });
+  return server;
+}
+
 test('kill -9 during a large import: none of it is in the store, and the next start marks the job failed', async (t) => {
   const { db } = freshDb(t, 'api-import-kill');
-  // This server is killed on purpose: no exit-status check after the test.
-  const server = await startServer({ after() {} }, db);
+  const server = await serverToKill(t, db);
   const auth = await adminSession(t, server, db);
   const before = dataDump(db);
   const id = await startBigImport(server, auth, bigAccounts(200000));
@@ -431,10 +443,7 @@ async function jobStatusBecomes(db, id, statuses, ms) {
 
 test('two servers on one store: one starting or stopping leaves the other\'s job alone; a killed one\'s job is marked failed by the other', async (t) => {
   const { db } = freshDb(t, 'api-import-servers');
-  // a is killed on purpose at the end: no exit-status check after the test, but killed if
-  // an assertion stops the test before.
-  const a = await startServer({ after() {} }, db);
-  t.after(() => { if (a.proc.exitCode === null && a.proc.signalCode === null) process.kill(a.proc.pid, 'SIGKILL'); });
+  const a = await serverToKill(t, db); // killed at the end
   const b = await startServer(t, db);
   const auth = await adminSession(t, a, db);
   const id = await startBigImport(a, auth, bigAccounts(200000));

@@ -22,8 +22,9 @@
  * bucket (base/date.h's period_containing); one fixed statement groups and
  * sums, C computes the ratios (128-bit, half away from zero) and medians.
  * The statement cache keys on the SQL text's address, so the per-query
- * parts (dimension columns, the filter) are written into `tl` by an UPDATE
- * run through db_exec.
+ * parts (bucket, dimension columns, the filter) go into a temporary view
+ * `tv` over `tl`, made again through db_exec for each query, which the
+ * fixed statement reads.
  *
  * With SALESDESK_TEST_PG set (see test-util.h) every case runs on PostgreSQL:
  * the engine built from a PostgreSQL store against the twin run there.
