@@ -1168,17 +1168,8 @@ static int setup(void **state)
     if (!fx)
         return -1;
     test_tmpdir_make(fx->dir, sizeof(fx->dir));
-    test_path(fx->path, fx->dir, "query.db");
     *state = fx;
-    int rc = 0;
-    if (pg_url[0]) {
-        snprintf(fx->path, sizeof(fx->path), "%s", pg_url);
-        rc = test_pg_empty(pg_url, &err);
-    }
-    if (rc == 0)
-        rc = db_open(&fx->db, fx->path, DB_OPEN_CREATE, &err);
-    if (rc == 0)
-        rc = db_migrate(fx->db, NULL, NULL, &err);
+    int rc = test_store_make(fx->path, fx->dir, "query.db", pg_url, &fx->db, &err);
     /* A scratch database: commits need not reach the disk. */
     if (rc == 0)
         rc = db_exec(fx->db, pg_url[0] ? "SET synchronous_commit = off" : "PRAGMA synchronous = OFF",

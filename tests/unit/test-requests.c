@@ -190,17 +190,8 @@ static int db_setup(void **state)
     if (!f)
         return -1;
     test_tmpdir_make(f->dir, sizeof(f->dir));
-    test_path(f->path, f->dir, "sla.db");
     *state = f;
-    int rc = 0;
-    if (pg_url[0]) {
-        snprintf(f->path, sizeof(f->path), "%s", pg_url);
-        rc = test_pg_empty(pg_url, &err);
-    }
-    if (rc == 0)
-        rc = db_open(&f->db, f->path, DB_OPEN_CREATE, &err);
-    if (rc == 0)
-        rc = db_migrate(f->db, NULL, NULL, &err);
+    int rc = test_store_make(f->path, f->dir, "sla.db", pg_url, &f->db, &err);
     if (rc)
         print_error("setup: %s\n", err.message);
     return rc;

@@ -54,18 +54,9 @@ static int setup(void **state)
     if (!f)
         return -1;
     test_tmpdir_make(f->dir, sizeof(f->dir));
-    test_path(f->path, f->dir, "store.db");
     arena_init(&f->arena, 0);
     *state = f;
-    int rc = 0;
-    if (pg_url[0]) {
-        snprintf(f->path, sizeof(f->path), "%s", pg_url);
-        rc = test_pg_empty(pg_url, &err);
-    }
-    if (rc == 0)
-        rc = db_open(&db, f->path, DB_OPEN_CREATE, &err);
-    if (rc == 0)
-        rc = db_migrate(db, NULL, NULL, &err);
+    int rc = test_store_make(f->path, f->dir, "store.db", pg_url, &db, &err);
     db_close(db);
     if (rc == 0)
         rc = store_open(&f->db, f->path, DB_OPEN_EXISTING, &err);

@@ -254,4 +254,27 @@ static inline int test_pg_empty(const char *url, struct sd_error *err)
     return rc;
 }
 
+/*
+ * A migrated store for a test's setup: the file `file` in `dir`, or on a
+ * PostgreSQL run (pg_url not "") that database, emptied first. Its URL goes
+ * into path (TEST_PATH_MAX bytes), the open connection into *db. 0 or a
+ * negative status, with err filled.
+ */
+static inline int test_store_make(char *path, const char *dir, const char *file,
+                                  const char *pg_url, struct db **db, struct sd_error *err)
+{
+    int rc = 0;
+    if (pg_url[0]) {
+        snprintf(path, TEST_PATH_MAX, "%s", pg_url);
+        rc = test_pg_empty(pg_url, err);
+    } else {
+        test_path(path, dir, file);
+    }
+    if (rc == 0)
+        rc = db_open(db, path, DB_OPEN_CREATE, err);
+    if (rc == 0)
+        rc = db_migrate(*db, NULL, NULL, err);
+    return rc;
+}
+
 #endif
