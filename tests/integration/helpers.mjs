@@ -97,7 +97,9 @@ export function sql(db, query) {
     // One JSON object a line (row_to_json escapes newlines in values), in the query's order.
     return psql(db, `SELECT row_to_json(q) FROM (${query}) q`).map(([line]) => parseExact(line));
   }
-  const r = spawnSync('sqlite3', ['-json', db, query], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  // The shell waits for a lock as the server does (busy timeout), instead of failing at once
+  // while a server holds it: after a kill -9 the next reader recovers the WAL, say.
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', '-json', db, query], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim() === '' ? [] : parseExact(r.stdout);
 }
