@@ -283,6 +283,14 @@ struct timespec api_deadline_in(int64_t ms);
  */
 int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_error *err);
 void api_engine_end(struct api_call *c, struct api_engine_use *u);
+/*
+ * For a route that can also read the store itself (the account status): 0
+ * with *f the facts caught up and read-locked when the engine is built, else
+ * 0 with *f NULL at once (loading or failed: never a 503), or the error of
+ * catching up. api_engine_release(c, *f) unlocks (NULL is fine).
+ */
+int api_engine_try(struct api_call *c, const struct facts **f, struct sd_error *err);
+void api_engine_release(struct api_call *c, const struct facts *f);
 /* The engine's gauges for GET /metrics. */
 void api_engine_metrics(struct api_call *c, struct strbuf *out);
 

@@ -311,6 +311,26 @@ int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_err
     return rc;
 }
 
+int api_engine_try(struct api_call *c, const struct facts **f, struct sd_error *err)
+{
+    struct api_engine *e = c->app->engine;
+    *f = NULL;
+    if (!e || engine_state(e, 0) != ENGINE_READY)
+        return 0;
+    int rc = catch_up(c, e, err);
+    if (rc)
+        return rc;
+    pthread_rwlock_rdlock(&e->lock);
+    *f = e->facts;
+    return 0;
+}
+
+void api_engine_release(struct api_call *c, const struct facts *f)
+{
+    if (f)
+        pthread_rwlock_unlock(&c->app->engine->lock);
+}
+
 void api_engine_end(struct api_call *c, struct api_engine_use *u)
 {
     if (u->scope)

@@ -316,7 +316,7 @@ static int load_status(const struct cli_args *args, struct db **db, struct arena
     if (rc == 0)
         rc = account_settings_load(*db, &settings, err);
     if (rc == 0)
-        rc = account_status_load(*db, arena, &settings, args->args[0], today, st, err);
+        rc = account_status_load(*db, NULL, arena, &settings, args->args[0], today, st, err);
     return rc;
 }
 

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "base/date.h"
-#include "base/hashmap.h"
 #include "base/json.h"
 #include "base/money.h"
 #include "base/strbuf.h"
 #include "base/vec.h"
+#include "base/xalloc.h"
 #include "desk/account.h"
 #include "base/banned.h"
 
@@ -204,13 +204,22 @@ struct product_sum {
     int64_t units;
 };
 
+/*
+ * The lines of the largest accounts number ~10^5: per line, the month comes
+ * from the last line's when the day is the same (lines arrive order by
+ * order), and the product's sum from an open-addressing table of indexes
+ * into `products` (ids are >= 1; 0 marks a free place; at most half full).
+ */
 struct line_pass {
     struct account_status *st;
     struct sd_error *err;
-    int32_t month0;       /* months[0].first_day */
-    int month0_index;     /* year × 12 + month − 1 of months[0] */
-    struct hashmap slots; /* product id (8 bytes) → index in products */
-    struct vec products;  /* struct product_sum: booked lines of the last 12 months by product */
+    int32_t month0;     /* months[0].first_day */
+    int month0_index;   /* year × 12 + month − 1 of months[0] */
+    int32_t last_day;   /* the day of the last line, and its month index */
+    int last_month;
+    uint32_t *slots;    /* index + 1 into products; 0: free */
+    size_t nslots;      /* a power of two */
+    struct vec products; /* struct product_sum: booked lines of the last 12 months by product */
 };
 
 static int month_index(int32_t day)
@@ -218,6 +227,36 @@ static int month_index(int32_t day)
     int y, m, d;
     date_to_civil(day, &y, &m, &d);
     return y * 12 + m - 1;
+}
+
+static int line_month(struct line_pass *p, int32_t day)
+{
+    if (day != p->last_day) {
+        p->last_day = day;
+        p->last_month = month_index(day);
+    }
+    return p->last_month;
+}
+
+/* The place of `product_id` in the table: its own, or the free one where it goes. */
+static size_t product_place(const struct line_pass *p, int64_t product_id)
+{
+    size_t mask = p->nslots - 1;
+    size_t i = (size_t)((uint64_t)product_id * 0x9E3779B97F4A7C15u >> 32) & mask;
+    const struct product_sum *sums = p->products.items;
+    while (p->slots[i] && sums[p->slots[i] - 1].product_id != product_id)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void products_grow(struct line_pass *p)
+{
+    free(p->slots);
+    p->nslots = p->nslots ? p->nslots * 2 : 64;
+    p->slots = xcalloc(p->nslots, sizeof(*p->slots));
+    const struct product_sum *sums = p->products.items;
+    for (size_t k = 0; k < p->products.len; k++)
+        p->slots[product_place(p, sums[k].product_id)] = (uint32_t)k + 1;
 }
 
 /* Per order: orders per month and in the last 12 months, orders in other currencies. */
@@ -240,11 +279,14 @@ static int add_order(void *ctx, int32_t order_date, enum order_status status, co
 
 static int add_product(struct line_pass *p, const struct store_account_line *l, int64_t net)
 {
-    int64_t slot = (int64_t)p->products.len;
-    if (hashmap_put_new(&p->slots, (const char *)&l->product_id, sizeof(l->product_id), slot,
-                        &slot))
+    if ((p->products.len + 1) * 2 > p->nslots)
+        products_grow(p);
+    size_t i = product_place(p, l->product_id);
+    if (!p->slots[i]) {
         vec_push(&p->products, &(struct product_sum){l->product_id, 0, 0});
-    struct product_sum *sum = VEC_AT(&p->products, struct product_sum, (size_t)slot);
+        p->slots[i] = (uint32_t)p->products.len;
+    }
+    struct product_sum *sum = VEC_AT(&p->products, struct product_sum, p->slots[i] - 1);
     sum->units += l->qty;
     return money_add(sum->revenue, net, &sum->revenue);
 }
@@ -253,17 +295,15 @@ static int add_line(void *ctx, const struct store_account_line *l)
 {
     struct line_pass *p = ctx;
     struct account_status *st = p->st;
-    int64_t net = 0;
+    int64_t net = l->net;
     int trailing = l->order_date >= st->trailing_from && l->order_date <= st->trailing_to;
     int prior = l->order_date >= st->prior_from && l->order_date <= st->prior_to;
-    if (money_line_net(l->unit_price, l->qty, l->discount, &net))
-        return overflow(st, p->err);
     if (l->status == ORDER_RETURNED) {
         if (trailing && money_add(st->returned_trailing, net, &st->returned_trailing))
             return overflow(st, p->err);
         return 0;
     }
-    int m = month_index(l->order_date) - p->month0_index;
+    int m = line_month(p, l->order_date) - p->month0_index;
     if ((trailing && money_add(st->revenue_trailing, net, &st->revenue_trailing)) ||
         (prior && money_add(st->revenue_prior, net, &st->revenue_prior)) ||
         (m >= 0 && m < ACCOUNT_MONTHS &&
@@ -320,22 +360,22 @@ static void windows(struct account_status *st, struct line_pass *p)
         st->months[i].first_day = date_add_months(p->month0, i);
 }
 
-static int revenue(struct db *db, struct arena *arena, struct account_status *st,
-                   struct sd_error *err)
+static int revenue(struct db *db, const struct facts *f, struct arena *arena,
+                   struct account_status *st, struct sd_error *err)
 {
-    struct line_pass p = {.st = st, .err = err};
-    hashmap_init(&p.slots);
+    struct line_pass p = {.st = st, .err = err, .last_day = DATE_NONE};
     vec_init(&p.products, sizeof(struct product_sum));
     windows(st, &p);
     int32_t from = st->prior_from < p.month0 ? st->prior_from : p.month0;
     int64_t id = st->view.account.id;
     int rc = store_account_orders(db, id, from, st->today, add_order, &p, err);
     if (rc == 0)
-        rc = store_account_lines(db, id, from, st->today, add_line, &p, err);
+        rc = f ? facts_account_lines(f, id, from, st->today, add_line, &p)
+               : store_account_lines(db, id, from, st->today, add_line, &p, err);
     if (rc == 0)
         rc = top_products(db, arena, &p, err);
     vec_release(&p.products);
-    hashmap_release(&p.slots);
+    free(p.slots);
     if (rc)
         return rc;
     st->revenue_change_pct =
@@ -550,8 +590,9 @@ static int requests(struct db *db, struct arena *arena, struct account_status *s
     return rc;
 }
 
-static int load(struct db *db, struct arena *arena, const struct account_settings *s,
-                const char *ext_id, struct account_status *st, struct sd_error *err)
+static int load(struct db *db, const struct facts *f, struct arena *arena,
+                const struct account_settings *s, const char *ext_id, struct account_status *st,
+                struct sd_error *err)
 {
     int rc = store_account_view(db, arena, ext_id, st->today, &st->view, err);
     if (rc)
@@ -561,7 +602,7 @@ static int load(struct db *db, struct arena *arena, const struct account_setting
     if (rc == 0)
         rc = credit(st, err);
     if (rc == 0)
-        rc = revenue(db, arena, st, err);
+        rc = revenue(db, f, arena, st, err);
     if (rc == 0)
         rc = rhythm(db, s, st, err);
     if (rc == 0)
@@ -571,9 +612,9 @@ static int load(struct db *db, struct arena *arena, const struct account_setting
     return rc;
 }
 
-int account_status_load(struct db *db, struct arena *arena, const struct account_settings *s,
-                        const char *ext_id, int32_t today, struct account_status *out,
-                        struct sd_error *err)
+int account_status_load(struct db *db, const struct facts *f, struct arena *arena,
+                        const struct account_settings *s, const char *ext_id, int32_t today,
+                        struct account_status *out, struct sd_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->today = today;
@@ -581,7 +622,7 @@ int account_status_load(struct db *db, struct arena *arena, const struct account
     int began = !db_in_transaction(db);
     int rc = began ? db_begin_read(db, err) : 0;
     if (rc == 0)
-        rc = load(db, arena, s, ext_id, out, err);
+        rc = load(db, f, arena, s, ext_id, out, err);
     if (began)
         db_rollback(db);
     return rc;

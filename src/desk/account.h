@@ -9,10 +9,14 @@
  * settings (keys "account.*", defaults in account_params[]), and a test keeps
  * the documentation in step with that table.
  *
- * The figures come from the store through the account's own indexes (never
- * the engine's facts), so one account answers in milliseconds on any store.
- * Amounts are in the account's currency as stored (no conversion; orders in
- * another currency are counted in other_currency_orders).
+ * The figures come from the store through the account's own indexes, so one
+ * account answers in milliseconds on any store; given the engine's facts,
+ * the revenue figures (months, windows, top products, returns: the lines of
+ * 24 months, tens of thousands for the largest accounts) are summed from
+ * them instead, with the same results (facts_account_lines gives the same
+ * lines with the same nets). Amounts are in the account's currency as
+ * stored (no conversion; orders in another currency are counted in
+ * other_currency_orders).
  *
  * Memory: strings and arrays live in the arena passed in.
  */
@@ -26,6 +30,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "db/db.h"
+#include "engine/facts.h"
 #include "store/store.h"
 
 /* Receivables ageing by days past due at "today": 0 or less, 1-30, 31-60, 61-90, 91 and more. */
@@ -176,13 +181,15 @@ struct account_status {
 
 /*
  * The status of the account with external id `ext_id` ("ID" or
- * "SOURCE:ID") as of `today`, all figures from one read snapshot.
+ * "SOURCE:ID") as of `today`, all figures from one read snapshot of the
+ * store, except that the order lines come from `f` when it is not NULL
+ * (the caller holds it caught up with the store and unchanged for the call).
  * SD_ENOTFOUND when there is no such account, SD_EOVERFLOW when a sum does
  * not fit in money's range.
  */
-int account_status_load(struct db *db, struct arena *arena, const struct account_settings *s,
-                        const char *ext_id, int32_t today, struct account_status *out,
-                        struct sd_error *err);
+int account_status_load(struct db *db, const struct facts *f, struct arena *arena,
+                        const struct account_settings *s, const char *ext_id, int32_t today,
+                        struct account_status *out, struct sd_error *err);
 
 /*
  * The status as one JSON object: master data, today, health, orders,

@@ -13,6 +13,7 @@
 #include "engine/sla.h"
 
 #define FACTS_DEAD 15 /* the status of a line whose order was replaced or deleted */
+#define FACTS_NONE UINT32_MAX /* no slot (the end of an account's chain), no raw nets */
 
 /* Text values of one attribute (region, team...) → dense keys; key 0 is "" (none). */
 struct facts_dict {
@@ -109,7 +110,22 @@ struct facts {
     uint32_t *slot_first;
     uint32_t *slot_nlines;
     uint8_t *slot_unrated; /* 1: the order's currency had no rate (taken at 1) */
+    uint32_t *slot_prev;   /* the account's slot before this one (dead ones too); FACTS_NONE */
+    uint32_t *slot_raw;    /* where the nets of its lines in the order currency start in raw[] */
     struct facts_idmap order_slot;
+
+    /*
+     * The nets in the order currency of the lines whose rate is not 1 (other
+     * currencies), one entry a line, in slot order: raw[slot_raw[s] + k] is
+     * line k of slot s. slot_raw is FACTS_NONE when net[] is the order
+     * currency's net already.
+     */
+    int64_t *raw;
+    size_t nraw, raw_cap;
+
+    /* By account index: the account's newest slot (a chain through slot_prev); FACTS_NONE. */
+    uint32_t *acct_last;
+    size_t acct_cap;
 
     struct facts_entities accounts; /* attr: region, segment, country */
     struct facts_entities reps;     /* attr: team */

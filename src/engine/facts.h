@@ -34,6 +34,7 @@
 
 #include "base/error.h"
 #include "db/db.h"
+#include "store/store.h"
 
 struct facts;
 
@@ -94,6 +95,17 @@ struct facts_stats {
     int32_t first_day, last_day; /* order days covered; DATE_NONE when empty */
 };
 void facts_stats(const struct facts *f, struct facts_stats *out);
+
+/*
+ * The lines of account `account_id` (store id) whose orders were placed
+ * from `from` to `to` (order dates, both included) with a booked or returned
+ * status, as store_account_lines gives them (net in the order currency, not
+ * converted), newest order first: the account status's revenue from memory.
+ * Each account's orders are a chain through their slots, so this costs what
+ * the account holds. A non-zero return from `fn` stops and is returned.
+ */
+int facts_account_lines(const struct facts *f, int64_t account_id, int32_t from, int32_t to,
+                        store_account_line_fn *fn, void *ctx);
 
 /*
  * The text of dimension value `key` of `d` as a user types it (an account's

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/money.h"
 #include "store/store-int.h"
 #include "base/banned.h"
 
@@ -50,11 +51,13 @@ int store_account_lines(struct db *db, int64_t account_id, int32_t from, int32_t
             .order_date = (int32_t)db_column_int64(st, 0),
             .product_id = db_column_int64(st, 2),
             .qty = db_column_int64(st, 3),
-            .unit_price = db_column_int64(st, 4),
-            .discount = db_column_int64(st, 5),
         };
         order_status_parse(db_column_text(st, 1), &l.status);
-        int stop = fn(ctx, &l);
+        int stop = money_line_net(db_column_int64(st, 4), l.qty, db_column_int64(st, 5), &l.net)
+                       ? sd_error_set(err, SD_EOVERFLOW,
+                                      "account id %lld: an order line's net is out of range",
+                                      (long long)account_id)
+                       : fn(ctx, &l);
         if (stop) {
             db_reset(st);
             return stop;

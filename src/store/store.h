@@ -405,7 +405,8 @@ int store_account_view(struct db *db, struct arena *arena, const char *ext_id, i
  * store_account_lines: the lines of the account's orders placed from `from`
  * to `to` (order dates, both included) whose status is booked (pending
  * confirmed on_hold shipped invoiced paid) or returned, each with its order's
- * date and status, in no particular order. store_account_orders: those
+ * date and status, in no particular order (SD_EOVERFLOW for a line whose
+ * net is out of money's range). store_account_orders: those
  * orders themselves (date, status, currency valid during the call), from
  * the index alone. A non-zero return from a callback stops the scan and is
  * returned.
@@ -415,8 +416,7 @@ struct store_account_line {
     enum order_status status;
     int64_t product_id;
     int64_t qty;
-    int64_t unit_price;
-    int64_t discount;
+    int64_t net; /* money_line_net, in the order's currency */
 };
 typedef int store_account_line_fn(void *ctx, const struct store_account_line *line);
 int store_account_lines(struct db *db, int64_t account_id, int32_t from, int32_t to,

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, runAsync, pool, sql, lineNet, moneyText, parseExact, testDb } from './helpers.mjs';
+import { run, runAsync, pool, sql, lineNet, moneyText, moneyUnits, parseExact, testDb } from './helpers.mjs';
+import { startServer, addUser, request, login } from './server.mjs';
 
 const TODAY = '2026-06-30';
 const DAY_MS = 86400000;
@@ -88,7 +89,7 @@ function expectedFigures(db) {
   return { accounts, fig, trailingFrom, priorFrom };
 }
 
-test('account status figures equal independent SQL for every account of the small demo', async () => {
+test('account status figures equal independent SQL for every account of the small demo', async (t) => {
   const db = buildDemo();
   const { accounts, fig, trailingFrom, priorFrom } = expectedFigures(db);
   assert.ok(accounts.length >= 150, `${accounts.length} accounts`);
@@ -133,6 +134,27 @@ test('account status figures equal independent SQL for every account of the smal
   }
   // The demo gives the comparison something to bite on.
   assert.ok(withReceivables >= 50, `${withReceivables} accounts with receivables`);
+
+  // The server sums the revenue from the engine's facts (nets kept in the order's currency
+  // besides the base-currency ones), the CLI from the store: the same page for every account.
+  addUser(db, 'ann', 'admin', 'admin-password-1');
+  const server = await startServer(t, db);
+  const admin = await login(server, 'ann', 'admin-password-1');
+  for (let ready = false, until = Date.now() + 60000; !ready; await new Promise((r) => setTimeout(r, 100))) {
+    ready = (await request(server, '/healthz')).json?.engine === 'ready';
+    assert.ok(ready || Date.now() < until, 'the engine is built within a minute');
+  }
+  const pages = await pool(accounts, 8, (a) => request(server, `/api/v1/accounts/${encodeURIComponent(a.ext_id)}/status`,
+    { headers: { Cookie: admin.cookie } }));
+  let foreign = 0;
+  for (let i = 0; i < accounts.length; i++) {
+    const id = accounts[i].ext_id;
+    assert.equal(pages[i].status, 200, `${id}: ${pages[i].text}`);
+    const cliPage = parseExact(outputs[i].stdout);
+    assert.deepEqual(parseExact(pages[i].text), cliPage, `${id}: the API's status is the CLI's`);
+    if (cliPage.currency !== 'USD' && moneyUnits(cliPage.revenue.trailing_12.revenue) > 0n) foreign++;
+  }
+  assert.ok(foreign >= 10, `${foreign} accounts with revenue in a currency other than the base`);
   assert.ok(withOpen >= 20, `${withOpen} accounts with open orders`);
   assert.ok(overLimit >= 1, `${overLimit} accounts over their credit limit`);
   const nonEmpty = [...fig.values()].map((f) => f.ageing.filter((x) => x > 0n).length);

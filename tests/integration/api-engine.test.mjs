@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run, sql, tempDir, lineNet, moneyText, parseExact, testDb, isPg } from './helpers.mjs';
+import { run, sql, tempDir, lineNet, moneyText, moneyUnits, parseExact, testDb, isPg } from './helpers.mjs';
 import { startServer, addUser, request, login, errorOf } from './server.mjs';
 
 const BOOKED = new Set(['pending', 'confirmed', 'on_hold', 'shipped', 'invoiced', 'paid']);
@@ -242,7 +242,11 @@ test('a target set through the API and an order imported by the CLI show in the 
   assert.equal((await get(server, rep, url)).exact.cards[0].target, null);
   assert.equal((await send(server, viewer, 'PUT', '/api/v1/kpis/revenue/targets', { period: '2024-Q3', target: 5 })).status, 403);
 
-  // An order imported by the CLI while the server runs is in the next answer.
+  // An order imported by the CLI while the server runs is in the next answer, the account
+  // status's revenue included (summed from the engine's facts once they are built).
+  const statusUrl = '/api/v1/accounts/A4/status?today=2024-09-30';
+  const before = await get(server, manager, statusUrl);
+  assert.equal(before.status, 200, before.text);
   writeFileSync(path.join(dir, 'new-orders.csv'), 'id,account,rep,order_date,requested_date,promised_date,ship_date,status,currency,ship_country,ship_address\n' +
     'NEW1,A4,R3,2024-08-15,,,,confirmed,USD,JP,\n');
   writeFileSync(path.join(dir, 'new-lines.csv'), 'order,line,sku,qty,unit_price,discount,shipped_qty\nNEW1,1,P2,7,123.4567,0.1,0\n');
@@ -255,6 +259,10 @@ test('a target set through the API and an order imported by the CLI show in the 
     .filter((l) => l.startsWith('salesdesk_engine_')).map((l) => l.split(' ')));
   let m = await metrics();
   assert.ok(Number(m.salesdesk_engine_change_log_lag) > 0, 'the engine has not caught up before an engine request');
+  const status = await get(server, manager, statusUrl);
+  assert.equal(moneyUnits(status.exact.revenue.trailing_12.revenue),
+    moneyUnits(before.exact.revenue.trailing_12.revenue) + lineNet(7, 1234567, 100000));
+  assert.deepEqual(status.exact, cli(['account', 'A4', '--today', '2024-09-30', '--db', db]));
   k = await get(server, manager, url);
   assert.equal(k.exact.cards[0].value, moneyText(q3.revenue + lineNet(7, 1234567, 100000)));
   m = await metrics();
@@ -400,6 +408,10 @@ test('a store the engine cannot read is served without the engine: KPIs and /hea
   const o = await request(server, '/api/v1/orders/O1', { headers: { Cookie: admin.cookie } });
   assert.equal(o.status, 200, o.text);
   assert.equal(o.json.id, 'O1');
+  // The account status reads the store itself while the engine is away.
+  const s = await request(server, `/api/v1/accounts/${o.json.account}/status?today=2024-12-31`, { headers: { Cookie: admin.cookie } });
+  assert.equal(s.status, 200, s.text);
+  assert.deepEqual(parseExact(s.text), cli(['account', o.json.account, '--today', '2024-12-31', '--db', db]));
   assert.match((await request(server, '/metrics')).text, /^salesdesk_engine_ready 0$/m);
   assert.match(server.stderr(), /engine: building the facts failed \(trying again in 1 s\): .*order id \(past 2\^32\)/);
   // The build is tried again with a growing wait: once the store is readable, the engine is back.

@@ -44,6 +44,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 #include "db/db.h"
 #include "demo/demo.h"
 #include "engine/facts.h"
@@ -1218,6 +1219,97 @@ static void check_stats(const struct facts *f, struct db *db, const char *where)
                  (long long)s.lines, (long long)s.orders, (long long)lines, (long long)orders);
 }
 
+/* ---- one account's lines: facts_account_lines against store_account_lines ---- */
+
+struct account_lines {
+    struct store_account_line *items;
+    size_t n, cap;
+};
+
+static int collect_line(void *ctx, const struct store_account_line *l)
+{
+    struct account_lines *a = ctx;
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->items = xreallocarray(a->items, a->cap, sizeof(*a->items));
+    }
+    a->items[a->n++] = *l;
+    return 0;
+}
+
+static int cmp_account_line(const void *x, const void *y)
+{
+    const struct store_account_line *a = x, *b = y;
+    int64_t ka[5] = {a->order_date, a->status, a->product_id, a->qty, a->net};
+    int64_t kb[5] = {b->order_date, b->status, b->product_id, b->qty, b->net};
+    for (int i = 0; i < 5; i++) {
+        if (ka[i] != kb[i])
+            return ka[i] < kb[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+static const char account_ids_sql[] = "SELECT id FROM accounts ORDER BY id";
+
+/*
+ * For every account, over all days and over a window inside the data, the
+ * engine's lines of the account's placed orders (the account status's
+ * revenue) are the store's, with the same nets in the order currency:
+ * the same multiset. Returns how many lines were compared.
+ */
+static int64_t check_account_lines(const struct facts *f, struct db *db, const char *where)
+{
+    struct sd_error err = {0};
+    struct db_stmt *st;
+    struct facts_stats s;
+    int64_t compared = 0;
+    facts_stats(f, &s);
+    int32_t windows[2][2] = {{INT32_MIN, INT32_MAX},
+                             {s.first_day + (s.last_day - s.first_day) / 3,
+                              s.last_day - (s.last_day - s.first_day) / 3}};
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    assert_sd_ok(db_prepare(db, account_ids_sql, &st, &err), &err);
+    while (db_step(st, &err) == DB_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            ids = xreallocarray(ids, cap, sizeof(*ids));
+        }
+        ids[n++] = db_column_int64(st, 0);
+    }
+    assert_int_equal(err.code, 0);
+    for (size_t i = 0; i < n; i++) {
+        for (int w = 0; w < 2 && s.first_day != DATE_NONE; w++) {
+            struct account_lines engine = {0}, store = {0};
+            assert_int_equal(facts_account_lines(f, ids[i], windows[w][0], windows[w][1],
+                                                 collect_line, &engine),
+                             0);
+            assert_sd_ok(store_account_lines(db, ids[i], windows[w][0], windows[w][1],
+                                             collect_line, &store, &err),
+                         &err);
+            if (engine.n)
+                qsort(engine.items, engine.n, sizeof(*engine.items), cmp_account_line);
+            if (store.n)
+                qsort(store.items, store.n, sizeof(*store.items), cmp_account_line);
+            if (engine.n != store.n)
+                fail_msg("%s: account id %lld window %d: %zu lines from the engine, %zu in the "
+                         "store",
+                         where, (long long)ids[i], w, engine.n, store.n);
+            for (size_t k = 0; k < store.n; k++) {
+                if (cmp_account_line(&engine.items[k], &store.items[k]) != 0)
+                    fail_msg("%s: account id %lld: line %zu differs (net %lld vs %lld)", where,
+                             (long long)ids[i], k, (long long)engine.items[k].net,
+                             (long long)store.items[k].net);
+            }
+            compared += (int64_t)store.n;
+            free(engine.items);
+            free(store.items);
+        }
+    }
+    free(ids);
+    return compared;
+}
+
 /* Lines whose currency is not the base and has no rate at all, counted in SQL. */
 static int64_t unrated_lines(struct db *db)
 {
@@ -1428,6 +1520,7 @@ static void test_random_data(void **state)
     gen_fill(g, "USD", 60, 40, 1500);
     struct facts *f = build_facts(fx->db);
     check_stats(f, fx->db, "random data");
+    assert_true(check_account_lines(f, fx->db, "random data") > 0);
     struct twin tw;
     twin_init(&tw, fx->db);
     struct tally tally = {0};
@@ -1449,6 +1542,7 @@ static void test_random_data_eur_base(void **state)
     gen_fill(g, "EUR", 30, 20, 600);
     struct facts *f = build_facts(fx->db);
     check_stats(f, fx->db, "EUR base");
+    assert_true(check_account_lines(f, fx->db, "EUR base") > 0);
     struct twin tw;
     twin_init(&tw, fx->db);
     struct tally tally = {0};
@@ -1667,9 +1761,11 @@ static void check_after_round(struct facts *f, struct twin *tw, struct db *db, u
 {
     twin_refresh(tw);
     check_stats(f, db, where);
+    check_account_lines(f, db, where);
     check_random_queries(f, tw, seed, n, where, tally);
     struct facts *fresh = build_facts(db);
     check_stats(fresh, db, where);
+    check_account_lines(fresh, db, where);
     check_random_queries(fresh, tw, seed + 1, n / 3, where, tally);
     facts_free(fresh);
 }
@@ -1745,6 +1841,7 @@ static void test_compaction(void **state)
     struct twin tw;
     twin_init(&tw, fx->db);
     check_stats(f, fx->db, "before compaction");
+    check_account_lines(f, fx->db, "before compaction");
     check_random_queries(f, &tw, 0x300, 3, "before compaction", &tally);
 
     /* Every order changes status: all lines of the build are now dead. */
@@ -1926,6 +2023,8 @@ static void test_demo(void **state)
                   (long long)result.lines, seconds_since(&t0));
     struct facts *f = build_facts(fx->db);
     check_stats(f, fx->db, "demo");
+    /* The demo's accounts buy in USD, EUR and GBP with USD the base: raw nets are kept. */
+    assert_true(check_account_lines(f, fx->db, "demo") > 1000);
     struct twin tw;
     twin_init(&tw, fx->db);
     struct tally tally = {0};
