@@ -101,20 +101,33 @@ static int param_parse(const struct account_param *p, const char *text, int64_t 
     return 0;
 }
 
+struct settings_read {
+    struct account_settings *out;
+    int set[ACCOUNT_P_COUNT];
+    struct sd_error *err;
+};
+
+static int setting_row(void *ctx, const char *key, const char *value)
+{
+    struct settings_read *r = ctx;
+    for (int i = 0; i < ACCOUNT_P_COUNT; i++) {
+        if (strcmp(key, account_params[i].key) == 0) {
+            r->set[i] = 1;
+            return param_parse(&account_params[i], value, &r->out->v[i], r->err);
+        }
+    }
+    return 0; /* a key of a later version, or a typo: the documented keys are what counts */
+}
+
 int account_settings_load(struct db *db, struct account_settings *out, struct sd_error *err)
 {
-    struct arena a;
-    int rc = 0;
+    struct settings_read r = {.out = out, .err = err};
     memset(out, 0, sizeof(*out));
-    arena_init(&a, 0);
+    int rc = store_settings_prefixed(db, "account.", setting_row, &r, err);
     for (int i = 0; rc == 0 && i < ACCOUNT_P_COUNT; i++) {
-        const char *value = NULL;
-        rc = store_setting_get(db, &a, account_params[i].key, &value, err);
-        if (rc == 0)
-            rc = param_parse(&account_params[i], value ? value : account_params[i].fallback,
-                             &out->v[i], err);
+        if (!r.set[i])
+            rc = param_parse(&account_params[i], account_params[i].fallback, &out->v[i], err);
     }
-    arena_release(&a);
     return rc;
 }
 

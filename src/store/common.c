@@ -66,6 +66,9 @@ static const char change_sql[] =
     "INSERT INTO change_log(entity, entity_id, op, at) VALUES (?, ?, ?, ?)";
 static const char change_count_sql[] = "SELECT count(*) FROM change_log";
 static const char setting_get_sql[] = "SELECT value FROM settings WHERE key = ?";
+/* A few dozen rows at most: read whole rather than trusting a collation with a key range. */
+static const char settings_prefixed_sql[] =
+    "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1";
 static const char setting_set_sql[] =
     "INSERT INTO settings(key, value) VALUES (?, ?) "
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -214,6 +217,24 @@ int store_setting_get(struct db *db, struct arena *arena, const char *key, const
     *value = rc == DB_ROW ? store_col_str(st, 0, arena) : NULL;
     db_reset(st);
     return 0;
+}
+
+int store_settings_prefixed(struct db *db, const char *prefix, store_setting_fn *fn, void *ctx,
+                            struct sd_error *err)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, settings_prefixed_sql, &st, err);
+    if (rc)
+        return rc;
+    db_bind_text(st, 1, prefix);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        int stop = fn(ctx, db_column_text(st, 0), db_column_text(st, 1));
+        if (stop) {
+            db_reset(st);
+            return stop;
+        }
+    }
+    return rc;
 }
 
 int store_demo_today(struct db *db, int32_t *day, int *set, struct sd_error *err)

@@ -66,6 +66,14 @@ int store_setting_get(struct db *db, struct arena *arena, const char *key, const
                       struct sd_error *err);
 int store_setting_set(struct db *db, const char *key, const char *value, struct sd_error *err);
 /*
+ * Every setting whose key starts with `prefix`, in one statement (key and
+ * value valid during the call); a non-zero return from `fn` stops and is
+ * returned.
+ */
+typedef int store_setting_fn(void *ctx, const char *key, const char *value);
+int store_settings_prefixed(struct db *db, const char *prefix, store_setting_fn *fn, void *ctx,
+                            struct sd_error *err);
+/*
  * The demo's day: when the setting demo_today is set (by `salesdesk demo`),
  * *day is that date and *set 1; else *day is unchanged and *set 0.
  * SD_EINVAL naming the setting when it is not a date.
