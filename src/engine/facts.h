@@ -15,13 +15,15 @@
  * so scans can split at order boundaries and count distinct orders by
  * remembering the last order seen. An order that changes gets a new slot at
  * the end; its old slot and lines are marked dead (status FACTS_DEAD) and
- * dropped by a compaction once they are many.
+ * dropped by a compaction once they are many. A build and a compaction
+ * order the slots by account; each account has a chain of its slots.
  *
  * Currency: a line's net in its order currency is money_line_net (exact);
  * in the base currency (setting base_currency, default USD) it is that net ×
  * the rate of the latest fx_rates day on or before the order date (else the
  * earliest rate after it; 1 when the currency has no rate at all) / 10^8,
- * rounded half away from zero. Lines in the base currency are not converted.
+ * rounded half away from zero. Lines in the base currency are not converted;
+ * converted lines also keep their net in the order currency (8 bytes more).
  *
  * Not thread-safe for writers: build and refresh need exclusive access;
  * queries may run concurrently with each other.
