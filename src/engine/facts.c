@@ -748,7 +748,8 @@ static void regroup(struct facts *f)
     f->nslots = nlive;
     f->slot_cap = nlive + 1;
     f->dead = 0;
-    memset(f->acct_last, 0xFF, f->acct_cap * sizeof(*f->acct_last));
+    if (f->acct_last) /* NULL while no line was ever added */
+        memset(f->acct_last, 0xFF, f->acct_cap * sizeof(*f->acct_last));
     for (uint32_t s = 0, at = 0; s < nlive; at += f->slot_nlines[s], s++) {
         f->slot_first[s] = at;
         for (uint32_t i = at; i < at + f->slot_nlines[s]; i++)

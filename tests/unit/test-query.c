@@ -1770,6 +1770,25 @@ static void check_after_round(struct facts *f, struct twin *tw, struct db *db, u
     facts_free(fresh);
 }
 
+/* An empty store builds empty facts (the server starts on one), and they catch up from it. */
+static void test_empty_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct facts_stats s;
+    struct facts *f = build_facts(fx->db);
+    facts_stats(f, &s);
+    assert_int_equal(s.lines, 0);
+    assert_int_equal(s.orders, 0);
+    assert_int_equal(check_account_lines(f, fx->db, "empty store"), 0);
+    struct gen *g = gen_new(fx->db, 0x5eed0005, 50);
+    gen_fill(g, "USD", 5, 5, 40);
+    refresh(f, fx->db, NULL);
+    check_stats(f, fx->db, "an empty store filled");
+    assert_true(check_account_lines(f, fx->db, "an empty store filled") > 0);
+    facts_free(f);
+    gen_free(g);
+}
+
 static void test_incremental(void **state)
 {
     struct fixture *fx = *state;
@@ -2048,6 +2067,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_twin_by_hand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_unrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_median_without_shipped_orders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_data_eur_base, setup, teardown),
