@@ -1162,6 +1162,25 @@ static void test_change_log_ops_for_new_rows(void **state)
     assert_int_equal(test_sql_int_s(f->db, change_ops_sql, "stock"), 1);
 }
 
+static const char *const prefixed_keys[] = {"account.a",  "account.b_c", "accounts", "xaccount.d",
+                                            "account",    "account%e",   "Account.f"};
+
+/* Sets bit i of the unsigned in ctx for prefixed_keys[i] (each key once). */
+static int collect_key(void *ctx, const char *key, const char *value)
+{
+    unsigned *seen = ctx;
+    assert_string_equal(value, "1");
+    for (unsigned i = 0; i < sizeof(prefixed_keys) / sizeof(prefixed_keys[0]); i++) {
+        if (strcmp(key, prefixed_keys[i]) == 0) {
+            assert_false(*seen & (1u << i));
+            *seen |= 1u << i;
+            return 0;
+        }
+    }
+    fail_msg("unexpected key '%s'", key);
+    return 1;
+}
+
 static void test_settings(void **state)
 {
     struct fixture *f = *state;
@@ -1179,6 +1198,18 @@ static void test_settings(void **state)
     assert_int_equal(test_sql_int(f->db, "SELECT count(*) FROM settings "
                                          "WHERE key = 'fy_start_month'"),
                      1);
+
+    /* The keys starting with a prefix, and no other: LIKE's metacharacters are plain text. */
+    begin(f->db);
+    for (size_t i = 0; i < sizeof(prefixed_keys) / sizeof(prefixed_keys[0]); i++)
+        assert_sd_ok(store_setting_set(f->db, prefixed_keys[i], "1", &err), &err);
+    commit(f->db);
+    unsigned seen = 0;
+    assert_sd_ok(store_settings_prefixed(f->db, "account.", collect_key, &seen, &err), &err);
+    assert_int_equal(seen, 1u << 0 | 1u << 1);
+    seen = 0;
+    assert_sd_ok(store_settings_prefixed(f->db, "account%", collect_key, &seen, &err), &err);
+    assert_int_equal(seen, 1u << 5);
 }
 
 /* ---- lists ---- */
