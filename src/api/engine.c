@@ -112,6 +112,8 @@ static int build_once(struct api_engine *e, struct sd_error *err)
     if (rc == 0)
         rc = facts_build(db, build_progress, e, &f, err);
     db_close(db);
+    if (rc == 0)
+        facts_group_accounts(f); /* for the account status (facts_account_lines) */
     if (rc)
         return rc;
     pthread_rwlock_wrlock(&e->lock);

@@ -126,6 +126,7 @@ struct facts {
     /* By account index: the account's newest slot (a chain through slot_prev); FACTS_NONE. */
     uint32_t *acct_last;
     size_t acct_cap;
+    int grouped; /* facts_group_accounts was called: a rebuild groups again */
 
     struct facts_entities accounts; /* attr: region, segment, country */
     struct facts_entities reps;     /* attr: team */

@@ -646,15 +646,11 @@ static int load_all(struct facts *f, struct db *db, facts_progress_fn *progress,
     return rc;
 }
 
-static void regroup(struct facts *f);
-
 int facts_build(struct db *db, facts_progress_fn *progress, void *ctx, struct facts **out,
                 struct sd_error *err)
 {
     struct facts *f = facts_new();
     int rc = load_all(f, db, progress, ctx, err);
-    if (rc == 0)
-        regroup(f);
     if (rc) {
         facts_free(f);
         *out = NULL;
@@ -689,6 +685,7 @@ static void order_drop(struct facts *f, int64_t order_id)
  */
 static void regroup(struct facts *f)
 {
+    f->grouped = 1;
     size_t nacct = f->acct_cap, nlive = 0, nlines = 0, nraw = 0;
     uint32_t *start = xcalloc(nacct + 1, sizeof(*start));
     for (size_t s = 0; s < f->nslots; s++) {
@@ -757,6 +754,11 @@ static void regroup(struct facts *f)
         facts_idmap_put(&f->order_slot, f->slot_id[s], s);
         account_link(f, s, f->account[at]);
     }
+}
+
+void facts_group_accounts(struct facts *f)
+{
+    regroup(f);
 }
 
 /* Drops the dead lines and slots once they are many (regroup). */
@@ -834,6 +836,8 @@ static int rebuild(struct facts *f, struct db *db, struct sd_error *err)
     int rc = facts_build(db, NULL, NULL, &fresh, err);
     if (rc)
         return rc;
+    if (f->grouped)
+        regroup(fresh);
     struct facts old = *f;
     *f = *fresh;
     *fresh = old;
