@@ -285,9 +285,10 @@ int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_err
 void api_engine_end(struct api_call *c, struct api_engine_use *u);
 /*
  * For a route that can also read the store itself (the account status): 0
- * with *f the facts caught up and read-locked when the engine is built, else
- * 0 with *f NULL at once (loading or failed: never a 503), or the error of
- * catching up. api_engine_release(c, *f) unlocks (NULL is fine).
+ * with *f the facts caught up and read-locked when the engine is built and
+ * free, else 0 with *f NULL at once (loading or failed: never a 503; another
+ * request catching up: never a wait), or the error of reading the store's
+ * change_log. api_engine_release(c, *f) unlocks (NULL is fine).
  */
 int api_engine_try(struct api_call *c, const struct facts **f, struct sd_error *err);
 void api_engine_release(struct api_call *c, const struct facts *f);

@@ -241,8 +241,12 @@ static int engine_ready(struct api_call *c, struct api_engine *e)
                      atomic_load(&e->loaded), atomic_load(&e->total));
 }
 
-/* Applies what the store wrote since the facts' last seq, under the write lock. */
-static int catch_up(struct api_call *c, struct api_engine *e, struct sd_error *err)
+/*
+ * Applies what the store wrote since the facts' last seq, under the write
+ * lock. With `wait` 0 it does not wait for the lock: 1 when another request
+ * holds it (catching up, or reading).
+ */
+static int catch_up(struct api_call *c, struct api_engine *e, int wait, struct sd_error *err)
 {
     int64_t seq = 0;
     int rc = store_change_last(c->db, &seq, err);
@@ -251,7 +255,10 @@ static int catch_up(struct api_call *c, struct api_engine *e, struct sd_error *e
     atomic_store(&e->store_seq, seq);
     if (seq <= atomic_load(&e->applied))
         return 0;
-    pthread_rwlock_wrlock(&e->lock);
+    if (wait)
+        pthread_rwlock_wrlock(&e->lock);
+    else if (pthread_rwlock_trywrlock(&e->lock) != 0)
+        return 1;
     struct facts_stats st;
     facts_stats(e->facts, &st);
     if (st.seq < seq) { /* another request may have caught up meanwhile */
@@ -301,7 +308,7 @@ int api_engine_begin(struct api_call *c, struct api_engine_use *u, struct sd_err
     if (rc)
         return rc;
     u->fy_start_month = store_fiscal_start(c->db);
-    rc = catch_up(c, e, err);
+    rc = catch_up(c, e, 1, err);
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&e->lock);
@@ -319,10 +326,12 @@ int api_engine_try(struct api_call *c, const struct facts **f, struct sd_error *
     *f = NULL;
     if (!e || engine_state(e, 0) != ENGINE_READY)
         return 0;
-    int rc = catch_up(c, e, err);
+    int rc = catch_up(c, e, 0, err);
     if (rc)
-        return rc;
-    pthread_rwlock_rdlock(&e->lock);
+        return rc < 0 ? rc : 0; /* busy: the store */
+    if (pthread_rwlock_tryrdlock(&e->lock) != 0)
+        return 0; /* a request is catching up (a large import can take seconds) */
+    /* Caught up, unless a write committed since: the facts are a snapshot at least that new. */
     *f = e->facts;
     return 0;
 }
