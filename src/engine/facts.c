@@ -393,7 +393,7 @@ struct line_sink {
 
 /*
  * 1 and *s for the slot of order `order_id`. A dropped order's entry may
- * name a slot that a regroup gave to another order since: checked.
+ * name a slot that a compaction or grouping gave to another order since: checked.
  */
 static int order_slot(const struct facts *f, int64_t order_id, uint32_t *s)
 {
@@ -683,7 +683,7 @@ static void order_drop(struct facts *f, int64_t order_id)
  * a cache and TLB miss per order. Peak memory: the arrays plus the largest
  * one (they are moved one at a time).
  */
-static void regroup(struct facts *f)
+void facts_group_accounts(struct facts *f)
 {
     f->grouped = 1;
     size_t nacct = f->acct_cap, nlive = 0, nlines = 0, nraw = 0;
@@ -756,17 +756,12 @@ static void regroup(struct facts *f)
     }
 }
 
-void facts_group_accounts(struct facts *f)
-{
-    regroup(f);
-}
-
-/* Drops the dead lines and slots once they are many (regroup). */
+/* Drops the dead lines and slots once they are many (grouping by account as it goes). */
 static void compact(struct facts *f)
 {
     if (f->dead < COMPACT_MIN_DEAD || f->dead * 4 < f->n)
         return;
-    regroup(f);
+    facts_group_accounts(f);
 }
 
 enum change_kind { CHANGE_DIMS, CHANGE_ORDER, CHANGE_SIDE, CHANGE_REBUILD };
@@ -837,7 +832,7 @@ static int rebuild(struct facts *f, struct db *db, struct sd_error *err)
     if (rc)
         return rc;
     if (f->grouped)
-        regroup(fresh);
+        facts_group_accounts(fresh);
     struct facts old = *f;
     *f = *fresh;
     *fresh = old;

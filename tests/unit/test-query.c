@@ -12,7 +12,10 @@
  * rep and team changes, a currency rate change) are checked the same way
  * after facts_refresh and against a fresh facts_build; one data set is big
  * enough for facts.c to compact its dead lines. series_build is checked
- * against the twin's bucketed values with the empty buckets filled.
+ * against the twin's bucketed values with the empty buckets filled. One
+ * account's lines (facts_account_lines, for the account status) are checked
+ * against store_account_lines for every account, grouped by account
+ * (facts_group_accounts) and not.
  *
  * The twin is written from the definitions in query.h, facts.h and the
  * measure table, not from query.c: a temporary table `tl` holds one row per
